@@ -1,0 +1,36 @@
+"""pooledbudget: an event-sourced ledger for budgets pooled by several public agencies."""
+
+from .application import CommandResult, LedgerApplication, open_ledger
+from .commands import COMMANDS, Command, parse_command, parse_json_line
+from .errors import (
+    AuthorisationError,
+    ConcurrencyConflictError,
+    IdempotencyConflictError,
+    InvalidCommandError,
+    LedgerError,
+    LimitError,
+    StateError,
+    TimeWentBackwardsError,
+    YearClosedError,
+)
+from .money import allocate
+
+__all__ = [
+    "COMMANDS",
+    "AuthorisationError",
+    "Command",
+    "CommandResult",
+    "ConcurrencyConflictError",
+    "IdempotencyConflictError",
+    "InvalidCommandError",
+    "LedgerApplication",
+    "LedgerError",
+    "LimitError",
+    "StateError",
+    "TimeWentBackwardsError",
+    "YearClosedError",
+    "allocate",
+    "open_ledger",
+    "parse_command",
+    "parse_json_line",
+]

@@ -1,0 +1,633 @@
+"""A joint funding decision: its elements and splits, approvals, variations, end, and spend.
+
+One stream per decision. A decision lives inside one financial year, so its stream is bounded by
+that year's invoices against it; the pool's stream never grows with spend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from ..errors import LimitError, StateError
+from ..money import allocate, exact_money, fraction_from_str, fraction_to_str, split_weights
+from .pool import NAMESPACE
+from .terms import (
+    Actor,
+    ElementTerms,
+    SplitHistory,
+    VariedElementTerms,
+    year_bounds,
+)
+
+
+def decision_uuid(pool_id: str, decision_id: str) -> UUID:
+    return uuid5(NAMESPACE, f"decision:{pool_id}:{decision_id}")
+
+
+@dataclass
+class ElementState:
+    cost: Decimal
+    cost_basis: dict[str, str]
+    funding: SplitHistory
+    responsibility: SplitHistory
+    spent: Fraction = Fraction(0)
+
+    @property
+    def remaining(self) -> Fraction:
+        return Fraction(self.cost) - self.spent
+
+
+@dataclass
+class SpendState:
+    amount: Decimal
+    service_date: date
+    element_parts: dict[str, Fraction]
+    reversed: bool = False
+
+
+@dataclass
+class PendingVariation:
+    variation_id: str
+    effective_from: date
+    planned_end: date | None
+    elements: list[dict[str, Any]]
+    required: list[str]
+    approvals: list[str] = field(default_factory=list)
+
+
+def _state_error(message: str, field: str, code: str, rule: str) -> StateError:
+    return StateError(message, field=field, code=code, rule=rule)
+
+
+class Decision(Aggregate):
+    TOPIC = "pooledbudget:Decision"
+
+    class Event(Aggregate.Event):
+        TOPIC = "pooledbudget:Decision.Event"
+
+    class Proposed(Event, Aggregate.Created):
+        TOPIC = "pooledbudget:DecisionProposed"
+        pool_id: str
+        decision_id: str
+        year: str
+        case_ref: str
+        category: str
+        start: str
+        planned_end: str
+        elements: list[dict[str, Any]]
+        required: list[str]
+        actor: Actor
+
+    class ShareApproved(Event):
+        TOPIC = "pooledbudget:DecisionShareApproved"
+        partner: str
+        actor: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.approvals.append(self.partner)
+
+    class Approved(Event):
+        TOPIC = "pooledbudget:DecisionApproved"
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = "approved"
+
+    class Declined(Event):
+        TOPIC = "pooledbudget:DecisionDeclined"
+        partner: str
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = "declined"
+
+    class VariationProposed(Event):
+        TOPIC = "pooledbudget:VariationProposed"
+        variation_id: str
+        reason: str
+        effective_from: str
+        planned_end: str | None
+        elements: list[dict[str, Any]]
+        required: list[str]
+        actor: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.variation_ids.append(self.variation_id)
+            aggregate.pending = PendingVariation(
+                variation_id=self.variation_id,
+                effective_from=date.fromisoformat(self.effective_from),
+                planned_end=None if self.planned_end is None
+                else date.fromisoformat(self.planned_end),
+                elements=self.elements,
+                required=list(self.required),
+            )
+
+    class VariationShareApproved(Event):
+        TOPIC = "pooledbudget:VariationShareApproved"
+        variation_id: str
+        partner: str
+        actor: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.pending.approvals.append(self.partner)
+
+    class VariationApplied(Event):
+        TOPIC = "pooledbudget:VariationApplied"
+        variation_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate._apply_variation(aggregate.pending)
+            aggregate.pending = None
+
+    class VariationDeclined(Event):
+        TOPIC = "pooledbudget:VariationDeclined"
+        variation_id: str
+        partner: str
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.pending = None
+
+    class Ended(Event):
+        TOPIC = "pooledbudget:DecisionEnded"
+        ended_on: str
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.actual_end = date.fromisoformat(self.ended_on)
+            aggregate.pending = None
+
+    class SpendRecorded(Event):
+        """A charge against the decision, with the allocation decided when it was recorded."""
+
+        TOPIC = "pooledbudget:SpendRecorded"
+        invoice_ref: str
+        amount: str
+        service_date: str
+        element: str | None
+        supplier: str | None
+        element_parts: dict[str, str]
+        funding: dict[str, str]
+        responsibility: dict[str, str]
+        actor: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            parts = {k: fraction_from_str(v) for k, v in self.element_parts.items()}
+            for name, part in parts.items():
+                aggregate.elements[name].spent += part
+            aggregate.spends[self.invoice_ref] = SpendState(
+                amount=Decimal(self.amount),
+                service_date=date.fromisoformat(self.service_date),
+                element_parts=parts,
+            )
+
+    class SpendReversed(Event):
+        TOPIC = "pooledbudget:SpendReversed"
+        invoice_ref: str
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            spend = aggregate.spends[self.invoice_ref]
+            spend.reversed = True
+            for name, part in spend.element_parts.items():
+                if name in aggregate.elements:
+                    aggregate.elements[name].spent -= part
+
+    def __init__(
+        self,
+        pool_id: str,
+        decision_id: str,
+        year: str,
+        case_ref: str,
+        category: str,
+        start: str,
+        planned_end: str,
+        elements: list[dict[str, Any]],
+        required: list[str],
+        actor: Actor,
+    ) -> None:
+        self.pool_id = pool_id
+        self.decision_id = decision_id
+        self.year = year
+        self.case_ref = case_ref
+        self.category = category
+        self.start = date.fromisoformat(start)
+        self.planned_end = date.fromisoformat(planned_end)
+        self.actual_end: date | None = None
+        self.status = "proposed"
+        self.required = list(required)
+        self.approvals: list[str] = []
+        self.pending: PendingVariation | None = None
+        self.variation_ids: list[str] = []
+        self.spends: dict[str, SpendState] = {}
+        self.elements: dict[str, ElementState] = {}
+        for data in elements:
+            terms = ElementTerms.decode(data)
+            self.elements[terms.name] = ElementState(
+                cost=terms.cost,
+                cost_basis=terms.cost_basis,
+                funding=SplitHistory([(None, terms.funding)]),
+                responsibility=SplitHistory([(None, terms.responsibility or terms.funding)]),
+            )
+
+    # -- creation -----------------------------------------------------------------------------
+
+    @classmethod
+    def propose(
+        cls,
+        *,
+        pool_id: str,
+        decision_id: str,
+        year: str,
+        case_ref: str,
+        category: str,
+        start: date,
+        planned_end: date,
+        elements: list[ElementTerms],
+        members: list[str],
+        actor: Actor,
+        at: datetime,
+    ) -> Decision:
+        """R9: a period inside the year, elements whose splits name only partners."""
+        first, last = year_bounds(year)
+        if not first <= start <= last:
+            raise _state_error(f"start {start} is outside {year} (R9)", "start",
+                               "period_outside_year", "R9")
+        if not first <= planned_end <= last:
+            raise _state_error(f"planned_end {planned_end} is outside {year} (R9)",
+                               "planned_end", "period_outside_year", "R9")
+        if planned_end < start:
+            raise _state_error("planned_end is before start (R9)", "planned_end",
+                               "period_reversed", "R9")
+        for i, element in enumerate(elements):
+            _check_split_partners(element.funding, members, f"elements.{i}.funding")
+            if element.responsibility is not None:
+                _check_split_partners(element.responsibility, members,
+                                      f"elements.{i}.responsibility")
+        required = [code for code in members
+                    if any(e.funding.get(code, Decimal(0)) > 0 for e in elements)]
+        return cls._create(
+            cls.Proposed,
+            id=decision_uuid(pool_id, decision_id),
+            timestamp=at,
+            pool_id=pool_id,
+            decision_id=decision_id,
+            year=year,
+            case_ref=case_ref,
+            category=category,
+            start=start.isoformat(),
+            planned_end=planned_end.isoformat(),
+            elements=[e.encode() for e in elements],
+            required=required,
+            actor=actor,
+        )
+
+    # -- queries ------------------------------------------------------------------------------
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((e.cost for e in self.elements.values()), Decimal(0))
+
+    @property
+    def spent(self) -> Fraction:
+        return sum((e.spent for e in self.elements.values()), Fraction(0))
+
+    @property
+    def end(self) -> date:
+        return self.actual_end or self.planned_end
+
+    @property
+    def waiting_on(self) -> list[str]:
+        """Partners still to approve the decision, or its pending variation (R21)."""
+        if self.status == "proposed":
+            return [code for code in self.required if code not in self.approvals]
+        if self.pending is not None:
+            return [c for c in self.pending.required if c not in self.pending.approvals]
+        return []
+
+    # -- approval (R10) -----------------------------------------------------------------------
+
+    def approve(self, partner: str, actor: Actor, at: datetime) -> None:
+        self._ensure_proposed()
+        self._ensure_required(partner, self.required, self.approvals, "R10")
+        self.trigger_event(self.ShareApproved, timestamp=at, partner=partner, actor=actor)
+        if not self.waiting_on:
+            self.trigger_event(self.Approved, timestamp=at)
+
+    def decline(self, partner: str, reason: str, actor: Actor, at: datetime) -> None:
+        self._ensure_proposed()
+        self._ensure_required(partner, self.required, self.approvals, "R10")
+        self.trigger_event(self.Declined, timestamp=at, partner=partner, reason=reason,
+                           actor=actor)
+
+    def _ensure_proposed(self) -> None:
+        if self.status != "proposed":
+            raise _state_error(f"decision {self.decision_id} is {self.status}, not awaiting "
+                               "approval (R10)", "decision_id", "decision_not_pending", "R10")
+
+    @staticmethod
+    def _ensure_required(partner: str, required: list[str], approvals: list[str],
+                         rule: str) -> None:
+        if partner not in required:
+            raise _state_error(f"{partner}'s approval is not required ({rule})", "partner",
+                               "approval_not_required", rule)
+        if partner in approvals:
+            raise _state_error(f"{partner} has already approved ({rule})", "partner",
+                               "already_approved", rule)
+
+    # -- variations (R12) ---------------------------------------------------------------------
+
+    def propose_variation(
+        self,
+        *,
+        variation_id: str,
+        reason: str,
+        effective_from: date | None,
+        planned_end: date | None,
+        elements: list[VariedElementTerms] | None,
+        members: list[str],
+        actor: Actor,
+        at: datetime,
+    ) -> None:
+        """R12: one pending variation; approval from partners whose share or money rises."""
+        self._ensure_live("R12")
+        if self.pending is not None:
+            raise _state_error(f"variation {self.pending.variation_id} is still pending (R12)",
+                               "variation_id", "variation_pending", "R12")
+        if variation_id in self.variation_ids:
+            raise _state_error(f"variation {variation_id} already exists (R12)", "variation_id",
+                               "variation_exists", "R12")
+        first, last = year_bounds(self.year)
+        effective = effective_from or self.start
+        if not first <= effective <= last:
+            raise _state_error(f"effective_from {effective} is outside {self.year} (R12)",
+                               "effective_from", "effective_outside_year", "R12")
+        if planned_end is not None and not self.start <= planned_end <= last:
+            raise _state_error(f"planned_end {planned_end} is outside the decision's year or "
+                               "before its start (R9)", "planned_end", "period_outside_year", "R9")
+        new_terms = self._new_terms(elements, members)
+        for name, element in self.elements.items():
+            if name not in {t.name for t in new_terms} and element.spent != 0:
+                raise _state_error(f"element {name} has spend recorded and cannot be removed "
+                                   "(R12)", "elements", "element_has_spend", "R12")
+        for terms in new_terms:
+            current = self.elements.get(terms.name)
+            if current is not None and Fraction(terms.cost) < current.spent:
+                raise LimitError(f"element {terms.name}'s cost would fall below what has been "
+                                 "spent on it (R14)", field="elements",
+                                 code="cost_below_spend", rule="R14")
+        required = self._variation_approvers(new_terms, members)
+        self.trigger_event(
+            self.VariationProposed, timestamp=at, variation_id=variation_id, reason=reason,
+            effective_from=effective.isoformat(),
+            planned_end=None if planned_end is None else planned_end.isoformat(),
+            elements=[t.encode() for t in new_terms], required=required, actor=actor,
+        )
+        if not required:
+            self.trigger_event(self.VariationApplied, timestamp=at, variation_id=variation_id)
+
+    def _new_terms(
+        self, varied: list[VariedElementTerms] | None, members: list[str]
+    ) -> list[ElementTerms]:
+        """The whole new element list: named elements keep what the variation leaves out."""
+        if varied is None:
+            varied = [VariedElementTerms(name=name) for name in self.elements]
+        terms = []
+        for i, item in enumerate(varied):
+            current = self.elements.get(item.name)
+            where = f"elements.{i}"
+            for split, label in ((item.funding, "funding"),
+                                 (item.responsibility, "responsibility")):
+                if split is not None:
+                    _check_split_partners(split, members, f"{where}.{label}")
+            if current is None:
+                if item.cost is None or item.funding is None:
+                    raise _state_error(f"new element {item.name} needs a cost and a funding "
+                                       "split (R12)", where, "new_element_incomplete", "R12")
+                terms.append(ElementTerms(item.name, item.cost, item.cost_basis or {},
+                                          item.funding, item.responsibility))
+            else:
+                terms.append(ElementTerms(
+                    name=item.name,
+                    cost=current.cost if item.cost is None else item.cost,
+                    cost_basis=current.cost_basis if item.cost_basis is None
+                    else item.cost_basis,
+                    funding=current.funding.latest if item.funding is None else item.funding,
+                    responsibility=item.responsibility,
+                ))
+        return terms
+
+    def _variation_approvers(self, new: list[ElementTerms], members: list[str]) -> list[str]:
+        """Partners whose percentage rises in any element, or whose money amount rises (R12)."""
+        def money_of(code: str, elements: list[tuple[str, Decimal, dict[str, Decimal]]]
+                     ) -> Decimal:
+            return sum((cost * split.get(code, Decimal(0)) for _, cost, split in elements),
+                       Decimal(0))
+
+        old = [(name, e.cost, e.funding.latest) for name, e in self.elements.items()]
+        new_ = [(t.name, t.cost, t.funding) for t in new]
+        old_by_name = {name: split for name, _, split in old}
+        required = []
+        for code in members:
+            pct_rises = any(
+                split.get(code, Decimal(0)) > old_by_name.get(name, {}).get(code, Decimal(0))
+                for name, _, split in new_
+            )
+            if pct_rises or money_of(code, new_) > money_of(code, old):
+                required.append(code)
+        return required
+
+    def approve_variation(self, variation_id: str, partner: str, actor: Actor,
+                          at: datetime) -> None:
+        pending = self._ensure_pending(variation_id)
+        self._ensure_required(partner, pending.required, pending.approvals, "R12")
+        self.trigger_event(self.VariationShareApproved, timestamp=at, variation_id=variation_id,
+                           partner=partner, actor=actor)
+        if not self.waiting_on:
+            self.trigger_event(self.VariationApplied, timestamp=at, variation_id=variation_id)
+
+    def decline_variation(self, variation_id: str, partner: str, reason: str, actor: Actor,
+                          at: datetime) -> None:
+        pending = self._ensure_pending(variation_id)
+        self._ensure_required(partner, pending.required, pending.approvals, "R12")
+        self.trigger_event(self.VariationDeclined, timestamp=at, variation_id=variation_id,
+                           partner=partner, reason=reason, actor=actor)
+
+    def _ensure_pending(self, variation_id: str) -> PendingVariation:
+        if self.pending is None or self.pending.variation_id != variation_id:
+            raise _state_error(f"variation {variation_id} is not pending on decision "
+                               f"{self.decision_id} (R12)", "variation_id",
+                               "variation_not_pending", "R12")
+        return self.pending
+
+    def _apply_variation(self, pending: PendingVariation) -> None:
+        if pending.planned_end is not None:
+            self.planned_end = pending.planned_end
+        elements: dict[str, ElementState] = {}
+        for data in pending.elements:
+            terms = ElementTerms.decode(data)
+            current = self.elements.get(terms.name)
+            if current is None:
+                elements[terms.name] = ElementState(
+                    cost=terms.cost, cost_basis=terms.cost_basis,
+                    funding=SplitHistory([(None, terms.funding)]),
+                    responsibility=SplitHistory([(None, terms.responsibility or terms.funding)]),
+                )
+                continue
+            current.cost = terms.cost
+            current.cost_basis = terms.cost_basis
+            if terms.funding != current.funding.latest:
+                current.funding.entries.append((pending.effective_from, terms.funding))
+            if terms.responsibility is not None:
+                current.responsibility.entries.append((pending.effective_from,
+                                                       terms.responsibility))
+            elements[terms.name] = current
+        self.elements = elements
+
+    # -- end (R12) ----------------------------------------------------------------------------
+
+    def end_early(self, ended_on: date, reason: str, actor: Actor, at: datetime) -> None:
+        self._ensure_live("R12")
+        if not self.start <= ended_on <= self.planned_end:
+            raise _state_error(f"ended_on {ended_on} is outside the service period "
+                               f"{self.start}..{self.planned_end} (R12)", "ended_on",
+                               "end_outside_period", "R12")
+        late = [ref for ref, s in self.spends.items()
+                if not s.reversed and s.service_date > ended_on]
+        if late:
+            raise _state_error(f"spend {late[0]} has a service date after {ended_on} (R12)",
+                               "ended_on", "end_before_recorded_service", "R12")
+        self.trigger_event(self.Ended, timestamp=at, ended_on=ended_on.isoformat(),
+                           reason=reason, actor=actor)
+
+    def _ensure_live(self, rule: str) -> None:
+        if self.status != "approved":
+            raise _state_error(f"decision {self.decision_id} is {self.status}, not approved "
+                               f"({rule})", "decision_id", "decision_not_approved", rule)
+        if self.actual_end is not None:
+            raise _state_error(f"decision {self.decision_id} ended on {self.actual_end} "
+                               f"({rule})", "decision_id", "decision_ended", rule)
+
+    # -- spend (R13-R16) ----------------------------------------------------------------------
+
+    def check_spend(self, amount: Decimal, service_date: date, element: str | None) -> None:
+        """State rules of R13, then the limits of R14, without recording anything."""
+        if self.status != "approved":
+            raise _state_error(f"decision {self.decision_id} is {self.status}; spend needs an "
+                               "approved decision (R13)", "decision_id",
+                               "decision_not_approved", "R13")
+        if element is not None and element not in self.elements:
+            raise _state_error(f"decision {self.decision_id} has no element {element!r} (R13)",
+                               "element", "element_not_found", "R13")
+        if not self.start <= service_date <= self.end:
+            raise _state_error(f"service_date {service_date} is outside the service period "
+                               f"{self.start}..{self.end} (R13)", "service_date",
+                               "service_date_outside_period", "R13")
+        if self.spent + Fraction(amount) > self.cost:
+            raise LimitError(f"spend would take decision {self.decision_id} above its approved "
+                             f"cost {self.cost}; vary the decision first (R14)", field="amount",
+                             code="spend_exceeds_approved_cost", rule="R14")
+        if element is not None and (
+            self.elements[element].spent + Fraction(amount) > self.elements[element].cost
+        ):
+            raise LimitError(f"spend would take element {element} above its cost "
+                             f"{self.elements[element].cost} (R14)", field="amount",
+                             code="spend_exceeds_element_cost", rule="R14")
+
+    def record_spend(
+        self,
+        *,
+        invoice_ref: str,
+        amount: Decimal,
+        service_date: date,
+        element: str | None,
+        supplier: str | None,
+        order: list[str],
+        actor: Actor,
+        at: datetime,
+    ) -> None:
+        """R15: allocate by the split in force on the service date, apportioning by remaining cost."""
+        self.check_spend(amount, service_date, element)
+        parts = self._element_parts(amount, element)
+        funding: dict[str, Fraction] = {}
+        responsibility: dict[str, Fraction] = {}
+        for name, part in parts.items():
+            state = self.elements[name]
+            for target, history in ((funding, state.funding),
+                                    (responsibility, state.responsibility)):
+                for code, weight in split_weights(history.in_force(service_date)).items():
+                    target[code] = target.get(code, Fraction(0)) + part * weight
+        total = Fraction(amount)
+        self.trigger_event(
+            self.SpendRecorded, timestamp=at, invoice_ref=invoice_ref,
+            amount=format(amount, "f"), service_date=service_date.isoformat(), element=element,
+            supplier=supplier,
+            element_parts={name: fraction_to_str(part) for name, part in parts.items()},
+            funding=_allocation(amount, funding, total, order),
+            responsibility=_allocation(amount, responsibility, total, order),
+            actor=actor,
+        )
+
+    def _element_parts(self, amount: Decimal, element: str | None) -> dict[str, Fraction]:
+        """A spend naming no element is apportioned by remaining cost, exactly (R11, R15)."""
+        if element is not None:
+            return {element: Fraction(amount)}
+        if len(self.elements) == 1:
+            return {next(iter(self.elements)): Fraction(amount)}
+        remaining = {name: e.remaining for name, e in self.elements.items() if e.remaining > 0}
+        total = sum(remaining.values(), Fraction(0))
+        return {name: Fraction(amount) * value / total for name, value in remaining.items()}
+
+    def reverse_spend(self, invoice_ref: str, reason: str, actor: Actor, at: datetime) -> None:
+        """R16: a reversal names the spend; a reversed spend cannot be reversed again."""
+        spend = self.spends.get(invoice_ref)
+        if spend is None:
+            raise _state_error(f"no spend {invoice_ref} on decision {self.decision_id} (R16)",
+                               "invoice_ref", "spend_not_found", "R16")
+        if spend.reversed:
+            raise _state_error(f"spend {invoice_ref} has already been reversed (R16)",
+                               "invoice_ref", "spend_already_reversed", "R16")
+        self.trigger_event(self.SpendReversed, timestamp=at, invoice_ref=invoice_ref,
+                           reason=reason, actor=actor)
+
+    # -- commitment (R11) ---------------------------------------------------------------------
+
+    def commitment_by_partner(self, order: list[str], year_closed: bool) -> dict[str, Decimal]:
+        """Remaining cost by each element's latest approved split, then R4 once (R11)."""
+        zero = {code: Decimal("0.00") for code in order}
+        if self.status != "approved" or self.actual_end is not None or year_closed:
+            return zero
+        exact: dict[str, Fraction] = {}
+        for element in self.elements.values():
+            for code, weight in split_weights(element.funding.latest).items():
+                exact[code] = exact.get(code, Fraction(0)) + element.remaining * weight
+        remaining = sum(exact.values(), Fraction(0))
+        if remaining == 0:
+            return zero
+        amount = exact_money(remaining)
+        return {code: Decimal(v) for code, v in _allocation(amount, exact, remaining, order).items()}
+
+
+def _check_split_partners(split: dict[str, Decimal], members: list[str], where: str) -> None:
+    unknown = [code for code in split if code not in members]
+    if unknown:
+        raise _state_error(f"{where} names {', '.join(unknown)}, not a partner of the pool in "
+                           "the decision's year (R3)", where, "split_names_non_partner", "R3")
+
+
+def _allocation(
+    amount: Decimal, exact: dict[str, Fraction], total: Fraction, order: list[str]
+) -> dict[str, str]:
+    weights = {code: value / total for code, value in exact.items() if value}
+    return {code: format(part, "f") for code, part in allocate(amount, weights, order).items()}
+

@@ -1,0 +1,84 @@
+"""Small one-event aggregates whose deterministic ids make uniqueness a storage guarantee.
+
+Saving a second `InvoiceRef` or `CommandReceipt` with the same id conflicts in the event store,
+so an invoice reference is never reused (R13) and a command id is applied once (R25), even when
+two processes race.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from .pool import NAMESPACE
+from .terms import Actor
+
+
+def invoice_uuid(pool_id: str, invoice_ref: str) -> UUID:
+    return uuid5(NAMESPACE, f"invoice:{pool_id}:{invoice_ref}")
+
+
+def receipt_uuid(command_id: str) -> UUID:
+    return uuid5(NAMESPACE, f"command:{command_id}")
+
+
+class InvoiceRef(Aggregate):
+    """Claims an invoice reference within a pool and says which decision it was charged to."""
+
+    TOPIC = "pooledbudget:InvoiceRef"
+
+    class Event(Aggregate.Event):
+        TOPIC = "pooledbudget:InvoiceRef.Event"
+
+    class Registered(Event, Aggregate.Created):
+        TOPIC = "pooledbudget:InvoiceRegistered"
+        pool_id: str
+        invoice_ref: str
+        decision_id: str
+        actor: Actor
+
+    def __init__(self, pool_id: str, invoice_ref: str, decision_id: str, actor: Actor) -> None:
+        self.pool_id = pool_id
+        self.invoice_ref = invoice_ref
+        self.decision_id = decision_id
+
+    @classmethod
+    def register(cls, pool_id: str, invoice_ref: str, decision_id: str, actor: Actor,
+                 at: datetime) -> InvoiceRef:
+        return cls._create(cls.Registered, id=invoice_uuid(pool_id, invoice_ref), timestamp=at,
+                           pool_id=pool_id, invoice_ref=invoice_ref, decision_id=decision_id,
+                           actor=actor)
+
+
+class CommandReceipt(Aggregate):
+    """Remembers a command that succeeded: its content digest and the events it recorded."""
+
+    TOPIC = "pooledbudget:CommandReceipt"
+
+    class Event(Aggregate.Event):
+        TOPIC = "pooledbudget:CommandReceipt.Event"
+
+    class Accepted(Event, Aggregate.Created):
+        TOPIC = "pooledbudget:CommandAccepted"
+        command_id: str
+        command: str
+        digest: str
+        pool_id: str | None
+        events: list[str]
+
+    def __init__(self, command_id: str, command: str, digest: str, pool_id: str | None,
+                 events: list[str]) -> None:
+        self.command_id = command_id
+        self.command = command
+        self.digest = digest
+        self.pool_id = pool_id
+        self.events = list(events)
+
+    @classmethod
+    def accept(cls, command_id: str, command: str, digest: str, pool_id: str | None,
+               events: list[str], at: datetime) -> CommandReceipt:
+        return cls._create(cls.Accepted, id=receipt_uuid(command_id), timestamp=at,
+                           command_id=command_id, command=command, digest=digest,
+                           pool_id=pool_id, events=events)

@@ -1,0 +1,393 @@
+"""The service layer: one method per command — load, check, decide, save atomically.
+
+Checks run in the order DOMAIN.md fixes: shape (by the command models), idempotency (R25), the
+recording clock, authority (R26), a closed year (R17), the state rules, then the limits. A
+rejected command raises a `LedgerError` and nothing is written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+import structlog
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from . import commands as c
+from .aggregates import CommandReceipt, Decision, InvoiceRef, Pool, decision_uuid, pool_uuid
+from .aggregates.registry import invoice_uuid, receipt_uuid
+from .aggregates.terms import Actor, ElementTerms, VariedElementTerms
+from .errors import (
+    AuthorisationError,
+    ConcurrencyConflictError,
+    IdempotencyConflictError,
+    LedgerError,
+    StateError,
+    TimeWentBackwardsError,
+)
+from .persistence import Database, database
+
+log = structlog.get_logger("pooledbudget")
+A = TypeVar("A", bound=Aggregate)
+Clock = Callable[[], datetime]
+MAX_ATTEMPTS = 5
+INTERNAL_EVENTS = {"InvoiceRegistered", "CommandAccepted"}
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command recorded: the names of its events, or that it was a duplicate (R25)."""
+
+    command: str
+    events: list[str] = field(default_factory=list)
+    duplicate: bool = False
+
+
+def event_name(event: object) -> str:
+    """The stable event name: the last part of the event's explicit topic."""
+    return str(type(event).TOPIC).rpartition(":")[2]  # type: ignore[attr-defined]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LedgerApplication(Application[UUID]):
+    """The event-sourced ledger. Build one with `open_ledger(url)`."""
+
+    name = "pooledbudget"
+
+    def __init__(self, env: Mapping[str, str] | None = None, clock: Clock = utc_now) -> None:
+        super().__init__(env=env)
+        self.clock = clock
+        self._handlers: dict[type[c.Command], Callable[[Any, Actor, datetime], list[Aggregate]]]
+        self._handlers = {
+            c.EstablishPool: self._establish_pool,
+            c.JoinPool: self._join_pool,
+            c.PledgeContribution: self._pledge,
+            c.VaryContribution: self._vary,
+            c.ReceiveContribution: self._receive,
+            c.ProposeDecision: self._propose_decision,
+            c.ApproveDecision: self._approve_decision,
+            c.DeclineDecision: self._decline_decision,
+            c.ProposeVariation: self._propose_variation,
+            c.ApproveVariation: self._approve_variation,
+            c.DeclineVariation: self._decline_variation,
+            c.EndDecision: self._end_decision,
+            c.RecordSpend: self._record_spend,
+            c.ReverseSpend: self._reverse_spend,
+            c.CloseYear: self._close_year,
+        }
+
+    # -- the one entry point ------------------------------------------------------------------
+
+    def execute(self, command: c.Command, *, use_command_time: bool = False) -> CommandResult:
+        """Runs one command atomically; raises `LedgerError` (nothing written) if rejected."""
+        started = time.perf_counter()
+        pool_id = getattr(command, "pool_id", None)
+        try:
+            result = self._execute(command, use_command_time)
+        except LedgerError as error:
+            log.info("command", pool=pool_id, command=command.kind, outcome="rejected",
+                     code=error.code, rule=error.rule, field=error.field,
+                     duration_ms=round((time.perf_counter() - started) * 1000, 3))
+            raise
+        log.info("command", pool=pool_id, command=command.kind,
+                 outcome="duplicate" if result.duplicate else "recorded", events=result.events,
+                 duration_ms=round((time.perf_counter() - started) * 1000, 3))
+        return result
+
+    def _execute(self, command: c.Command, use_command_time: bool) -> CommandResult:
+        digest = command.content_digest() if command.command_id else None
+        handler = self._handlers[type(command)]
+        actor: Actor = command.actor.model_dump()
+        for _ in range(MAX_ATTEMPTS):
+            if command.command_id:
+                receipt = self._find(CommandReceipt, receipt_uuid(command.command_id))
+                if receipt is not None:
+                    if receipt.digest != digest:
+                        raise IdempotencyConflictError(
+                            f"command_id {command.command_id} was already used for a different "
+                            "command (R25)", field="command_id")
+                    return CommandResult(command.kind, list(receipt.events), duplicate=True)
+            at = self._recording_time(command, use_command_time)
+            aggregates = handler(command, actor, at)
+            events = [event_name(e) for a in aggregates for e in a.pending_events]
+            events = [name for name in events if name not in INTERNAL_EVENTS]
+            if command.command_id and digest:
+                aggregates.append(CommandReceipt.accept(
+                    command.command_id, command.kind, digest,
+                    getattr(command, "pool_id", None), events, at))
+            try:
+                self.save(*aggregates)
+            except IntegrityError:
+                continue  # lost a race: reload, decide again
+            return CommandResult(command.kind, events)
+        raise ConcurrencyConflictError(
+            f"{command.kind} kept conflicting with concurrent writers; try again")
+
+    def _recording_time(self, command: c.Command, use_command_time: bool) -> datetime:
+        if not use_command_time or command.at is None:
+            return self.clock()
+        last = self.last_recorded_time()
+        if last is not None and command.at < last:
+            raise TimeWentBackwardsError(
+                f"at {command.at.isoformat()} is earlier than the last recorded time "
+                f"{last.isoformat()}", field="at")
+        return command.at
+
+    def last_recorded_time(self) -> datetime | None:
+        last_id = self.recorder.max_notification_id()
+        if not last_id:
+            return None
+        notification = self.recorder.select_notifications(start=last_id, limit=1)[0]
+        event: Any = self.mapper.to_domain_event(notification)
+        timestamp: datetime = event.timestamp
+        return timestamp
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        try:
+            aggregate: Any = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(aggregate, cls):
+            raise TypeError(f"{aggregate_id} is a {type(aggregate).__name__}, not {cls.__name__}")
+        return aggregate
+
+    def pool(self, pool_id: str) -> Pool:
+        pool = self._find(Pool, pool_uuid(pool_id))
+        if pool is None:
+            raise StateError(f"no pool {pool_id!r} has been established (R5)", field="pool_id",
+                             code="pool_not_found", rule="R5")
+        return pool
+
+    def decision(self, pool_id: str, decision_id: str, rule: str) -> Decision:
+        decision = self._find(Decision, decision_uuid(pool_id, decision_id))
+        if decision is None:
+            raise StateError(f"no decision {decision_id!r} in pool {pool_id!r} ({rule})",
+                             field="decision_id", code="decision_not_found", rule=rule)
+        return decision
+
+    # -- authority (R26) ----------------------------------------------------------------------
+
+    @staticmethod
+    def _require_host_manager(host: str, actor: Actor) -> None:
+        if actor["role"] != "pool_manager" or actor["partner"] != host:
+            raise AuthorisationError(
+                f"only a pool manager of the host {host} may do this; {actor['id']} is "
+                f"{actor['role']} of {actor['partner']} (R26)", field="actor")
+
+    @staticmethod
+    def _require_budget_holder(partner: str, actor: Actor) -> None:
+        if actor["role"] != "budget_holder" or actor["partner"] != partner:
+            raise AuthorisationError(
+                f"only a budget holder of {partner} may do this; {actor['id']} is "
+                f"{actor['role']} of {actor['partner']} (R26)", field="actor")
+
+    def _managed_pool(self, pool_id: str, actor: Actor) -> Pool:
+        pool = self.pool(pool_id)
+        self._require_host_manager(pool.host, actor)
+        return pool
+
+    # -- pools and contributions --------------------------------------------------------------
+
+    def _establish_pool(self, cmd: c.EstablishPool, actor: Actor, at: datetime) -> list[Aggregate]:
+        self._require_host_manager(cmd.host, actor)
+        if self._find(Pool, pool_uuid(cmd.pool_id)) is not None:
+            raise StateError(f"pool {cmd.pool_id!r} is already established (R5)",
+                             field="pool_id", code="pool_exists", rule="R5")
+        risk = cmd.risk_share
+        risk_share: dict[str, Any] = {"rule": risk.rule}
+        if risk.percentages is not None:
+            risk_share["percentages"] = {k: format(v, "f") for k, v in risk.percentages.items()}
+        if risk.caps is not None:
+            risk_share["caps"] = {k: format(v, "f") for k, v in risk.caps.items()}
+        return [Pool.establish(
+            pool_id=cmd.pool_id, name=cmd.name, host=cmd.host,
+            partners=[(p.code, p.name) for p in cmd.partners], first_year=cmd.first_year,
+            risk_share=risk_share, actor=actor, at=at)]
+
+    def _join_pool(self, cmd: c.JoinPool, actor: Actor, at: datetime) -> list[Aggregate]:
+        pool = self._managed_pool(cmd.pool_id, actor)
+        pool.ensure_open(cmd.from_year, field="from_year")
+        pool.join(cmd.partner.code, cmd.partner.name, cmd.from_year, actor, at)
+        return [pool]
+
+    def _pledge(self, cmd: c.PledgeContribution, actor: Actor, at: datetime) -> list[Aggregate]:
+        self._require_budget_holder(cmd.partner, actor)
+        pool = self.pool(cmd.pool_id)
+        pool.ensure_open(cmd.year)
+        pool.pledge(cmd.partner, cmd.year, cmd.amount, actor, at)
+        return [pool]
+
+    def _vary(self, cmd: c.VaryContribution, actor: Actor, at: datetime) -> list[Aggregate]:
+        self._require_budget_holder(cmd.partner, actor)
+        pool = self.pool(cmd.pool_id)
+        pool.ensure_open(cmd.year)
+        pool.vary(cmd.partner, cmd.year, cmd.amount, cmd.reason, actor, at)
+        return [pool]
+
+    def _receive(self, cmd: c.ReceiveContribution, actor: Actor, at: datetime) -> list[Aggregate]:
+        pool = self._managed_pool(cmd.pool_id, actor)
+        pool.ensure_open(cmd.year)
+        pool.receive(cmd.partner, cmd.year, cmd.amount, cmd.received_on.isoformat(),
+                     cmd.reference, actor, at)
+        return [pool]
+
+    def _close_year(self, cmd: c.CloseYear, actor: Actor, at: datetime) -> list[Aggregate]:
+        pool = self._managed_pool(cmd.pool_id, actor)
+        pool.close_year(cmd.year, actor, at)
+        return [pool]
+
+    # -- decisions ----------------------------------------------------------------------------
+
+    def _propose_decision(self, cmd: c.ProposeDecision, actor: Actor,
+                          at: datetime) -> list[Aggregate]:
+        pool = self._managed_pool(cmd.pool_id, actor)
+        pool.ensure_open(cmd.year)
+        pool.ensure_year_in_pool(cmd.year)
+        if self._find(Decision, decision_uuid(cmd.pool_id, cmd.decision_id)) is not None:
+            raise StateError(f"decision {cmd.decision_id!r} already exists (R9)",
+                             field="decision_id", code="decision_exists", rule="R9")
+        elements = [
+            ElementTerms(name=e.name, cost=e.cost.amount, cost_basis=_cost_basis(e.cost),
+                         funding=dict(e.funding),
+                         responsibility=None if e.responsibility is None
+                         else dict(e.responsibility))
+            for e in cmd.element_list()
+        ]
+        return [Decision.propose(
+            pool_id=cmd.pool_id, decision_id=cmd.decision_id, year=cmd.year,
+            case_ref=cmd.case_ref, category=cmd.category, start=cmd.start,
+            planned_end=cmd.planned_end, elements=elements, members=pool.members(cmd.year),
+            actor=actor, at=at)]
+
+    def _open_decision(self, pool_id: str, decision_id: str, rule: str,
+                       authorise: Callable[[Pool], None]) -> tuple[Pool, Decision]:
+        """Authority first (R26), then the decision, then its year still open (R17)."""
+        pool = self.pool(pool_id)
+        authorise(pool)
+        decision = self.decision(pool_id, decision_id, rule)
+        pool.ensure_open(decision.year)
+        return pool, decision
+
+    def _approve_decision(self, cmd: c.ApproveDecision, actor: Actor,
+                          at: datetime) -> list[Aggregate]:
+        self._require_budget_holder(cmd.partner, actor)
+        _, decision = self._open_decision(cmd.pool_id, cmd.decision_id, "R10", lambda p: None)
+        decision.approve(cmd.partner, actor, at)
+        return [decision]
+
+    def _decline_decision(self, cmd: c.DeclineDecision, actor: Actor,
+                          at: datetime) -> list[Aggregate]:
+        self._require_budget_holder(cmd.partner, actor)
+        _, decision = self._open_decision(cmd.pool_id, cmd.decision_id, "R10", lambda p: None)
+        decision.decline(cmd.partner, cmd.reason, actor, at)
+        return [decision]
+
+    def _propose_variation(self, cmd: c.ProposeVariation, actor: Actor,
+                           at: datetime) -> list[Aggregate]:
+        pool, decision = self._open_decision(
+            cmd.pool_id, cmd.decision_id, "R12",
+            lambda p: self._require_host_manager(p.host, actor))
+        elements: list[VariedElementTerms] | None = None
+        if cmd.elements is not None:
+            elements = [_varied(e.name, e.cost, e.funding, e.responsibility)
+                        for e in cmd.elements]
+        elif any(x is not None for x in (cmd.cost, cmd.funding, cmd.responsibility)):
+            if len(decision.elements) != 1:
+                raise StateError("top-level cost/funding/responsibility vary a one-element "
+                                 "decision only; list the elements (R12)", field="elements",
+                                 code="variation_needs_elements", rule="R12")
+            name = next(iter(decision.elements))
+            elements = [_varied(name, cmd.cost, cmd.funding, cmd.responsibility)]
+        decision.propose_variation(
+            variation_id=cmd.variation_id, reason=cmd.reason, effective_from=cmd.effective_from,
+            planned_end=cmd.planned_end, elements=elements, members=pool.members(decision.year),
+            actor=actor, at=at)
+        return [decision]
+
+    def _approve_variation(self, cmd: c.ApproveVariation, actor: Actor,
+                           at: datetime) -> list[Aggregate]:
+        self._require_budget_holder(cmd.partner, actor)
+        _, decision = self._open_decision(cmd.pool_id, cmd.decision_id, "R12", lambda p: None)
+        decision.approve_variation(cmd.variation_id, cmd.partner, actor, at)
+        return [decision]
+
+    def _decline_variation(self, cmd: c.DeclineVariation, actor: Actor,
+                           at: datetime) -> list[Aggregate]:
+        self._require_budget_holder(cmd.partner, actor)
+        _, decision = self._open_decision(cmd.pool_id, cmd.decision_id, "R12", lambda p: None)
+        decision.decline_variation(cmd.variation_id, cmd.partner, cmd.reason, actor, at)
+        return [decision]
+
+    def _end_decision(self, cmd: c.EndDecision, actor: Actor, at: datetime) -> list[Aggregate]:
+        _, decision = self._open_decision(
+            cmd.pool_id, cmd.decision_id, "R12",
+            lambda p: self._require_host_manager(p.host, actor))
+        decision.end_early(cmd.ended_on, cmd.reason, actor, at)
+        return [decision]
+
+    # -- spend --------------------------------------------------------------------------------
+
+    def _record_spend(self, cmd: c.RecordSpend, actor: Actor, at: datetime) -> list[Aggregate]:
+        pool, decision = self._open_decision(
+            cmd.pool_id, cmd.decision_id, "R13",
+            lambda p: self._require_host_manager(p.host, actor))
+        if self._find(InvoiceRef, invoice_uuid(cmd.pool_id, cmd.invoice_ref)) is not None:
+            raise StateError(f"invoice_ref {cmd.invoice_ref} has already been used in this pool "
+                             "(R13)", field="invoice_ref", code="invoice_ref_reused", rule="R13")
+        decision.record_spend(
+            invoice_ref=cmd.invoice_ref, amount=cmd.amount, service_date=cmd.service_date,
+            element=cmd.element, supplier=cmd.supplier, order=pool.partner_order, actor=actor,
+            at=at)
+        invoice = InvoiceRef.register(cmd.pool_id, cmd.invoice_ref, cmd.decision_id, actor, at)
+        return [decision, invoice]
+
+    def _reverse_spend(self, cmd: c.ReverseSpend, actor: Actor, at: datetime) -> list[Aggregate]:
+        pool = self._managed_pool(cmd.pool_id, actor)
+        invoice = self._find(InvoiceRef, invoice_uuid(cmd.pool_id, cmd.invoice_ref))
+        if invoice is None:
+            raise StateError(f"no spend with invoice_ref {cmd.invoice_ref} in this pool (R16)",
+                             field="invoice_ref", code="spend_not_found", rule="R16")
+        decision = self.decision(cmd.pool_id, invoice.decision_id, "R16")
+        pool.ensure_open(decision.year)
+        decision.reverse_spend(cmd.invoice_ref, cmd.reason, actor, at)
+        return [decision]
+
+
+def _cost_basis(cost: c.Cost) -> dict[str, str]:
+    if cost.total is not None:
+        return {"total": format(cost.total, "f")}
+    return {"weekly": format(cost.weekly, "f"), "weeks": str(cost.weeks)}
+
+
+def _varied(name: str, cost: c.Cost | None, funding: dict[str, Any] | None,
+            responsibility: dict[str, Any] | None) -> VariedElementTerms:
+    return VariedElementTerms(
+        name=name,
+        cost=None if cost is None else cost.amount,
+        cost_basis=None if cost is None else _cost_basis(cost),
+        funding=None if funding is None else dict(funding),
+        responsibility=None if responsibility is None else dict(responsibility),
+    )
+
+
+def open_ledger(url: str | None = None, *, clock: Clock = utc_now,
+                cache_size: int = 1000) -> LedgerApplication:
+    """A ledger on the database at `url` (default `$POOLEDBUDGET_DB`, else a SQLite file)."""
+    db: Database = database(url)
+    env = dict(db.env)
+    env["AGGREGATE_CACHE_MAXSIZE"] = str(cache_size)
+    env["CREATE_TABLE"] = "y"
+    app = LedgerApplication(env=env, clock=clock)
+    app.database = db  # type: ignore[attr-defined]
+    return app

@@ -1,0 +1,517 @@
+"""Commands as pydantic v2 models: the one input boundary for the Python API, JSON Lines and CLI.
+
+Field formats follow INTERCHANGE.md. A format failure becomes an `InvalidCommandError` naming the
+field; amounts fail under R1/R2, percentages and splits under R3, case references under R9.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from .errors import InvalidCommandError
+from .money import AMOUNT_PATTERN, HUNDRED, MAX_AMOUNT, PERCENT_PATTERN
+
+IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
+PARTNER_CODE = re.compile(r"[A-Z0-9]{2,12}")
+CASE_REF = re.compile(r"[A-Z0-9-]{4,32}")
+YEAR = re.compile(r"([0-9]{4})-([0-9]{2})")
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DUPLICATE_KEYS = "__duplicate_keys__"
+
+# Error types raised by validators, and the DOMAIN rule each one names.
+RULE_OF_ERROR = {
+    "amount_format": "R1",
+    "amount_not_positive": "R2",
+    "percent_format": "R3",
+    "split_invalid": "R3",
+    "case_ref_invalid": "R9",
+}
+
+
+def _fail(kind: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(kind, message)
+
+
+def _amount(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise _fail("amount_format", "an amount must be a string like \"2450.00\" (R1)")
+    if not AMOUNT_PATTERN.fullmatch(text):
+        raise _fail("amount_format", f"{text!r} is not an amount with at most 2 decimal places (R1)")
+    amount = Decimal(text)
+    if abs(amount) > MAX_AMOUNT:
+        raise _fail("amount_format", "an amount may not exceed £1,000,000,000 (R1)")
+    if amount <= 0:
+        raise _fail("amount_not_positive", "an amount must be strictly positive (R2)")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _percent(value: Any) -> Decimal:
+    text = format(value, "f") if isinstance(value, Decimal) else value
+    if not isinstance(text, str) or not PERCENT_PATTERN.fullmatch(text):
+        raise _fail("percent_format", "a percentage is a string with at most 4 decimal places (R3)")
+    pct = Decimal(text)
+    if pct > HUNDRED:
+        raise _fail("percent_format", "a percentage cannot exceed 100 (R3)")
+    return pct
+
+
+def _partner_code(value: Any) -> str:
+    if not isinstance(value, str) or not PARTNER_CODE.fullmatch(value):
+        raise _fail("partner_code", "a partner code is 2-12 upper-case letters or digits")
+    return value
+
+
+def _split(value: Any) -> dict[str, Decimal]:
+    if not isinstance(value, dict) or not value:
+        raise _fail("split_invalid", "a split is an object of partner code to percentage (R3)")
+    if DUPLICATE_KEYS in value:
+        raise _fail("split_invalid", f"a split names {value[DUPLICATE_KEYS]} more than once (R3)")
+    split: dict[str, Decimal] = {}
+    for code, pct in value.items():
+        try:
+            split[_partner_code(code)] = _percent(pct)
+        except PydanticCustomError as error:
+            raise _fail("split_invalid", f"{code}: {error.message()}") from None
+    total = sum(split.values(), Decimal(0))
+    if total != HUNDRED:
+        raise _fail("split_invalid", f"split percentages sum to {total}, not exactly 100 (R3)")
+    return split
+
+
+def _identifier(value: Any) -> str:
+    if not isinstance(value, str) or not IDENTIFIER.fullmatch(value):
+        raise _fail("identifier", "an identifier is 1-64 of A-Z a-z 0-9 . _ / - starting alphanumeric")
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= 500 or not value.isprintable():
+        raise _fail("text", "text is 1-500 printable characters")
+    return value
+
+
+def _case_ref(value: Any) -> str:
+    if not isinstance(value, str) or not CASE_REF.fullmatch(value):
+        raise _fail(
+            "case_ref_invalid",
+            "a case reference is pseudonymous: 4-32 of A-Z 0-9 - (no names or dates of birth) (R9)",
+        )
+    return value
+
+
+def _year(value: Any) -> str:
+    match = YEAR.fullmatch(value) if isinstance(value, str) else None
+    if not match or (int(match[1]) + 1) % 100 != int(match[2]):
+        raise _fail("year", "a financial year is written YYYY-YY, e.g. 2026-27")
+    return str(value)
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not DATE.fullmatch(value):
+        raise _fail("date", "a date is written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail("date", f"{value!r} is not a calendar date") from None
+
+
+def _timestamp(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str) and "T" in value:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise _fail("timestamp", "`at` is an ISO-8601 time like 2026-04-01T09:00:00") from None
+    else:
+        raise _fail("timestamp", "`at` is an ISO-8601 time like 2026-04-01T09:00:00")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _weeks(value: Any) -> int:
+    if type(value) is not int or value < 1:
+        raise _fail("weeks", "weeks is a whole number >= 1")
+    return value
+
+
+Amount = Annotated[Decimal, BeforeValidator(_amount)]
+Percent = Annotated[Decimal, BeforeValidator(_percent)]
+PartnerCode = Annotated[str, BeforeValidator(_partner_code)]
+SplitField = Annotated[dict[str, Decimal], BeforeValidator(_split)]
+Identifier = Annotated[str, BeforeValidator(_identifier)]
+Text = Annotated[str, BeforeValidator(_text)]
+CaseRef = Annotated[str, BeforeValidator(_case_ref)]
+Year = Annotated[str, BeforeValidator(_year)]
+Day = Annotated[date, BeforeValidator(_date)]
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
+Weeks = Annotated[int, BeforeValidator(_weeks)]
+Role = Literal["pool_manager", "budget_holder", "auditor"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Actor(Model):
+    id: Identifier
+    partner: PartnerCode
+    role: Role
+
+
+class PartnerRef(Model):
+    code: PartnerCode
+    name: Text
+
+
+class RiskShareRule(Model):
+    rule: Literal["proportional", "fixed", "capped"] = "proportional"
+    percentages: SplitField | None = None
+    caps: dict[PartnerCode, Amount] | None = None
+
+    @model_validator(mode="after")
+    def _terms_fit_rule(self) -> RiskShareRule:
+        if self.rule == "fixed" and self.percentages is None:
+            raise _fail("split_invalid", "a fixed risk share needs percentages (R3)")
+        if self.rule != "fixed" and self.percentages is not None:
+            raise ValueError("percentages are only for the fixed rule")
+        if self.rule == "capped" and not self.caps:
+            raise ValueError("a capped risk share needs caps")
+        if self.rule != "capped" and self.caps is not None:
+            raise ValueError("caps are only for the capped rule")
+        return self
+
+
+class Cost(Model):
+    """Weekly rate x planned weeks, or a fixed total."""
+
+    weekly: Amount | None = None
+    weeks: Weeks | None = None
+    total: Amount | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Cost:
+        weekly_form = self.weekly is not None and self.weeks is not None
+        if weekly_form == (self.total is not None) or (
+            not weekly_form and (self.weekly is not None or self.weeks is not None)
+        ):
+            raise ValueError("cost is either {weekly, weeks} or {total}")
+        if self.amount > MAX_AMOUNT:
+            raise _fail("amount_format", "a cost may not exceed £1,000,000,000 (R1)")
+        return self
+
+    @property
+    def amount(self) -> Decimal:
+        if self.total is not None:
+            return self.total
+        assert self.weekly is not None and self.weeks is not None
+        return self.weekly * self.weeks
+
+
+class Element(Model):
+    name: Text
+    cost: Cost
+    funding: SplitField
+    responsibility: SplitField | None = None
+
+
+class VariedElement(Model):
+    """An element in a variation's new list: by name alone it keeps its terms."""
+
+    name: Text
+    cost: Cost | None = None
+    funding: SplitField | None = None
+    responsibility: SplitField | None = None
+
+
+class Command(Model):
+    actor: Actor
+    command_id: Identifier | None = None
+    at: Timestamp | None = None
+
+    def content_digest(self) -> str:
+        """SHA-256 of the command without `at`, decimals compared by value (R25)."""
+        data = self.model_dump(mode="python", exclude={"at"})
+        return hashlib.sha256(
+            json.dumps(data, sort_keys=True, default=_canonical).encode()
+        ).hexdigest()
+
+    @property
+    def kind(self) -> str:
+        """The command's name, e.g. `RecordSpend`."""
+        return type(self).__name__
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+class EstablishPool(Command):
+    command: Literal["EstablishPool"] = "EstablishPool"
+    pool_id: Identifier
+    name: Text
+    host: PartnerCode
+    partners: list[PartnerRef]
+    first_year: Year
+    risk_share: RiskShareRule = Field(default_factory=RiskShareRule)
+
+
+class JoinPool(Command):
+    command: Literal["JoinPool"] = "JoinPool"
+    pool_id: Identifier
+    partner: PartnerRef
+    from_year: Year
+
+
+class PledgeContribution(Command):
+    command: Literal["PledgeContribution"] = "PledgeContribution"
+    pool_id: Identifier
+    partner: PartnerCode
+    year: Year
+    amount: Amount
+
+
+class VaryContribution(Command):
+    command: Literal["VaryContribution"] = "VaryContribution"
+    pool_id: Identifier
+    partner: PartnerCode
+    year: Year
+    amount: Amount
+    reason: Text
+
+
+class ReceiveContribution(Command):
+    command: Literal["ReceiveContribution"] = "ReceiveContribution"
+    pool_id: Identifier
+    partner: PartnerCode
+    year: Year
+    amount: Amount
+    received_on: Day
+    reference: Identifier
+
+
+class ProposeDecision(Command):
+    command: Literal["ProposeDecision"] = "ProposeDecision"
+    pool_id: Identifier
+    decision_id: Identifier
+    year: Year
+    case_ref: CaseRef
+    category: Text
+    start: Day
+    planned_end: Day
+    elements: list[Element] | None = None
+    cost: Cost | None = None
+    funding: SplitField | None = None
+    responsibility: SplitField | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> ProposeDecision:
+        one_element = self.cost is not None or self.funding is not None
+        if self.elements is not None:
+            if one_element or self.responsibility is not None:
+                raise ValueError("give either elements or cost/funding, not both")
+            if not self.elements:
+                raise ValueError("a decision needs at least one element")
+            names = [e.name for e in self.elements]
+            if len(set(names)) != len(names):
+                raise ValueError("element names must be unique")
+        elif self.cost is None or self.funding is None:
+            raise ValueError("a decision needs elements, or cost and funding")
+        return self
+
+    def element_list(self) -> list[Element]:
+        if self.elements is not None:
+            return list(self.elements)
+        assert self.cost is not None and self.funding is not None
+        return [Element(name="main", cost=self.cost, funding=self.funding,
+                        responsibility=self.responsibility)]
+
+
+class ApproveDecision(Command):
+    command: Literal["ApproveDecision"] = "ApproveDecision"
+    pool_id: Identifier
+    decision_id: Identifier
+    partner: PartnerCode
+
+
+class DeclineDecision(Command):
+    command: Literal["DeclineDecision"] = "DeclineDecision"
+    pool_id: Identifier
+    decision_id: Identifier
+    partner: PartnerCode
+    reason: Text
+
+
+class ProposeVariation(Command):
+    command: Literal["ProposeVariation"] = "ProposeVariation"
+    pool_id: Identifier
+    decision_id: Identifier
+    variation_id: Identifier
+    reason: Text
+    effective_from: Day | None = None
+    planned_end: Day | None = None
+    elements: list[VariedElement] | None = None
+    cost: Cost | None = None
+    funding: SplitField | None = None
+    responsibility: SplitField | None = None
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> ProposeVariation:
+        top_level = any(x is not None for x in (self.cost, self.funding, self.responsibility))
+        if self.elements is not None and top_level:
+            raise ValueError("give either elements or top-level cost/funding/responsibility")
+        if self.elements is not None:
+            names = [e.name for e in self.elements]
+            if not names or len(set(names)) != len(names):
+                raise ValueError("a variation's elements are a non-empty list of unique names")
+        if self.elements is None and not top_level and self.planned_end is None:
+            raise ValueError("a variation changes planned_end, elements, cost, funding or responsibility")
+        return self
+
+
+class ApproveVariation(Command):
+    command: Literal["ApproveVariation"] = "ApproveVariation"
+    pool_id: Identifier
+    decision_id: Identifier
+    variation_id: Identifier
+    partner: PartnerCode
+
+
+class DeclineVariation(Command):
+    command: Literal["DeclineVariation"] = "DeclineVariation"
+    pool_id: Identifier
+    decision_id: Identifier
+    variation_id: Identifier
+    partner: PartnerCode
+    reason: Text
+
+
+class EndDecision(Command):
+    command: Literal["EndDecision"] = "EndDecision"
+    pool_id: Identifier
+    decision_id: Identifier
+    ended_on: Day
+    reason: Text
+
+
+class RecordSpend(Command):
+    command: Literal["RecordSpend"] = "RecordSpend"
+    pool_id: Identifier
+    decision_id: Identifier
+    invoice_ref: Identifier
+    amount: Amount
+    service_date: Day
+    element: Text | None = None
+    supplier: Text | None = None
+
+
+class ReverseSpend(Command):
+    command: Literal["ReverseSpend"] = "ReverseSpend"
+    pool_id: Identifier
+    invoice_ref: Identifier
+    reason: Text
+
+
+class CloseYear(Command):
+    command: Literal["CloseYear"] = "CloseYear"
+    pool_id: Identifier
+    year: Year
+
+
+AnyCommand = Annotated[
+    EstablishPool | JoinPool | PledgeContribution | VaryContribution | ReceiveContribution
+    | ProposeDecision | ApproveDecision | DeclineDecision | ProposeVariation | ApproveVariation
+    | DeclineVariation | EndDecision | RecordSpend | ReverseSpend | CloseYear,
+    Field(discriminator="command"),
+]
+COMMANDS: dict[str, type[Command]] = {
+    cls.__name__: cls
+    for cls in (
+        EstablishPool, JoinPool, PledgeContribution, VaryContribution, ReceiveContribution,
+        ProposeDecision, ApproveDecision, DeclineDecision, ProposeVariation, ApproveVariation,
+        DeclineVariation, EndDecision, RecordSpend, ReverseSpend, CloseYear,
+    )
+}
+_ADAPTER: TypeAdapter[Command] = TypeAdapter(AnyCommand)
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    duplicates = []
+    for key, value in pairs:
+        if key in result:
+            duplicates.append(key)
+        result[key] = value
+    if duplicates:
+        result[DUPLICATE_KEYS] = duplicates
+    return result
+
+
+def parse_json_line(line: str) -> Command:
+    """Parses one JSON-Lines command; raises `InvalidCommandError` naming field and rule."""
+    try:
+        data = json.loads(line, object_pairs_hook=_pairs_hook)
+    except ValueError as error:
+        raise InvalidCommandError(f"the line is not valid JSON: {error}") from None
+    return parse_command(data)
+
+
+def parse_command(data: Any) -> Command:
+    if not isinstance(data, dict):
+        raise InvalidCommandError("a command line must be a JSON object")
+    name = data.get("command")
+    if not isinstance(name, str) or name not in COMMANDS:
+        raise InvalidCommandError(
+            f"unknown command {name!r}; expected one of {', '.join(COMMANDS)}", field="command"
+        )
+    try:
+        return _ADAPTER.validate_python(data)
+    except ValidationError as error:
+        raise invalid_command_from(error) from None
+
+
+def invalid_command_from(error: ValidationError) -> InvalidCommandError:
+    """The first validation failure as our typed error, keeping rule-bearing ones first."""
+    errors = error.errors()
+    ruled = [e for e in errors if e["type"] in RULE_OF_ERROR]
+    first = (ruled or errors)[0]
+    loc = [str(p) for p in first["loc"]]
+    if loc and loc[0] in COMMANDS:
+        loc = loc[1:]
+    loc = [p for p in loc if not p.startswith("function-")]
+    field = ".".join(loc) or None
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = f"unexpected field {field!r}"
+        if field and field.endswith(DUPLICATE_KEYS):
+            message = "an object names the same key twice"
+    elif first["type"] == "missing":
+        message = f"missing field {field!r}"
+    return InvalidCommandError(
+        f"{field}: {message}" if field else message, field=field, rule=RULE_OF_ERROR.get(first["type"])
+    )

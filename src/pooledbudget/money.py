@@ -1,0 +1,120 @@
+"""Exact money and the one way money is divided among partners (DOMAIN R1-R4).
+
+Amounts are `Decimal` pounds with pence; weights are exact `Fraction`s. Every figure that
+splits money among partners goes through `allocate`, so rounding happens in one place only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+
+PENNY = Decimal("0.01")
+MAX_AMOUNT = Decimal("1000000000")
+AMOUNT_PATTERN = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
+PERCENT_PATTERN = re.compile(r"[0-9]{1,3}(\.[0-9]{1,4})?")
+HUNDRED = Decimal(100)
+
+Split = Mapping[str, Decimal]
+"""Percentages by partner code, summing to exactly 100 (R3)."""
+
+
+def money(value: str | Decimal | int) -> Decimal:
+    """Parses or normalises an amount to two places; refuses anything inexact."""
+    amount = Decimal(value)
+    if amount != amount.quantize(PENNY):
+        raise ValueError(f"{value!r} has more than two decimal places")
+    return amount.quantize(PENNY)
+
+
+def to_pence(amount: Decimal) -> int:
+    return int(money(amount) * 100)
+
+
+def from_pence(pence: int) -> Decimal:
+    return (Decimal(pence) / 100).quantize(PENNY)
+
+
+def exact_money(value: Fraction) -> Decimal:
+    """A fraction that is a whole number of pence, as money; anything else is a bug."""
+    pence = value * 100
+    if pence.denominator != 1:
+        raise ValueError(f"{value} is not a whole number of pence")
+    return from_pence(int(pence))
+
+
+def fmt_money(amount: Decimal) -> str:
+    return str(money(amount))
+
+
+def fmt_percent(value: Fraction | Decimal) -> str:
+    """Four places, half-even, as reports show percentages (R8, R19)."""
+    exact = Fraction(value)
+    return str((Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
+        Decimal("0.0001"), rounding=ROUND_HALF_EVEN
+    ))
+
+
+def round_half_even_pence(value: Fraction) -> Decimal:
+    """An exact value rounded to the penny, half-even (used only for display sums, R20)."""
+    pence = round(value * 100)  # Fraction.__round__ is half-even
+    return from_pence(pence)
+
+
+def split_weights(split: Split) -> dict[str, Fraction]:
+    """A percentage split as exact weights summing to 1."""
+    return {code: Fraction(pct) / 100 for code, pct in split.items()}
+
+
+def allocate(
+    amount: Decimal, weights: Mapping[str, Fraction], order: Sequence[str]
+) -> dict[str, Decimal]:
+    """Divide `amount` by exact `weights` (summing to 1) with the largest-remainder method (R4).
+
+    Each partner gets the floor of its exact share in pence; leftover pence go one each to the
+    largest fractional remainders, ties broken by `order` (the agreement's partner order). A
+    negative amount is allocated as its absolute value and every part negated. The result has a
+    key for every partner in `order` and sums exactly to `amount`.
+    """
+    total_weight = sum(weights.values(), Fraction(0))
+    if weights and total_weight != 1:
+        raise ValueError(f"weights must sum to 1, not {total_weight}")
+    unknown = set(weights) - set(order)
+    if unknown:
+        raise ValueError(f"weights name partners outside the order: {sorted(unknown)}")
+    sign = -1 if amount < 0 else 1
+    pence = abs(to_pence(amount))
+    if not weights:
+        if pence:
+            raise ValueError("cannot allocate a non-zero amount with no weights")
+        return {code: from_pence(0) for code in order}
+    exact = {code: pence * weights.get(code, Fraction(0)) for code in order}
+    parts = {code: int(share // 1) for code, share in exact.items()}
+    leftover = pence - sum(parts.values())
+    position = {code: i for i, code in enumerate(order)}
+    by_remainder = sorted(order, key=lambda c: (-(exact[c] - parts[c]), position[c]))
+    for code in by_remainder[:leftover]:
+        parts[code] += 1
+    return {code: from_pence(sign * parts[code]) for code in order}
+
+
+def weights_from_amounts(amounts: Mapping[str, Fraction]) -> dict[str, Fraction]:
+    """Exact per-partner amounts as weights summing to 1 (zero total gives no weights)."""
+    total = sum(amounts.values(), Fraction(0))
+    if total == 0:
+        return {}
+    return {code: value / total for code, value in amounts.items() if value}
+
+
+def sum_money(values: Iterable[Decimal]) -> Decimal:
+    return money(sum(values, Decimal("0")))
+
+
+def fraction_to_str(value: Fraction) -> str:
+    return f"{value.numerator}/{value.denominator}"
+
+
+def fraction_from_str(text: str) -> Fraction:
+    return Fraction(text)

@@ -1,0 +1,83 @@
+"""Choosing the event store from one database URL.
+
+`sqlite:///path` (the embedded default, a file), `memory://` (a private in-memory SQLite
+database, for tests) and `postgresql://user:pass@host:port/db?schema=name` (production).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from itertools import count
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .errors import LedgerError
+
+DEFAULT_URL = "sqlite:///pooledbudget.db"
+_memory_ids = count(1)
+
+
+class DatabaseURLError(LedgerError):
+    code = "invalid_database_url"
+
+
+@dataclass(frozen=True)
+class Database:
+    url: str
+    kind: str  # "sqlite" or "postgres"
+    env: dict[str, str]
+    sqlalchemy_url: str
+    schema: str | None = None
+
+
+def resolve_url(url: str | None) -> str:
+    return url or os.environ.get("POOLEDBUDGET_DB") or DEFAULT_URL
+
+
+def database(url: str | None = None) -> Database:
+    """The eventsourcing environment and the SQLAlchemy URL for one database URL."""
+    url = resolve_url(url)
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+")[0]
+    if scheme == "memory" or url in ("sqlite://", "sqlite:///:memory:"):
+        name = f"file:pooledbudget-{os.getpid()}-{next(_memory_ids)}?mode=memory&cache=shared"
+        return Database(
+            url=url,
+            kind="sqlite",
+            env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": name},
+            sqlalchemy_url=f"sqlite+pysqlite:///{name}&uri=true",
+        )
+    if scheme == "sqlite":
+        path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
+        if not path:
+            raise DatabaseURLError(f"a SQLite URL names a file: sqlite:///path, not {url!r}")
+        return Database(
+            url=url,
+            kind="sqlite",
+            env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path},
+            sqlalchemy_url=f"sqlite+pysqlite:///{path}",
+        )
+    if scheme in ("postgresql", "postgres"):
+        query = parse_qs(parts.query)
+        schema = query.get("schema", [None])[0]
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": parts.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        }
+        if schema:
+            env["POSTGRES_SCHEMA"] = schema
+        netloc = parts.netloc
+        return Database(
+            url=url,
+            kind="postgres",
+            env=env,
+            sqlalchemy_url=f"postgresql+psycopg://{netloc}{parts.path}",
+            schema=schema,
+        )
+    raise DatabaseURLError(
+        f"unsupported database URL {url!r}: use sqlite:///path, memory:// or postgresql://..."
+    )

@@ -1,0 +1,56 @@
+"""Shared fixtures: hypothesis profiles, a clock, a fresh ledger, the worked scenario."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from pooledbudget.application import LedgerApplication, open_ledger
+
+settings.register_profile("dev", max_examples=25, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_SCENARIOS = REPO.parent / "shared" / "scenarios"
+PACKAGED_SCENARIOS = REPO / "src" / "pooledbudget" / "scenarios"
+
+
+class FakeClock:
+    """A recording clock the tests move by hand."""
+
+    def __init__(self, start: datetime = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def ledger(clock: FakeClock) -> Iterator[LedgerApplication]:
+    app = open_ledger("memory://", clock=clock)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def scenario_dir() -> Path:
+    """The shared worked scenario; under CI it must be there (no skipping)."""
+    if SHARED_SCENARIOS.is_dir():
+        return SHARED_SCENARIOS
+    if os.environ.get("CI"):
+        pytest.fail(f"shared scenarios missing at {SHARED_SCENARIOS}")
+    return PACKAGED_SCENARIOS

@@ -1,0 +1,63 @@
+"""The worked scenario through the CLI: exactly the listed lines fail, under the listed rules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pooledbudget.cli import main
+
+
+def run_apply(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict]]:
+    code = main(["apply", *args])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    return code, lines
+
+
+def test_scenario_fails_exactly_the_listed_lines(
+    tmp_path: Path, scenario_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = scenario_dir / "family_recovery_pool.jsonl"
+    expected = json.loads((scenario_dir / "family_recovery_pool.expected.json").read_text())
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    code, results = run_apply(capsys, str(source), "--db", db, "--use-command-time")
+    want = {item["line"]: item["rule"] for item in expected["failing_lines"]}
+    total = sum(1 for line in source.read_text().splitlines() if line.strip())
+    assert [r["line"] for r in results] == list(range(1, total + 1))
+    assert code == 1
+    for result in results:
+        if result["line"] in want:
+            assert not result["ok"], result
+            assert result["error"]["rule"] == want[result["line"]], result
+        else:
+            assert result["ok"], result
+    assert results[82]["duplicate"] is True
+    assert results[82]["events"] == results[1]["events"]
+    assert all(not r.get("duplicate") for i, r in enumerate(results) if i != 82)
+
+
+def test_applying_the_scenario_twice_changes_nothing(
+    tmp_path: Path, scenario_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    source = scenario_dir / "family_recovery_pool.jsonl"
+    path = tmp_path / "ledger.db"
+    db = f"sqlite:///{path}"
+    run_apply(capsys, str(source), "--db", db, "--use-command-time")
+    with sqlite3.connect(path) as conn:
+        before = conn.execute("select count(*) from stored_events").fetchone()[0]
+    code, second = run_apply(capsys, str(source), "--db", db, "--use-command-time")
+    with sqlite3.connect(path) as conn:
+        after = conn.execute("select count(*) from stored_events").fetchone()[0]
+    assert code == 1
+    assert after == before
+    assert all(r["duplicate"] for r in second if r["ok"])
+
+
+def test_packaged_scenario_matches_the_shared_one(scenario_dir: Path) -> None:
+    packaged = Path(__file__).resolve().parents[2] / "src/pooledbudget/scenarios"
+    name = "family_recovery_pool.jsonl"
+    assert (packaged / name).read_text() == (scenario_dir / name).read_text()
