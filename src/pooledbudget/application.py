@@ -63,9 +63,11 @@ class LedgerApplication(Application[UUID]):
 
     name = "pooledbudget"
 
-    def __init__(self, env: Mapping[str, str] | None = None, clock: Clock = utc_now) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None, clock: Clock = utc_now,
+                 database: Database | None = None) -> None:
         super().__init__(env=env)
         self.clock = clock
+        self.database = database  # where read models go beside the events; see open_ledger
         self._handlers: dict[type[c.Command], Callable[[Any, Actor, datetime], list[Aggregate]]]
         self._handlers = {
             c.EstablishPool: self._establish_pool,
@@ -388,6 +390,4 @@ def open_ledger(url: str | None = None, *, clock: Clock = utc_now,
     env = dict(db.env)
     env["AGGREGATE_CACHE_MAXSIZE"] = str(cache_size)
     env["CREATE_TABLE"] = "y"
-    app = LedgerApplication(env=env, clock=clock)
-    app.database = db  # type: ignore[attr-defined]
-    return app
+    return LedgerApplication(env=env, clock=clock, database=db)

@@ -59,6 +59,7 @@ class PendingVariation:
     planned_end: date | None
     elements: list[dict[str, Any]]
     required: list[str]
+    proposed_at: datetime
     approvals: list[str] = field(default_factory=list)
 
 
@@ -127,6 +128,7 @@ class Decision(Aggregate):
                 else date.fromisoformat(self.planned_end),
                 elements=self.elements,
                 required=list(self.required),
+                proposed_at=self.timestamp,
             )
 
     class VariationShareApproved(Event):

@@ -1,0 +1,138 @@
+"""Feeds the ledger's notification log into the read models, exactly once, in batches.
+
+Pulling from the log works on every backend (SQLite has no subscriptions). Each batch of events
+and the new tracking position commit in one transaction; a crash part-way loses the whole batch,
+which is then applied again from the last committed position.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from sqlalchemy import Connection, select
+
+from ..aggregates import Decision, Pool
+from ..application import LedgerApplication
+from .contributions import apply_pool_event
+from .decisions import apply_decision_state
+from .spend import apply_spend_event
+from .store import ReadModelStore
+from .tables import closed_years, pools
+
+BATCH_SIZE = 500
+Progress = Callable[[int], None]
+
+
+class LedgerProjection(Projection[ReadModelStore]):
+    """Applies pool and decision events to every read model (one position for them all)."""
+
+    name = "pooledbudget_read_models"
+    topics = ()
+
+    def __init__(self, view: ReadModelStore, ledger: LedgerApplication,
+                 cache_size: int = 2000) -> None:
+        super().__init__(view)
+        self.ledger = ledger
+        self._decisions: OrderedDict[UUID, Decision] = OrderedDict()
+        self._cache_size = cache_size
+        self._pool_ids: dict[UUID, str] = {}
+        self._orders: dict[str, list[str]] = {}
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """One event in its own transaction (the batch loop below is the usual path)."""
+        with self.view.transaction() as conn:
+            start = self.view.position(conn, tracking.application_name)
+            self.apply(conn, domain_event, tracking.notification_id)
+            self.view.advance(conn, tracking.application_name, start, tracking.notification_id)
+
+    def apply(self, conn: Connection, event: Any, sequence: int) -> None:
+        if isinstance(event, Pool.Event):
+            pool_id = self._pool_id(conn, event)
+            apply_pool_event(conn, event, pool_id)
+            if isinstance(event, (Pool.Established, Pool.PartnerJoined)):
+                self._orders.pop(pool_id, None)
+        elif isinstance(event, Decision.Event):
+            decision = self._advance(event)
+            order = self._order(conn, decision.pool_id)
+            closed = conn.execute(select(closed_years.c.year).where(
+                closed_years.c.pool_id == decision.pool_id,
+                closed_years.c.year == decision.year)).first() is not None
+            apply_spend_event(conn, event, decision, sequence)
+            apply_decision_state(conn, decision, sequence, order, closed)
+
+    def _advance(self, event: Any) -> Decision:
+        """The decision's state after `event`, from the cache or the event store."""
+        aggregate_id = event.originator_id
+        decision = self._decisions.pop(aggregate_id, None)
+        if isinstance(event, Decision.Proposed):
+            decision = event.mutate(None)
+        else:
+            if decision is None or decision.version != event.originator_version - 1:
+                decision = self.ledger.repository.get(
+                    aggregate_id, version=event.originator_version - 1)
+            event.mutate(decision)
+        assert isinstance(decision, Decision)
+        self._decisions[aggregate_id] = decision
+        while len(self._decisions) > self._cache_size:
+            self._decisions.popitem(last=False)
+        return decision
+
+    def _pool_id(self, conn: Connection, event: Any) -> str:
+        if isinstance(event, Pool.Established):
+            self._pool_ids[event.originator_id] = event.pool_id
+        if event.originator_id not in self._pool_ids:
+            self._pool_ids[event.originator_id] = conn.execute(
+                select(pools.c.pool_id).where(pools.c.aggregate_id == str(event.originator_id))
+            ).scalar_one()
+        return self._pool_ids[event.originator_id]
+
+    def _order(self, conn: Connection, pool_id: str) -> list[str]:
+        if pool_id not in self._orders:
+            partners = conn.execute(select(pools.c.partners).where(pools.c.pool_id == pool_id)
+                                    ).scalar_one()
+            self._orders[pool_id] = [p["code"] for p in partners]
+        return self._orders[pool_id]
+
+
+def catch_up(
+    ledger: LedgerApplication,
+    projection: LedgerProjection,
+    *,
+    until: datetime | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+) -> int:
+    """Applies every event not yet applied (recorded at or before `until`); returns how many."""
+    store = projection.view
+    applied = 0
+    while True:
+        start = store.max_tracking_id(ledger.name)
+        notifications = ledger.recorder.select_notifications(
+            start=start or 0, limit=batch_size, inclusive_of_start=False)
+        if not notifications:
+            return applied
+        reached_until = False
+        with store.transaction() as conn:
+            if store.position(conn, ledger.name) != start:
+                continue  # another process moved on; read again from its position
+            last = start
+            for notification in notifications:
+                event: Any = ledger.mapper.to_domain_event(notification)
+                if until is not None and event.timestamp > until:
+                    reached_until = True
+                    break
+                projection.apply(conn, event, notification.id)
+                last = notification.id
+            if last is not None and last != start:
+                store.advance(conn, ledger.name, start, last)
+                applied += sum(1 for n in notifications if n.id <= last)
+        if progress is not None:
+            progress(applied)
+        if reached_until:
+            return applied

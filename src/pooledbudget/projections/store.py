@@ -1,0 +1,100 @@
+"""Where read models live, and the tracking position that makes applying events exactly-once.
+
+The read-model rows of a batch of events and the new tracking position commit in one transaction.
+Advancing the position is a compare-and-set from the position the batch started at, so two
+processes can never both apply the same events: the loser's transaction rolls back whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
+from sqlalchemy.pool import StaticPool
+
+from ..persistence import Database
+from .tables import READ_MODEL_TABLES, metadata, tracking
+
+
+class TrackingConflictError(Exception):
+    """Another process advanced the tracking position first; this batch was rolled back."""
+
+
+class ReadModelStore(TrackingRecorder):
+    """A SQLAlchemy database of read-model tables plus the projection's tracking position."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        metadata.create_all(engine)
+
+    @classmethod
+    def for_database(cls, db: Database) -> ReadModelStore:
+        """Beside the events by default; an in-memory ledger gets a private in-memory store."""
+        if "mode=memory" in db.sqlalchemy_url:
+            return cls.in_memory()
+        engine = create_engine(db.sqlalchemy_url, future=True)
+        if db.kind == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        if db.schema:
+            engine = engine.execution_options(schema_translate_map={None: db.schema})
+        return cls(engine)
+
+    @classmethod
+    def in_memory(cls) -> ReadModelStore:
+        engine = create_engine("sqlite+pysqlite://", poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+        return cls(engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # -- TrackingRecorder ---------------------------------------------------------------------
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        with self.engine.connect() as conn:
+            return self.position(conn, application_name)
+
+    def insert_tracking(self, tracking_: Tracking) -> None:
+        with self.transaction() as conn:
+            self.advance(conn, tracking_.application_name,
+                         self.position(conn, tracking_.application_name), tracking_.notification_id)
+
+    @staticmethod
+    def position(conn: Connection, application_name: str) -> int | None:
+        row = conn.execute(select(tracking.c.notification_id)
+                           .where(tracking.c.application_name == application_name)).first()
+        return None if row is None else int(row[0])
+
+    @staticmethod
+    def advance(conn: Connection, application_name: str, start: int | None, end: int) -> None:
+        """Compare-and-set the position from `start` to `end` within the batch's transaction."""
+        if start is None:
+            conn.execute(insert(tracking).values(application_name=application_name,
+                                                 notification_id=end))
+            return
+        result = conn.execute(
+            update(tracking)
+            .where(tracking.c.application_name == application_name,
+                   tracking.c.notification_id == start)
+            .values(notification_id=end)
+        )
+        if result.rowcount != 1:
+            raise TrackingConflictError(f"position of {application_name} moved from {start}")
+
+    def drop_read_models(self) -> None:
+        """Drops every read-model table and the tracking position (for a full rebuild)."""
+        metadata.drop_all(self.engine, tables=[*READ_MODEL_TABLES, tracking])
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.close()

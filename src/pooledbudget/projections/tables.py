@@ -1,0 +1,120 @@
+"""The read-model tables, in SQLAlchemy 2, that boards and BI tools query.
+
+Amounts are stored as whole pence in BIGINT columns named `*_pence`, so sums in SQL are exact on
+every backend (SQLite has no exact decimal type). Nothing here is a source of truth: every row
+is derived from events and can be rebuilt (`pooledbudget projections rebuild`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+MONEY = BigInteger  # pence
+
+tracking = Table(
+    "pb_tracking", metadata,
+    Column("application_name", String(64), primary_key=True),
+    Column("notification_id", Integer, nullable=False),
+)
+
+pools = Table(
+    "pb_pools", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("aggregate_id", String(36), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("host", String(12), nullable=False),
+    Column("first_year", String(7), nullable=False),
+    Column("partners", JSON, nullable=False),  # [{"code", "name", "from_year"}] agreement order
+    Column("risk_share", JSON, nullable=False),
+)
+
+contributions = Table(
+    "pb_contributions", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("year", String(7), primary_key=True),
+    Column("partner", String(12), primary_key=True),
+    Column("agreed_pence", MONEY, nullable=False),
+    Column("received_pence", MONEY, nullable=False),
+)
+
+closed_years = Table(
+    "pb_closed_years", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("year", String(7), primary_key=True),
+    Column("closed_at", DateTime(timezone=True), nullable=False),
+)
+
+decisions = Table(
+    "pb_decisions", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("decision_id", String(64), primary_key=True),
+    Column("year", String(7), nullable=False),
+    Column("category", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("cost_pence", MONEY, nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("ended", Boolean, nullable=False),
+)
+
+commitments = Table(
+    "pb_commitments", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("decision_id", String(64), primary_key=True),
+    Column("partner", String(12), primary_key=True),
+    Column("year", String(7), nullable=False),
+    Column("amount_pence", MONEY, nullable=False),
+)
+
+approvals_pending = Table(
+    "pb_approvals_pending", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("decision_id", String(64), primary_key=True),
+    Column("variation_id", String(64), nullable=True),
+    Column("year", String(7), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("waiting_on", JSON, nullable=False),
+)
+
+spends = Table(
+    "pb_spends", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("invoice_ref", String(64), primary_key=True),
+    Column("decision_id", String(64), nullable=False),
+    Column("year", String(7), nullable=False, index=True),
+    Column("amount_pence", MONEY, nullable=False),
+    Column("service_date", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("element", Text, nullable=True),
+    Column("supplier", Text, nullable=True),
+    Column("sequence", Integer, nullable=False),
+    Column("reversed", Boolean, nullable=False, default=False),
+    Column("reversal_reason", Text, nullable=True),
+)
+
+spend_allocations = Table(
+    "pb_spend_allocations", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("invoice_ref", String(64), primary_key=True),
+    Column("partner", String(12), primary_key=True),
+    Column("year", String(7), nullable=False, index=True),
+    Column("funded_pence", MONEY, nullable=False),
+    Column("responsible_pence", MONEY, nullable=False),
+)
+
+READ_MODEL_TABLES = [pools, contributions, closed_years, decisions, commitments,
+                     approvals_pending, spends, spend_allocations]

@@ -1,0 +1,50 @@
+"""Reports boards and auditors read, as typed functions returning pydantic models.
+
+Each is computed from the read models: live (caught up first) or, with `as_at`, as the ledger
+stood at that recording time (R22).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from ..application import LedgerApplication
+from ..projections import read_models_as_at
+from .approvals import approvals_report
+from .cost_shift import cost_shift_report
+from .models import ApprovalsReport, CostShiftReport, RiskShareReport, SharesReport
+from .risk_share import risk_share_report
+from .shares import shares_report
+
+__all__ = ["ApprovalsReport", "CostShiftReport", "RiskShareReport", "SharesReport", "approvals",
+           "cost_shift", "risk_share", "shares"]
+
+
+def _label(as_at: datetime | None) -> str | None:
+    return None if as_at is None else as_at.isoformat()
+
+
+def shares(ledger: LedgerApplication, pool: str, year: str,
+           as_at: datetime | None = None) -> SharesReport:
+    with read_models_as_at(ledger, as_at).transaction() as conn:
+        return shares_report(conn, pool, year, _label(as_at))
+
+
+def cost_shift(ledger: LedgerApplication, pool: str, year: str,
+               as_at: datetime | None = None) -> CostShiftReport:
+    with read_models_as_at(ledger, as_at).transaction() as conn:
+        return cost_shift_report(conn, pool, year, _label(as_at))
+
+
+def risk_share(ledger: LedgerApplication, pool: str, year: str,
+               as_at: datetime | None = None) -> RiskShareReport:
+    with read_models_as_at(ledger, as_at).transaction() as conn:
+        return risk_share_report(conn, pool, year)
+
+
+def approvals(ledger: LedgerApplication, pool: str, as_of: date | None = None) -> ApprovalsReport:
+    """Pending approvals as the ledger stood at the end of `as_of` (UTC; default today)."""
+    as_of = as_of or datetime.now(UTC).date()
+    end_of_day = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=UTC)
+    with read_models_as_at(ledger, end_of_day - timedelta(microseconds=1)).transaction() as conn:
+        return approvals_report(conn, pool, as_of)

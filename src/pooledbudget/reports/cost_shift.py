@@ -1,0 +1,57 @@
+"""Cost shift (R20): who funds costs that are another partner's responsibility, and by how much."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from fractions import Fraction
+
+from sqlalchemy import Connection, select
+
+from ..money import from_pence, round_half_even_pence
+from ..projections.tables import spend_allocations, spends
+from .models import CostShiftReport
+from .pool_info import pool_info
+
+
+def cost_shift_report(conn: Connection, pool_id: str, year: str,
+                      as_at: str | None) -> CostShiftReport:
+    order = pool_info(conn, pool_id).members(year)
+    funded = dict.fromkeys(order, 0)
+    responsible = dict.fromkeys(order, 0)
+    matrix: dict[str, dict[str, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
+    rows = conn.execute(
+        select(spend_allocations)
+        .join(spends, (spends.c.pool_id == spend_allocations.c.pool_id)
+              & (spends.c.invoice_ref == spend_allocations.c.invoice_ref))
+        .where(spend_allocations.c.pool_id == pool_id, spend_allocations.c.year == year,
+               spends.c.reversed.is_(False))
+        .order_by(spends.c.sequence)
+    )
+    by_spend: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        funded[row.partner] = funded.get(row.partner, 0) + row.funded_pence
+        responsible[row.partner] = responsible.get(row.partner, 0) + row.responsible_pence
+        by_spend[row.invoice_ref][row.partner] = row.funded_pence - row.responsible_pence
+    for diffs in by_spend.values():
+        paid_over = sum(d for d in diffs.values() if d > 0)
+        for a, d_a in diffs.items():
+            if d_a >= 0:
+                continue
+            for b, d_b in diffs.items():
+                if d_b > 0:
+                    matrix[a][b] += Fraction(-d_a * d_b, paid_over * 100)
+    cells = {
+        a: {b: str(round_half_even_pence(v)) for b, v in row.items()
+            if a != b and round_half_even_pence(v) != 0}
+        for a, row in matrix.items()
+    }
+
+    def money(values: dict[str, int]) -> dict[str, str]:
+        return {code: str(from_pence(v)) for code, v in values.items()}
+
+    return CostShiftReport(
+        pool=pool_id, year=year, as_at=as_at, funded=money(funded),
+        responsible=money(responsible),
+        net=money({code: funded[code] - responsible[code] for code in funded}),
+        matrix={a: row for a, row in cells.items() if row},
+    )

@@ -1,0 +1,71 @@
+"""Report shapes (INTERCHANGE.md) as pydantic models: amounts as 2-place strings, percentages 4."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Report(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class PartnerShare(Report):
+    partner: str
+    agreed: str
+    received: str
+    contribution_share: str
+    committed: str
+    spent: str
+    spend_share: str
+    available: str
+    forecast: str
+
+
+class ShareTotals(Report):
+    agreed: str
+    received: str
+    committed: str
+    spent: str
+    available: str
+    forecast: str
+
+
+class SharesReport(Report):
+    pool: str
+    year: str
+    as_at: str | None
+    partners: list[PartnerShare]
+    total: ShareTotals
+
+
+class CostShiftReport(Report):
+    pool: str
+    year: str
+    as_at: str | None
+    funded: dict[str, str]
+    responsible: dict[str, str]
+    net: dict[str, str]
+    matrix: dict[str, dict[str, str]]
+
+
+class PendingApproval(Report):
+    decision_id: str
+    variation_id: str | None
+    waiting_on: list[str]
+    days_waiting: int
+
+
+class ApprovalsReport(Report):
+    pool: str
+    as_of: str
+    pending: list[PendingApproval]
+
+
+class RiskShareReport(Report):
+    pool: str
+    year: str
+    closed: bool
+    agreed_total: str
+    spent_total: str
+    outturn: str
+    allocation: dict[str, str]

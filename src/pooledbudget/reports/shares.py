@@ -1,0 +1,70 @@
+"""Contributor shares (R19): agreed, received, committed, spent, available, forecast."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import Connection, func, select
+
+from ..money import fmt_percent, from_pence
+from ..projections.tables import commitments, contributions, spend_allocations, spends
+from .models import PartnerShare, SharesReport, ShareTotals
+from .pool_info import pool_info
+
+
+def partner_figures(conn: Connection, pool_id: str, year: str) -> dict[str, dict[str, int]]:
+    """Pence by partner: agreed, received, committed, spent (reversed spend left out)."""
+    info = pool_info(conn, pool_id)
+    figures = {code: {"agreed": 0, "received": 0, "committed": 0, "spent": 0}
+               for code in info.members(year)}
+    for row in conn.execute(select(contributions).where(contributions.c.pool_id == pool_id,
+                                                        contributions.c.year == year)):
+        figures[row.partner].update(agreed=row.agreed_pence, received=row.received_pence)
+    committed = select(commitments.c.partner, func.sum(commitments.c.amount_pence)).where(
+        commitments.c.pool_id == pool_id, commitments.c.year == year
+    ).group_by(commitments.c.partner)
+    for partner, pence in conn.execute(committed):
+        figures[partner]["committed"] = int(pence)
+    spent = (
+        select(spend_allocations.c.partner, func.sum(spend_allocations.c.funded_pence))
+        .join(spends, (spends.c.pool_id == spend_allocations.c.pool_id)
+              & (spends.c.invoice_ref == spend_allocations.c.invoice_ref))
+        .where(spend_allocations.c.pool_id == pool_id, spend_allocations.c.year == year,
+               spends.c.reversed.is_(False))
+        .group_by(spend_allocations.c.partner)
+    )
+    for partner, pence in conn.execute(spent):
+        figures[partner]["spent"] = int(pence)
+    return figures
+
+
+def shares_report(conn: Connection, pool_id: str, year: str, as_at: str | None) -> SharesReport:
+    figures = partner_figures(conn, pool_id, year)
+    total = {key: sum(f[key] for f in figures.values())
+             for key in ("agreed", "received", "committed", "spent")}
+
+    def pct(part: int, whole: int) -> str:
+        return fmt_percent(Fraction(part * 100, whole) if whole else Decimal(0))
+
+    def money(pence: int) -> str:
+        return str(from_pence(pence))
+
+    rows = [
+        PartnerShare(
+            partner=code, agreed=money(f["agreed"]), received=money(f["received"]),
+            contribution_share=pct(f["agreed"], total["agreed"]),
+            committed=money(f["committed"]), spent=money(f["spent"]),
+            spend_share=pct(f["spent"], total["spent"]),
+            available=money(f["agreed"] - f["spent"] - f["committed"]),
+            forecast=money(f["spent"] + f["committed"]),
+        )
+        for code, f in figures.items()
+    ]
+    totals = ShareTotals(
+        agreed=money(total["agreed"]), received=money(total["received"]),
+        committed=money(total["committed"]), spent=money(total["spent"]),
+        available=money(total["agreed"] - total["spent"] - total["committed"]),
+        forecast=money(total["spent"] + total["committed"]),
+    )
+    return SharesReport(pool=pool_id, year=year, as_at=as_at, partners=rows, total=totals)
