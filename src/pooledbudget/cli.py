@@ -6,11 +6,19 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
 
-from .application import open_ledger
+from .application import LedgerApplication, open_ledger
 from .batch import apply_lines
 from .errors import LedgerError
 from .logs import configure_logging
+
+REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share")
+
+
+class UsageError(LedgerError):
+    code = "usage"
 
 
 def _apply(args: argparse.Namespace) -> int:
@@ -21,12 +29,94 @@ def _apply(args: argparse.Namespace) -> int:
         return 2
     ledger = open_ledger(args.db)
     failed = False
-    with handle:
-        for result in apply_lines(ledger, handle, use_command_time=args.use_command_time):
-            failed |= not result["ok"]
-            print(json.dumps(result), flush=True)
-    ledger.close()
+    try:
+        with handle:
+            for result in apply_lines(ledger, handle, use_command_time=args.use_command_time):
+                failed |= not result["ok"]
+                print(json.dumps(result), flush=True)
+        if args.projections:
+            from .projections import live_store
+
+            live_store(ledger)  # reports are current when apply returns
+    finally:
+        ledger.close()
     return 1 if failed else 0
+
+
+def _recording_time(text: str) -> datetime:
+    """An ISO-8601 recording time; without an offset it is UTC (INTERCHANGE.md)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-at {text!r} is not an ISO-8601 time", field="as_at") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .reports.render import to_csv, to_table
+
+    if args.kind != "approvals" and not args.year:
+        raise UsageError(f"report {args.kind} needs --year", field="year")
+    if args.kind == "approvals" and args.as_at:
+        raise UsageError("report approvals takes --as-of DATE, not --as-at", field="as_at")
+    as_at = _recording_time(args.as_at) if args.as_at else None
+    ledger = open_ledger(args.db)
+    try:
+        report = _build_report(ledger, args, as_at)
+    finally:
+        ledger.close()
+    if args.format == "json":
+        print(report.model_dump_json(indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(to_csv(report))
+    else:
+        console = Console()
+        if not console.is_terminal:
+            console.width = 200  # piped to a file: don't truncate figures to 80 columns
+        console.print(to_table(report))
+    return 0
+
+
+def _build_report(ledger: LedgerApplication, args: argparse.Namespace,
+                  as_at: datetime | None) -> Any:
+    from . import reports
+
+    if args.kind == "approvals":
+        try:
+            as_of = date.fromisoformat(args.as_of) if args.as_of else None
+        except ValueError:
+            raise UsageError(f"--as-of {args.as_of!r} is not a date YYYY-MM-DD",
+                             field="as_of") from None
+        return reports.approvals(ledger, args.pool, as_of)
+    build = {"shares": reports.shares, "cost-shift": reports.cost_shift,
+             "risk-share": reports.risk_share}[args.kind]
+    return build(ledger, args.pool, args.year, as_at)
+
+
+def _projections(args: argparse.Namespace) -> int:
+    from .projections import follow, rebuild
+
+    ledger = open_ledger(args.db)
+    try:
+        if args.projections_action == "rebuild":
+            return _rebuild(ledger, rebuild)
+        follow(ledger, interval=args.interval, stop_when_idle=args.until_idle)
+        return 0
+    finally:
+        ledger.close()
+
+
+def _rebuild(ledger: LedgerApplication, rebuild: Any) -> int:
+    from rich.progress import Progress
+
+    total = ledger.recorder.max_notification_id() or 0
+    with Progress(transient=False) as bar:
+        task = bar.add_task("Rebuilding read models", total=total)
+        applied = rebuild(ledger, progress=lambda done: bar.update(task, completed=done))
+    print(json.dumps({"ok": True, "events_applied": applied}))
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -65,7 +155,31 @@ def build_parser() -> argparse.ArgumentParser:
                        help="database URL (default $POOLEDBUDGET_DB, else sqlite:///pooledbudget.db)")
     apply.add_argument("--use-command-time", action="store_true",
                        help="record each line at its `at` time (migrations, scenarios)")
+    apply.add_argument("--no-projections", dest="projections", action="store_false",
+                       help="leave the read models for a separate `projections run` process")
     apply.set_defaults(run=_apply)
+
+    report = sub.add_parser("report", help="print a report (DOMAIN R19-R22)")
+    report.add_argument("kind", choices=REPORT_KINDS)
+    report.add_argument("--pool", required=True)
+    report.add_argument("--year", help="financial year, e.g. 2026-27 (all but approvals)")
+    report.add_argument("--as-at", help="as the ledger stood at this recording time (ISO-8601)")
+    report.add_argument("--as-of", help="approvals: the date days waiting are counted to")
+    report.add_argument("--format", choices=["json", "table", "csv"], default="json")
+    report.add_argument("--db", default=None)
+    report.set_defaults(run=_report)
+
+    projections = sub.add_parser("projections", help="rebuild or follow the read models")
+    projections_sub = projections.add_subparsers(dest="projections_action", required=True)
+    rebuild = projections_sub.add_parser("rebuild", help="drop and rebuild every read model")
+    rebuild.add_argument("--db", default=None)
+    run = projections_sub.add_parser("run", help="follow the event log, applying new events")
+    run.add_argument("--db", default=None)
+    run.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+    run.add_argument("--until-idle", action="store_true",
+                     help="stop once every recorded event is applied")
+    for p in (rebuild, run):
+        p.set_defaults(run=_projections)
 
     demo = sub.add_parser("demo", help="run the worked scenario into a fresh SQLite file")
     demo.add_argument("--db-file", default="pooledbudget-demo.db")

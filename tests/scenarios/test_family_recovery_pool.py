@@ -57,7 +57,10 @@ def test_applying_the_scenario_twice_changes_nothing(
     assert all(r["duplicate"] for r in second if r["ok"])
 
 
-def test_packaged_scenario_matches_the_shared_one(scenario_dir: Path) -> None:
-    packaged = Path(__file__).resolve().parents[2] / "src/pooledbudget/scenarios"
+def test_repository_copies_match_the_scenario(scenario_dir: Path) -> None:
+    """The demo's packaged copy and the tests' copy are byte for byte the shared scenario."""
+    repo = Path(__file__).resolve().parents[2]
+    for name in ("family_recovery_pool.jsonl", "family_recovery_pool.expected.json"):
+        assert (repo / "tests/scenarios/data" / name).read_bytes() == (scenario_dir / name).read_bytes()
     name = "family_recovery_pool.jsonl"
-    assert (packaged / name).read_text() == (scenario_dir / name).read_text()
+    assert (repo / "src/pooledbudget/scenarios" / name).read_bytes() == (scenario_dir / name).read_bytes()

@@ -1,4 +1,4 @@
-"""Getting read models that are current, rebuilt from scratch, or as the ledger stood at T.
+"""Getting read models that are current, followed, rebuilt, or as the ledger stood at T.
 
 As-at (R22) replays the log up to T into a private in-memory store, so the live read models are
 never touched; when T is at or after the last recorded event the live store already says it.
@@ -6,6 +6,7 @@ never touched; when T is at or after the last recorded event the live store alre
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
@@ -52,3 +53,29 @@ def rebuild(ledger: LedgerApplication, progress: Progress | None = None) -> int:
     fresh = LedgerProjection(projection.view, ledger)
     _LIVE[ledger] = fresh
     return catch_up(ledger, fresh, progress=progress)
+
+
+def follow(
+    ledger: LedgerApplication,
+    *,
+    interval: float = 1.0,
+    stop_when_idle: bool = False,
+    stop: threading.Event | None = None,
+) -> int:
+    """Keeps the live read models caught up until `stop` is set (or, if asked, the log is drained).
+
+    For deployments that run projections apart from command handling: SQLite has no
+    subscriptions, so this polls the notification log; the tracking position makes it safe to
+    run beside `apply` processes, or to kill and restart at any moment.
+    """
+    stop = stop or threading.Event()
+    projection = _live_projection(ledger)
+    total = 0
+    while not stop.is_set():
+        applied = catch_up(ledger, projection)
+        total += applied
+        if stop_when_idle and applied == 0:
+            break
+        if applied == 0:
+            stop.wait(interval)
+    return total

@@ -1,0 +1,94 @@
+"""Reports as rows, for people (`rich` tables) and spreadsheets (CSV).
+
+JSON is the report model itself; the table and CSV forms flatten it into one header and rows, so
+both show exactly the same figures as the JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import singledispatch
+from typing import NamedTuple
+
+from pydantic import BaseModel
+from rich.table import Table
+
+from .models import ApprovalsReport, CostShiftReport, RiskShareReport, SharesReport
+
+
+class Rows(NamedTuple):
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    note: str = ""
+
+
+@singledispatch
+def report_rows(report: BaseModel) -> Rows:
+    raise TypeError(f"no tabular form for {type(report).__name__}")
+
+
+@report_rows.register
+def _shares(report: SharesReport) -> Rows:
+    header = ["partner", "agreed", "received", "contribution_share", "committed", "spent",
+              "spend_share", "available", "forecast"]
+    rows = [[getattr(p, column) for column in header] for p in report.partners]
+    t = report.total
+    rows.append(["total", t.agreed, t.received, "", t.committed, t.spent, "", t.available,
+                 t.forecast])
+    return Rows(_title("Contributor shares", report.pool, report.year, report.as_at), header, rows)
+
+
+@report_rows.register
+def _cost_shift(report: CostShiftReport) -> Rows:
+    """One row per partner; `carried_for_X` is what that partner paid of X's costs (R20)."""
+    codes = list(report.funded)
+    header = ["partner", "funded", "responsible", "net",
+              *(f"carried_for_{code}" for code in codes)]
+    rows = [[code, report.funded[code], report.responsible[code], report.net[code],
+             *(report.matrix.get(resp, {}).get(code, "0.00") if resp != code else "" for resp in codes)]
+            for code in codes]
+    return Rows(_title("Cost shift", report.pool, report.year, report.as_at), header, rows)
+
+
+@report_rows.register
+def _approvals(report: ApprovalsReport) -> Rows:
+    header = ["decision_id", "variation_id", "waiting_on", "days_waiting"]
+    rows = [[p.decision_id, p.variation_id or "", " ".join(p.waiting_on), str(p.days_waiting)]
+            for p in report.pending]
+    return Rows(f"Approvals pending — {report.pool} as of {report.as_of}", header, rows)
+
+
+@report_rows.register
+def _risk_share(report: RiskShareReport) -> Rows:
+    header = ["partner", "allocation"]
+    rows = [[code, amount] for code, amount in report.allocation.items()]
+    rows.append(["total", report.outturn])
+    state = "closed" if report.closed else "projected"
+    note = (f"agreed {report.agreed_total}, spent {report.spent_total}, "
+            f"outturn {report.outturn} ({state})")
+    return Rows(f"Risk share — {report.pool} {report.year}", header, rows, note)
+
+
+def _title(name: str, pool: str, year: str, as_at: str | None) -> str:
+    return f"{name} — {pool} {year}" + (f" as at {as_at}" if as_at else "")
+
+
+def to_table(report: BaseModel) -> Table:
+    title, header, rows, note = report_rows(report)
+    table = Table(title=title, caption=note or None)
+    for i, column in enumerate(header):
+        table.add_column(column.replace("_", " "), justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def to_csv(report: BaseModel) -> str:
+    _, header, rows, _ = report_rows(report)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()

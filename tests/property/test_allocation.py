@@ -1,0 +1,150 @@
+"""Properties of `allocate`, the one function that divides money among partners (DOMAIN R4)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from pooledbudget.money import allocate
+
+PENNY = Decimal("0.01")
+CODES = ("ASC", "CFS", "SMS", "ICB", "PROB", "HOU")
+ONE_HUNDRED_PERCENT = 1_000_000  # in units of 0.0001 %
+
+# Amounts: 2-place decimals, negatives and zero included, up to £1,000,000,000 either way.
+pence = st.one_of(
+    st.sampled_from([0, 1, -1, 2, -2, 99, 100_000_000_000, -100_000_000_000]),
+    st.integers(min_value=-1000, max_value=1000),
+    st.integers(min_value=-100_000_000_000, max_value=100_000_000_000),
+)
+amounts = pence.map(lambda p: (Decimal(p) / 100).quantize(PENNY))
+positive_amounts = st.integers(min_value=1, max_value=100_000_000_000).map(
+    lambda p: (Decimal(p) / 100).quantize(PENNY))
+
+
+@st.composite
+def splits(draw: st.DrawFn) -> tuple[dict[str, Decimal], list[str]]:
+    """A percentage split with at most 4 dp summing to exactly 100, and an agreement order.
+
+    Coarse steps (whole, 25 %) make equal remainders, and so ties, common. The order may name
+    partners the split leaves out (they have 0 %).
+    """
+    codes = draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=len(CODES), unique=True))
+    step = draw(st.sampled_from([1, 100, 10_000, 50_000, 250_000]))
+    slots = ONE_HUNDRED_PERCENT // step
+    cuts = sorted(draw(st.lists(st.integers(0, slots), min_size=len(codes) - 1,
+                                max_size=len(codes) - 1)))
+    bounds = [0, *cuts, slots]
+    split = {code: Decimal(step * (bounds[i + 1] - bounds[i])) / 10_000
+             for i, code in enumerate(codes)}
+    unused = [c for c in CODES if c not in codes]
+    extra = draw(st.lists(st.sampled_from(unused), unique=True)) if unused else []
+    order = draw(st.permutations([*codes, *extra]))
+    assert sum(split.values()) == 100
+    return split, list(order)
+
+
+def weights_of(split: dict[str, Decimal]) -> dict[str, Fraction]:
+    return {code: Fraction(pct) / 100 for code, pct in split.items()}
+
+
+def exact_share(amount: Decimal, weights: dict[str, Fraction], code: str) -> Fraction:
+    return Fraction(amount) * weights.get(code, Fraction(0))
+
+
+@given(amounts, splits())
+@example(Decimal("0.01"), ({"ASC": Decimal(50), "CFS": Decimal(50)}, ["ASC", "CFS"]))
+@example(Decimal("-1000000000.00"), ({"ASC": Decimal("33.3333"), "CFS": Decimal("33.3333"),
+                                      "ICB": Decimal("33.3334")}, ["ICB", "CFS", "ASC"]))
+def test_parts_sum_exactly_to_the_amount(
+    amount: Decimal, split_and_order: tuple[dict[str, Decimal], list[str]]
+) -> None:
+    """The parts always sum exactly to the amount, every partner of the order gets a part,
+    and every part is a whole number of pence (R4)."""
+    split, order = split_and_order
+    parts = allocate(amount, weights_of(split), order)
+    assert list(parts) == order
+    assert sum(parts.values(), Decimal(0)) == amount
+    for part in parts.values():
+        assert part == part.quantize(PENNY)
+
+
+@given(amounts, splits())
+def test_no_part_is_a_penny_or_more_from_its_exact_share(
+    amount: Decimal, split_and_order: tuple[dict[str, Decimal], list[str]]
+) -> None:
+    """Every part differs from its exact share (amount × pct / 100) by strictly less than a penny,
+    and a partner with 0 % gets nothing (R4)."""
+    split, order = split_and_order
+    weights = weights_of(split)
+    parts = allocate(amount, weights, order)
+    for code in order:
+        assert abs(Fraction(parts[code]) - exact_share(amount, weights, code)) < Fraction(1, 100)
+        if weights.get(code, Fraction(0)) == 0:
+            assert parts[code] == 0
+
+
+@given(amounts, splits())
+@example(Decimal("-0.01"), ({"ASC": Decimal(50), "CFS": Decimal(50)}, ["CFS", "ASC"]))
+def test_a_negative_amount_is_the_negated_allocation_of_its_absolute_value(
+    amount: Decimal, split_and_order: tuple[dict[str, Decimal], list[str]]
+) -> None:
+    """allocate(-a) gives, partner by partner, exactly -allocate(a): the absolute value is
+    allocated and each part negated, so ties go the same way for a spend and its reversal (R4)."""
+    split, order = split_and_order
+    weights = weights_of(split)
+    negated = allocate(-amount, weights, order)
+    plain = allocate(amount, weights, order)
+    assert negated == {code: -part for code, part in plain.items()}
+    if amount < 0:
+        assert plain == {code: -part for code, part in allocate(abs(amount), weights, order).items()}
+
+
+@given(amounts, splits())
+@example(Decimal("0.01"), ({"ASC": Decimal(50), "CFS": Decimal(50)}, ["CFS", "ASC"]))
+@example(Decimal("0.02"), ({"ASC": Decimal(25), "CFS": Decimal(25), "ICB": Decimal(25),
+                            "SMS": Decimal(25)}, ["SMS", "ICB", "CFS", "ASC"]))
+@example(Decimal("-0.05"), ({"ASC": Decimal("12.5"), "CFS": Decimal("87.5")}, ["CFS", "ASC"]))
+def test_leftover_pence_go_to_the_largest_remainders_ties_by_agreement_order(
+    amount: Decimal, split_and_order: tuple[dict[str, Decimal], list[str]]
+) -> None:
+    """Largest remainder in pence (R4): each partner gets floor(|amount| × pct / 100) pence plus at
+    most one leftover penny; a partner with a larger fractional remainder never gets fewer leftover
+    pence than one with a smaller remainder, and among equal remainders a partner earlier in the
+    agreement order never gets fewer than a later one. (Together with the exact sum this fixes the
+    result uniquely.)"""
+    split, order = split_and_order
+    weights = weights_of(split)
+    sign = -1 if amount < 0 else 1
+    total_pence = abs(int(amount * 100))
+    parts = allocate(amount, weights, order)
+    exact = {code: total_pence * weights.get(code, Fraction(0)) for code in order}
+    floor = {code: exact[code].numerator // exact[code].denominator for code in order}
+    remainder = {code: exact[code] - floor[code] for code in order}
+    extra = {code: sign * int(parts[code] * 100) - floor[code] for code in order}
+    assert all(e in (0, 1) for e in extra.values()), extra
+    assert sum(extra.values()) == total_pence - sum(floor.values())
+    for i, a in enumerate(order):
+        for b in order[i + 1:]:
+            # a precedes b in the agreement order
+            if remainder[a] >= remainder[b]:
+                assert extra[a] >= extra[b], (a, b, remainder, extra)
+            else:
+                assert extra[b] >= extra[a], (a, b, remainder, extra)
+
+
+@given(positive_amounts, st.permutations(["ASC", "CFS", "ICB", "SMS"]))
+def test_equal_shares_give_the_odd_pence_to_the_first_partners_in_order(
+    amount: Decimal, order: list[str]
+) -> None:
+    """With four equal 25 % shares every remainder ties, so the leftover pence (amount in pence
+    mod 4) go one each to the first partners of the agreement order (R4)."""
+    weights = {code: Fraction(1, 4) for code in order}
+    parts = allocate(amount, weights, order)
+    total_pence = int(amount * 100)
+    base, leftover = divmod(total_pence, 4)
+    expected = [base + 1] * leftover + [base] * (4 - leftover)
+    assert [int(parts[code] * 100) for code in order] == expected
