@@ -11,6 +11,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from pooledbudget.application import LedgerApplication, open_ledger
+from pooledbudget.logs import configure_logging
+
+configure_logging("off")  # tests that check log lines configure their own
 
 settings.register_profile("dev", max_examples=25, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])

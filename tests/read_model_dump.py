@@ -1,0 +1,26 @@
+"""Every read-model row as plain data, to compare two sets of read models exactly."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from pooledbudget.projections import ReadModelStore
+from pooledbudget.projections.tables import READ_MODEL_TABLES, tracking
+
+
+def dump(store: ReadModelStore) -> dict[str, list[str]]:
+    """Each table's rows (and the tracking position), order-independent."""
+    tables: dict[str, list[str]] = {}
+    with store.transaction() as conn:
+        for table in [*READ_MODEL_TABLES, tracking]:
+            rows = conn.execute(select(table)).mappings().all()
+            tables[table.name] = sorted(json.dumps(dict(row), default=_plain, sort_keys=True)
+                                        for row in rows)
+    return tables
+
+
+def _plain(value: Any) -> str:
+    return str(value)
