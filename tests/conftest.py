@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -55,3 +56,23 @@ def scenario_dir() -> Path:
     """The shared worked scenario, or the repository's copy of it where `../shared` is absent
     (a clean clone elsewhere); a test checks the copies are identical whenever both exist."""
     return SHARED_SCENARIOS if SHARED_SCENARIOS.is_dir() else SCENARIO_COPIES
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database on each backend: a SQLite file, or a new schema on the PostgreSQL server
+    named by `POOLEDBUDGET_TEST_PG_URL` (dropped afterwards). Under CI the server must be there."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+        return
+    base = os.environ.get("POOLEDBUDGET_TEST_PG_URL")
+    if not base:
+        if os.environ.get("CI"):
+            pytest.fail("POOLEDBUDGET_TEST_PG_URL is unset: under CI the PostgreSQL tests must run")
+        pytest.skip("no PostgreSQL: set POOLEDBUDGET_TEST_PG_URL (see README); never skipped in CI")
+    schema = f"test_{uuid4().hex[:12]}"
+    yield f"{base}?schema={schema}"
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

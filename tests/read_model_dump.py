@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -23,4 +24,7 @@ def dump(store: ReadModelStore) -> dict[str, list[str]]:
 
 
 def _plain(value: Any) -> str:
+    """Times as UTC whatever the backend hands back (SQLite drops the zone, PostgreSQL keeps it)."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
     return str(value)

@@ -31,7 +31,7 @@ from .errors import (
     StateError,
     TimeWentBackwardsError,
 )
-from .persistence import Database, database
+from .persistence import Database, database, prepare
 
 log = structlog.get_logger("pooledbudget")
 A = TypeVar("A", bound=Aggregate)
@@ -387,6 +387,7 @@ def open_ledger(url: str | None = None, *, clock: Clock = utc_now,
                 cache_size: int = 1000) -> LedgerApplication:
     """A ledger on the database at `url` (default `$POOLEDBUDGET_DB`, else a SQLite file)."""
     db: Database = database(url)
+    prepare(db)
     env = dict(db.env)
     env["AGGREGATE_CACHE_MAXSIZE"] = str(cache_size)
     env["CREATE_TABLE"] = "y"

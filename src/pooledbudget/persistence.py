@@ -81,3 +81,17 @@ def database(url: str | None = None) -> Database:
     raise DatabaseURLError(
         f"unsupported database URL {url!r}: use sqlite:///path, memory:// or postgresql://..."
     )
+
+
+def prepare(db: Database) -> None:
+    """Creates a named PostgreSQL schema if it is missing (idempotent); tables come later."""
+    if db.kind != "postgres" or not db.schema:
+        return
+    import psycopg
+    from psycopg import sql
+
+    env = db.env
+    with psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+                         port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                         password=env["POSTGRES_PASSWORD"] or None, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(db.schema)))

@@ -34,9 +34,9 @@ class RecordingProjection(LedgerProjection):
 
 
 @pytest.fixture
-def ledger(tmp_path: Path, scenario_dir: Path) -> Any:
-    """The worked scenario in a SQLite file, its read models not yet built."""
-    app = open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+def ledger(db_url: str, scenario_dir: Path) -> Any:
+    """The worked scenario in a fresh database, its read models not yet built."""
+    app = open_ledger(db_url)
     lines = (scenario_dir / "family_recovery_pool.jsonl").read_text().splitlines()
     list(apply_lines(app, lines, use_command_time=True))
     yield app

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from pooledbudget.application import open_ledger
 from pooledbudget.cli import main
+from pooledbudget.projections import ReadModelStore
 
 YEAR = "2026-27"
 KINDS = {"shares": "shares", "cost_shift": "cost-shift", "risk_share": "risk-share"}
@@ -39,8 +41,8 @@ def expected(scenario_dir: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def scenario_db(tmp_path: Path, scenario_dir: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+def scenario_db(db_url: str, scenario_dir: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    db = db_url
     code, _ = cli(capsys, "apply", str(scenario_dir / "family_recovery_pool.jsonl"), "--db", db,
                   "--use-command-time")
     assert code == 1  # the scenario's intended failures
@@ -93,23 +95,29 @@ def test_rebuild_gives_the_same_reports(
             assert without(got, "pool", "as_at") == want
 
 
-def test_projections_run_apart_from_apply(
-    tmp_path: Path, scenario_dir: Path, expected: dict[str, Any], capsys: pytest.CaptureFixture[str]
-) -> None:
-    """With `apply --no-projections` the read models stay empty until `projections run` catches up."""
-    import sqlite3
+def applied_position(db: str) -> int | None:
+    ledger = open_ledger(db)
+    try:
+        return ReadModelStore.for_database(ledger.database).max_tracking_id(ledger.name)  # type: ignore[arg-type]
+    finally:
+        ledger.close()
 
-    path = tmp_path / "ledger.db"
-    db = f"sqlite:///{path}"
+
+def test_projections_run_apart_from_apply(
+    db_url: str, scenario_dir: Path, expected: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With `apply --no-projections` the read models stay untouched until `projections run`
+    catches up with every recorded event."""
+    db = db_url
     cli(capsys, "apply", str(scenario_dir / "family_recovery_pool.jsonl"), "--db", db,
         "--use-command-time", "--no-projections")
-    with sqlite3.connect(path) as conn:
-        tables = {row[0] for row in conn.execute("select name from sqlite_master")}
-        assert "pb_spends" not in tables or not conn.execute("select count(*) from pb_spends").fetchone()[0]
+    assert applied_position(db) is None
     code, _ = cli(capsys, "projections", "run", "--until-idle", "--db", db)
     assert code == 0
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("select count(*) from pb_spends").fetchone()[0] > 0
+    ledger = open_ledger(db)
+    last = ledger.recorder.max_notification_id()
+    ledger.close()
+    assert applied_position(db) == last
     got = report(capsys, db, "shares", "--year", YEAR)
     assert [without(got, "pool", "as_at")] == expected["final"]["shares"]
 
