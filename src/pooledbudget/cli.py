@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from rich.console import Console
+
 from .application import LedgerApplication, open_ledger
 from .batch import apply_lines
 from .errors import LedgerError
@@ -52,9 +54,14 @@ def _recording_time(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _report(args: argparse.Namespace) -> int:
-    from rich.console import Console
+def _console() -> Console:
+    console = Console()
+    if not console.is_terminal:
+        console.width = 200  # piped to a file: don't truncate figures to 80 columns
+    return console
 
+
+def _report(args: argparse.Namespace) -> int:
     from .reports.render import to_csv, to_table
 
     if args.kind != "approvals" and not args.year:
@@ -72,10 +79,7 @@ def _report(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(to_csv(report))
     else:
-        console = Console()
-        if not console.is_terminal:
-            console.width = 200  # piped to a file: don't truncate figures to 80 columns
-        console.print(to_table(report))
+        _console().print(to_table(report))
     return 0
 
 
@@ -120,24 +124,38 @@ def _rebuild(ledger: LedgerApplication, rebuild: Any) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    """The worked scenario into a fresh SQLite file, with a summary of what was recorded."""
+    """The worked scenario into a fresh SQLite file, then the reports a board reads."""
     from importlib.resources import files
     from pathlib import Path
+
+    from . import reports
+    from .reports.render import to_table
 
     path = Path(args.db_file)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     scenario = files("pooledbudget") / "scenarios" / "family_recovery_pool.jsonl"
     ledger = open_ledger(f"sqlite:///{path}")
-    results = list(apply_lines(ledger, scenario.read_text(encoding="utf-8").splitlines(),
-                               use_command_time=True))
-    ledger.close()
-    failed = [r for r in results if not r["ok"]]
-    print(f"Applied the worked scenario to {path}: {len(results) - len(failed)} lines recorded, "
-          f"{len(failed)} rejected as the scenario intends:")
-    for r in failed:
-        print(f"  line {r['line']:>3} {r['command']}: {r['error']['rule'] or '-'} "
-              f"{r['error']['message']}")
+    try:
+        results = list(apply_lines(ledger, scenario.read_text(encoding="utf-8").splitlines(),
+                                   use_command_time=True))
+        failed = [r for r in results if not r["ok"]]
+        console = _console()
+        console.print(f"Applied the worked scenario to {path}: {len(results) - len(failed)} lines "
+                      f"recorded, {len(failed)} rejected as the scenario intends:")
+        for r in failed:
+            console.print(f"  line {r['line']:>3} {r['command']}: {r['error']['rule'] or '-'} "
+                          f"{r['error']['message']}", markup=False)
+        pool, year = "FRP", "2026-27"
+        for report in (reports.shares(ledger, pool, year), reports.cost_shift(ledger, pool, year),
+                       reports.risk_share(ledger, pool, year),
+                       reports.approvals(ledger, pool, date(2027, 2, 10))):
+            console.print()
+            console.print(to_table(report))
+    finally:
+        ledger.close()
+    console.print(f"\nQuery it further: pooledbudget report shares --pool {pool} --year {year} "
+                  f"--db sqlite:///{path} [--as-at 2026-10-01T12:00:00] [--format csv]")
     return 0
 
 

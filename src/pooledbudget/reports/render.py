@@ -12,7 +12,9 @@ from functools import singledispatch
 from typing import NamedTuple
 
 from pydantic import BaseModel
+from rich.console import Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from .models import ApprovalsReport, CostShiftReport, RiskShareReport, SharesReport
 
@@ -75,14 +77,14 @@ def _title(name: str, pool: str, year: str, as_at: str | None) -> str:
     return f"{name} — {pool} {year}" + (f" as at {as_at}" if as_at else "")
 
 
-def to_table(report: BaseModel) -> Table:
+def to_table(report: BaseModel) -> RenderableType:
     title, header, rows, note = report_rows(report)
-    table = Table(title=title, caption=note or None)
+    table = Table(title=title, title_justify="left")
     for i, column in enumerate(header):
         table.add_column(column.replace("_", " "), justify="left" if i == 0 else "right")
     for row in rows:
         table.add_row(*row)
-    return table
+    return Group(table, Text(note)) if note else table
 
 
 def to_csv(report: BaseModel) -> str:
