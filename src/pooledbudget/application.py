@@ -181,6 +181,14 @@ class LedgerApplication(Application[UUID]):
     # -- authority (R26) ----------------------------------------------------------------------
 
     @staticmethod
+    def _require_pool_manager(actor: Actor) -> None:
+        """The role alone, checked before the pool is even looked up (R26 comes before R5)."""
+        if actor["role"] != "pool_manager":
+            raise AuthorisationError(
+                f"only a pool manager of the host may do this; {actor['id']} is "
+                f"{actor['role']} of {actor['partner']} (R26)", field="actor")
+
+    @staticmethod
     def _require_host_manager(host: str, actor: Actor) -> None:
         if actor["role"] != "pool_manager" or actor["partner"] != host:
             raise AuthorisationError(
@@ -195,6 +203,7 @@ class LedgerApplication(Application[UUID]):
                 f"{actor['role']} of {actor['partner']} (R26)", field="actor")
 
     def _managed_pool(self, pool_id: str, actor: Actor) -> Pool:
+        self._require_pool_manager(actor)
         pool = self.pool(pool_id)
         self._require_host_manager(pool.host, actor)
         return pool
@@ -273,10 +282,10 @@ class LedgerApplication(Application[UUID]):
             actor=actor, at=at)]
 
     def _open_decision(self, pool_id: str, decision_id: str, rule: str,
-                       authorise: Callable[[Pool], None]) -> tuple[Pool, Decision]:
-        """Authority first (R26), then the decision, then its year still open (R17)."""
-        pool = self.pool(pool_id)
-        authorise(pool)
+                       manager: Actor | None = None) -> tuple[Pool, Decision]:
+        """Authority first (R26; `manager` must be a pool manager of the host), then the
+        decision, then its year still open (R17)."""
+        pool = self._managed_pool(pool_id, manager) if manager else self.pool(pool_id)
         decision = self.decision(pool_id, decision_id, rule)
         pool.ensure_open(decision.year)
         return pool, decision
@@ -284,22 +293,21 @@ class LedgerApplication(Application[UUID]):
     def _approve_decision(self, cmd: c.ApproveDecision, actor: Actor,
                           at: datetime) -> list[Aggregate]:
         self._require_budget_holder(cmd.partner, actor)
-        _, decision = self._open_decision(cmd.pool_id, cmd.decision_id, "R10", lambda p: None)
+        _, decision = self._open_decision(cmd.pool_id, cmd.decision_id, "R10")
         decision.approve(cmd.partner, actor, at)
         return [decision]
 
     def _decline_decision(self, cmd: c.DeclineDecision, actor: Actor,
                           at: datetime) -> list[Aggregate]:
         self._require_budget_holder(cmd.partner, actor)
-        _, decision = self._open_decision(cmd.pool_id, cmd.decision_id, "R10", lambda p: None)
+        _, decision = self._open_decision(cmd.pool_id, cmd.decision_id, "R10")
         decision.decline(cmd.partner, cmd.reason, actor, at)
         return [decision]
 
     def _propose_variation(self, cmd: c.ProposeVariation, actor: Actor,
                            at: datetime) -> list[Aggregate]:
         pool, decision = self._open_decision(
-            cmd.pool_id, cmd.decision_id, "R12",
-            lambda p: self._require_host_manager(p.host, actor))
+            cmd.pool_id, cmd.decision_id, "R12", actor)
         elements: list[VariedElementTerms] | None = None
         if cmd.elements is not None:
             elements = [_varied(e.name, e.cost, e.funding, e.responsibility)
@@ -320,21 +328,20 @@ class LedgerApplication(Application[UUID]):
     def _approve_variation(self, cmd: c.ApproveVariation, actor: Actor,
                            at: datetime) -> list[Aggregate]:
         self._require_budget_holder(cmd.partner, actor)
-        _, decision = self._open_decision(cmd.pool_id, cmd.decision_id, "R12", lambda p: None)
+        _, decision = self._open_decision(cmd.pool_id, cmd.decision_id, "R12")
         decision.approve_variation(cmd.variation_id, cmd.partner, actor, at)
         return [decision]
 
     def _decline_variation(self, cmd: c.DeclineVariation, actor: Actor,
                            at: datetime) -> list[Aggregate]:
         self._require_budget_holder(cmd.partner, actor)
-        _, decision = self._open_decision(cmd.pool_id, cmd.decision_id, "R12", lambda p: None)
+        _, decision = self._open_decision(cmd.pool_id, cmd.decision_id, "R12")
         decision.decline_variation(cmd.variation_id, cmd.partner, cmd.reason, actor, at)
         return [decision]
 
     def _end_decision(self, cmd: c.EndDecision, actor: Actor, at: datetime) -> list[Aggregate]:
         _, decision = self._open_decision(
-            cmd.pool_id, cmd.decision_id, "R12",
-            lambda p: self._require_host_manager(p.host, actor))
+            cmd.pool_id, cmd.decision_id, "R12", actor)
         decision.end_early(cmd.ended_on, cmd.reason, actor, at)
         return [decision]
 
@@ -342,8 +349,7 @@ class LedgerApplication(Application[UUID]):
 
     def _record_spend(self, cmd: c.RecordSpend, actor: Actor, at: datetime) -> list[Aggregate]:
         pool, decision = self._open_decision(
-            cmd.pool_id, cmd.decision_id, "R13",
-            lambda p: self._require_host_manager(p.host, actor))
+            cmd.pool_id, cmd.decision_id, "R13", actor)
         if self._find(InvoiceRef, invoice_uuid(cmd.pool_id, cmd.invoice_ref)) is not None:
             raise StateError(f"invoice_ref {cmd.invoice_ref} has already been used in this pool "
                              "(R13)", field="invoice_ref", code="invoice_ref_reused", rule="R13")
