@@ -14,9 +14,11 @@ from .tables import approvals_pending, commitments, decisions
 
 
 def apply_decision_state(
-    conn: Connection, decision: Decision, sequence: int, order: list[str], year_closed: bool
+    conn: Connection, decision: Decision, pending_since: int | None, order: list[str],
+    year_closed: bool
 ) -> None:
-    """Brings the decision's rows in line with its state after the event at `sequence`."""
+    """Brings the decision's rows in line with its current state; `pending_since` is the
+    notification id at which what now awaits approval was proposed, if that was just now."""
     key = (decisions.c.pool_id == decision.pool_id, decisions.c.decision_id == decision.decision_id)
     values = {"status": decision.status, "cost_pence": to_pence(decision.cost),
               "end": decision.end, "ended": decision.actual_end is not None}
@@ -25,7 +27,7 @@ def apply_decision_state(
             pool_id=decision.pool_id, decision_id=decision.decision_id, year=decision.year,
             category=decision.category, start=decision.start, **values))
     _commitments(conn, decision, order, year_closed)
-    _approvals(conn, decision, sequence, year_closed)
+    _approvals(conn, decision, pending_since, year_closed)
 
 
 def _commitments(conn: Connection, decision: Decision, order: list[str], year_closed: bool) -> None:
@@ -40,7 +42,8 @@ def _commitments(conn: Connection, decision: Decision, order: list[str], year_cl
         conn.execute(insert(commitments), rows)
 
 
-def _approvals(conn: Connection, decision: Decision, sequence: int, year_closed: bool) -> None:
+def _approvals(conn: Connection, decision: Decision, pending_since: int | None,
+               year_closed: bool) -> None:
     key = (approvals_pending.c.pool_id == decision.pool_id,
            approvals_pending.c.decision_id == decision.decision_id)
     wanted: tuple[str | None, object] | None = None
@@ -59,7 +62,8 @@ def _approvals(conn: Connection, decision: Decision, sequence: int, year_closed:
         return
     if current is not None:
         conn.execute(delete(approvals_pending).where(*key))
+    assert pending_since is not None, "a new pending approval was proposed in this batch"
     conn.execute(insert(approvals_pending).values(
         pool_id=decision.pool_id, decision_id=decision.decision_id, variation_id=wanted[0],
-        year=decision.year, recorded_at=wanted[1], sequence=sequence,
+        year=decision.year, recorded_at=wanted[1], sequence=pending_since,
         waiting_on=decision.waiting_on))

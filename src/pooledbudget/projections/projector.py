@@ -21,7 +21,7 @@ from ..aggregates import Decision, Pool
 from ..application import LedgerApplication
 from .contributions import apply_pool_event
 from .decisions import apply_decision_state
-from .spend import apply_spend_event
+from .spend import SpendWriter
 from .store import ReadModelStore
 from .tables import closed_years, pools
 
@@ -43,12 +43,19 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._cache_size = cache_size
         self._pool_ids: dict[UUID, str] = {}
         self._orders: dict[str, list[str]] = {}
+        # Decisions touched in the batch under way, written once when it ends (`flush`), and
+        # the notification id at which a proposal or variation started waiting for approvals.
+        self._spends = SpendWriter()
+        self._dirty: dict[UUID, Decision] = {}
+        self._pending_since: dict[UUID, int] = {}
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """One event in its own transaction (the batch loop below is the usual path)."""
         with self.view.transaction() as conn:
             start = self.view.position(conn, tracking.application_name)
+            self.begin()
             self.apply(conn, domain_event, tracking.notification_id)
+            self.flush(conn)
             self.view.advance(conn, tracking.application_name, start, tracking.notification_id)
 
     def apply(self, conn: Connection, event: Any, sequence: int) -> None:
@@ -59,12 +66,28 @@ class LedgerProjection(Projection[ReadModelStore]):
                 self._orders.pop(pool_id, None)
         elif isinstance(event, Decision.Event):
             decision = self._advance(event)
-            order = self._order(conn, decision.pool_id)
+            self._spends.apply(conn, event, decision, sequence)
+            self._dirty[decision.id] = decision
+            if isinstance(event, (Decision.Proposed, Decision.VariationProposed)):
+                self._pending_since[decision.id] = sequence
+
+    def begin(self) -> None:
+        """Forgets what a failed batch had touched; its transaction was rolled back."""
+        self._spends.discard()
+        self._dirty.clear()
+        self._pending_since.clear()
+
+    def flush(self, conn: Connection) -> None:
+        """Writes the batch's spend rows, and each decision it touched once, in its state at
+        the batch's end."""
+        self._spends.flush(conn)
+        for aggregate_id, decision in self._dirty.items():
             closed = conn.execute(select(closed_years.c.year).where(
                 closed_years.c.pool_id == decision.pool_id,
                 closed_years.c.year == decision.year)).first() is not None
-            apply_spend_event(conn, event, decision, sequence)
-            apply_decision_state(conn, decision, sequence, order, closed)
+            apply_decision_state(conn, decision, self._pending_since.get(aggregate_id),
+                                 self._order(conn, decision.pool_id), closed)
+        self.begin()
 
     def _advance(self, event: Any) -> Decision:
         """The decision's state after `event`, from the cache or the event store."""
@@ -122,6 +145,7 @@ def catch_up(
             if store.position(conn, ledger.name) != start:
                 continue  # another process moved on; read again from its position
             last = start
+            projection.begin()
             for notification in notifications:
                 event: Any = ledger.mapper.to_domain_event(notification)
                 if until is not None and event.timestamp > until:
@@ -130,6 +154,7 @@ def catch_up(
                 projection.apply(conn, event, notification.id)
                 last = notification.id
             if last is not None and last != start:
+                projection.flush(conn)
                 store.advance(conn, ledger.name, start, last)
                 applied += sum(1 for n in notifications if n.id <= last)
         if progress is not None:

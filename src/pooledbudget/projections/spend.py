@@ -12,24 +12,49 @@ from ..aggregates import Decision
 from ..money import to_pence
 from .tables import spend_allocations, spends
 
+_INSERT_SPEND = insert(spends)
+_INSERT_ALLOCATION = insert(spend_allocations)
 
-def apply_spend_event(conn: Connection, event: Any, decision: Decision, sequence: int) -> None:
-    if isinstance(event, Decision.SpendRecorded):
-        conn.execute(insert(spends).values(
-            pool_id=decision.pool_id, invoice_ref=event.invoice_ref,
-            decision_id=decision.decision_id, year=decision.year,
-            amount_pence=to_pence(Decimal(event.amount)),
-            service_date=date.fromisoformat(event.service_date), recorded_at=event.timestamp,
-            element=event.element, supplier=event.supplier, sequence=sequence, reversed=False))
-        partners = list(dict.fromkeys([*event.funding, *event.responsibility]))
-        conn.execute(insert(spend_allocations), [
-            {"pool_id": decision.pool_id, "invoice_ref": event.invoice_ref, "partner": code,
-             "year": decision.year,
-             "funded_pence": to_pence(Decimal(event.funding.get(code, "0"))),
-             "responsible_pence": to_pence(Decimal(event.responsibility.get(code, "0")))}
-            for code in partners
-        ])
-    elif isinstance(event, Decision.SpendReversed):
-        conn.execute(update(spends).where(spends.c.pool_id == decision.pool_id,
-                                          spends.c.invoice_ref == event.invoice_ref)
-                     .values(reversed=True, reversal_reason=event.reason))
+
+class SpendWriter:
+    """Buffers a batch's new spend rows and inserts them together (one executemany per table);
+    a reversal first writes what is buffered, so it always finds the spend it reverses."""
+
+    def __init__(self) -> None:
+        self._spends: list[dict[str, Any]] = []
+        self._allocations: list[dict[str, Any]] = []
+
+    def apply(self, conn: Connection, event: Any, decision: Decision, sequence: int) -> None:
+        if isinstance(event, Decision.SpendRecorded):
+            self._record(event, decision, sequence)
+        elif isinstance(event, Decision.SpendReversed):
+            self.flush(conn)
+            conn.execute(update(spends).where(spends.c.pool_id == decision.pool_id,
+                                              spends.c.invoice_ref == event.invoice_ref)
+                         .values(reversed=True, reversal_reason=event.reason))
+
+    def _record(self, event: Any, decision: Decision, sequence: int) -> None:
+        self._spends.append({
+            "pool_id": decision.pool_id, "invoice_ref": event.invoice_ref,
+            "decision_id": decision.decision_id, "year": decision.year,
+            "amount_pence": to_pence(Decimal(event.amount)),
+            "service_date": date.fromisoformat(event.service_date), "recorded_at": event.timestamp,
+            "element": event.element, "supplier": event.supplier, "sequence": sequence,
+            "reversed": False, "reversal_reason": None})
+        for code in dict.fromkeys([*event.funding, *event.responsibility]):
+            self._allocations.append({
+                "pool_id": decision.pool_id, "invoice_ref": event.invoice_ref, "partner": code,
+                "year": decision.year,
+                "funded_pence": to_pence(Decimal(event.funding.get(code, "0"))),
+                "responsible_pence": to_pence(Decimal(event.responsibility.get(code, "0")))})
+
+    def flush(self, conn: Connection) -> None:
+        if self._spends:
+            conn.execute(_INSERT_SPEND, self._spends)
+        if self._allocations:
+            conn.execute(_INSERT_ALLOCATION, self._allocations)
+        self.discard()
+
+    def discard(self) -> None:
+        self._spends = []
+        self._allocations = []
