@@ -8,6 +8,7 @@ from pooledbudget.application import LedgerApplication
 
 from .helpers import (
     approve_variation_all,
+    approve_variation_cmd,
     approved_decision,
     commitment,
     decision,
@@ -350,3 +351,20 @@ def test_r15_unnamed_spend_skips_exhausted_elements(ledger: LedgerApplication) -
     run(ledger, spend_cmd("D1", "INV-2", "50.00"))
     assert spend_funding(ledger, "D1", "INV-2") == {"ASC": "0.00", "CFS": "50.00"}
     assert commitment(ledger) == money(ASC="0.00", CFS="50.00")
+
+
+def test_r14_last_approval_of_a_variation_cannot_put_spend_above_the_new_cost(
+    ledger: LedgerApplication,
+) -> None:
+    """R14 with R12: spend recorded under the old terms while a cost-lowering variation waits for
+    approval must still fit the new cost when the last approval would apply it; that approval is
+    rejected (nothing written) and the old terms stand."""
+    setup_pool(ledger)
+    approved_decision(ledger, cost=total("1000.00"), funding={"ASC": "50", "CFS": "50"})
+    run(ledger, variation_cmd("D1", "V1", cost=total("500.00"), funding={"ASC": "70", "CFS": "30"}))
+    assert decision(ledger).waiting_on == ["ASC"]
+    run(ledger, spend_cmd("D1", "INV-1", "900.00"))
+    reject(ledger, approve_variation_cmd("D1", "V1", "ASC"), rule="R14", code="cost_below_spend")
+    d = decision(ledger)
+    assert d.cost == Decimal("1000.00")
+    assert d.pending is not None and d.pending.variation_id == "V1"

@@ -378,6 +378,19 @@ class Decision(Aggregate):
             raise _state_error(f"planned_end {planned_end} is outside the decision's year or "
                                "before its start (R9)", "planned_end", "period_outside_year", "R9")
         new_terms = self._new_terms(elements, members)
+        self._ensure_terms_cover_spend(new_terms)
+        required = self._variation_approvers(new_terms, members)
+        self.trigger_event(
+            self.VariationProposed, timestamp=at, variation_id=variation_id, reason=reason,
+            effective_from=effective.isoformat(),
+            planned_end=None if planned_end is None else planned_end.isoformat(),
+            elements=[t.encode() for t in new_terms], required=required, actor=actor,
+        )
+        if not required:
+            self.trigger_event(self.VariationApplied, timestamp=at, variation_id=variation_id)
+
+    def _ensure_terms_cover_spend(self, new_terms: list[ElementTerms]) -> None:
+        """No element with spend is removed (R12) and no cost falls below its spend (R14)."""
         for name, element in self.elements.items():
             if name not in {t.name for t in new_terms} and element.spent != 0:
                 raise _state_error(f"element {name} has spend recorded and cannot be removed "
@@ -388,15 +401,6 @@ class Decision(Aggregate):
                 raise LimitError(f"element {terms.name}'s cost would fall below what has been "
                                  "spent on it (R14)", field="elements",
                                  code="cost_below_spend", rule="R14")
-        required = self._variation_approvers(new_terms, members)
-        self.trigger_event(
-            self.VariationProposed, timestamp=at, variation_id=variation_id, reason=reason,
-            effective_from=effective.isoformat(),
-            planned_end=None if planned_end is None else planned_end.isoformat(),
-            elements=[t.encode() for t in new_terms], required=required, actor=actor,
-        )
-        if not required:
-            self.trigger_event(self.VariationApplied, timestamp=at, variation_id=variation_id)
 
     def _new_terms(
         self, varied: list[VariedElementTerms] | None, members: list[str]
@@ -453,6 +457,10 @@ class Decision(Aggregate):
                           at: datetime) -> None:
         pending = self._ensure_pending(variation_id)
         self._ensure_required(partner, pending.required, pending.approvals, "R12")
+        if [code for code in self.waiting_on if code != partner] == []:
+            # The last approval applies the variation: spend recorded under the old terms
+            # while it waited must still fit the new ones (R14).
+            self._ensure_terms_cover_spend([ElementTerms.decode(e) for e in pending.elements])
         self.trigger_event(self.VariationShareApproved, timestamp=at, variation_id=variation_id,
                            partner=partner, actor=actor)
         if not self.waiting_on:
