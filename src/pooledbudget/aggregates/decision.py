@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate
 
 from ..errors import LimitError, StateError
 from ..money import allocate, exact_money, fraction_from_str, fraction_to_str, split_weights
+from .chain import ChainedAggregate
 from .pool import NAMESPACE
 from .terms import (
     Actor,
@@ -67,10 +68,10 @@ def _state_error(message: str, field: str, code: str, rule: str) -> StateError:
     return StateError(message, field=field, code=code, rule=rule)
 
 
-class Decision(Aggregate):
+class Decision(ChainedAggregate):
     TOPIC = "pooledbudget:Decision"
 
-    class Event(Aggregate.Event):
+    class Event(ChainedAggregate.Event):
         TOPIC = "pooledbudget:Decision.Event"
 
     class Proposed(Event, Aggregate.Created):

@@ -14,6 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from ..errors import LimitError, StateError, YearClosedError
+from .chain import ChainedAggregate
 from .terms import Actor
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://pooledbudget.example/ids")
@@ -23,10 +24,10 @@ def pool_uuid(pool_id: str) -> UUID:
     return uuid5(NAMESPACE, f"pool:{pool_id}")
 
 
-class Pool(Aggregate):
+class Pool(ChainedAggregate):
     TOPIC = "pooledbudget:Pool"
 
-    class Event(Aggregate.Event):
+    class Event(ChainedAggregate.Event):
         TOPIC = "pooledbudget:Pool.Event"
 
     class Established(Event, Aggregate.Created):

@@ -12,6 +12,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from .chain import ChainedAggregate
 from .pool import NAMESPACE
 from .terms import Actor
 
@@ -24,12 +25,12 @@ def receipt_uuid(command_id: str) -> UUID:
     return uuid5(NAMESPACE, f"command:{command_id}")
 
 
-class InvoiceRef(Aggregate):
+class InvoiceRef(ChainedAggregate):
     """Claims an invoice reference within a pool and says which decision it was charged to."""
 
     TOPIC = "pooledbudget:InvoiceRef"
 
-    class Event(Aggregate.Event):
+    class Event(ChainedAggregate.Event):
         TOPIC = "pooledbudget:InvoiceRef.Event"
 
     class Registered(Event, Aggregate.Created):
@@ -52,12 +53,12 @@ class InvoiceRef(Aggregate):
                            actor=actor)
 
 
-class CommandReceipt(Aggregate):
+class CommandReceipt(ChainedAggregate):
     """Remembers a command that succeeded: its content digest and the events it recorded."""
 
     TOPIC = "pooledbudget:CommandReceipt"
 
-    class Event(Aggregate.Event):
+    class Event(ChainedAggregate.Event):
         TOPIC = "pooledbudget:CommandReceipt.Event"
 
     class Accepted(Event, Aggregate.Created):
