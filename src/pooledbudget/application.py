@@ -23,6 +23,7 @@ from . import commands as c
 from .aggregates import CommandReceipt, Decision, InvoiceRef, Pool, decision_uuid, pool_uuid
 from .aggregates.registry import invoice_uuid, receipt_uuid
 from .aggregates.terms import Actor, ElementTerms, VariedElementTerms
+from .audit.seal import chain_state
 from .errors import (
     AuthorisationError,
     ConcurrencyConflictError,
@@ -85,6 +86,7 @@ class LedgerApplication(Application[UUID]):
             c.RecordSpend: self._record_spend,
             c.ReverseSpend: self._reverse_spend,
             c.CloseYear: self._close_year,
+            c.SealPool: self._seal_pool,
         }
 
     # -- the one entry point ------------------------------------------------------------------
@@ -125,7 +127,7 @@ class LedgerApplication(Application[UUID]):
             if command.command_id and digest:
                 aggregates.append(CommandReceipt.accept(
                     command.command_id, command.kind, digest,
-                    getattr(command, "pool_id", None), events, at))
+                    getattr(command, "pool_id", None), events, actor, at))
             try:
                 self.save(*aggregates)
             except IntegrityError:
@@ -256,7 +258,19 @@ class LedgerApplication(Application[UUID]):
     def _close_year(self, cmd: c.CloseYear, actor: Actor, at: datetime) -> list[Aggregate]:
         pool = self._managed_pool(cmd.pool_id, actor)
         pool.close_year(cmd.year, actor, at)
+        self._seal(pool, f"year {cmd.year} closed", actor, at)
         return [pool]
+
+    def _seal_pool(self, cmd: c.SealPool, actor: Actor, at: datetime) -> list[Aggregate]:
+        pool = self._managed_pool(cmd.pool_id, actor)
+        self._seal(pool, cmd.reason, actor, at)
+        return [pool]
+
+    def _seal(self, pool: Pool, reason: str, actor: Actor, at: datetime) -> None:
+        """Seals every event of the pool recorded so far (R24)."""
+        up_to, state = chain_state(self, pool.pool_id)
+        pool.seal(up_to=up_to, events=state.events, heads=state.heads,
+                  log_digest=state.log_digest, reason=reason, actor=actor, at=at)
 
     # -- decisions ----------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from typing import Any
 from rich.console import Console
 
 from .application import LedgerApplication, open_ledger
+from .audit import cli as audit_cli
 from .batch import apply_lines
 from .errors import LedgerError
 from .logs import configure_logging
@@ -202,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the worked scenario into a fresh SQLite file")
     demo.add_argument("--db-file", default="pooledbudget-demo.db")
     demo.set_defaults(run=_demo)
+    audit_cli.register(sub)
     return parser
 
 

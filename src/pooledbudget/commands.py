@@ -443,10 +443,18 @@ class CloseYear(Command):
     year: Year
 
 
+class SealPool(Command):
+    """Records the chain heads of every aggregate of the pool (R24); CloseYear also seals."""
+
+    command: Literal["SealPool"] = "SealPool"
+    pool_id: Identifier
+    reason: Text
+
+
 AnyCommand = Annotated[
     EstablishPool | JoinPool | PledgeContribution | VaryContribution | ReceiveContribution
     | ProposeDecision | ApproveDecision | DeclineDecision | ProposeVariation | ApproveVariation
-    | DeclineVariation | EndDecision | RecordSpend | ReverseSpend | CloseYear,
+    | DeclineVariation | EndDecision | RecordSpend | ReverseSpend | CloseYear | SealPool,
     Field(discriminator="command"),
 ]
 COMMANDS: dict[str, type[Command]] = {
@@ -454,7 +462,7 @@ COMMANDS: dict[str, type[Command]] = {
     for cls in (
         EstablishPool, JoinPool, PledgeContribution, VaryContribution, ReceiveContribution,
         ProposeDecision, ApproveDecision, DeclineDecision, ProposeVariation, ApproveVariation,
-        DeclineVariation, EndDecision, RecordSpend, ReverseSpend, CloseYear,
+        DeclineVariation, EndDecision, RecordSpend, ReverseSpend, CloseYear, SealPool,
     )
 }
 _ADAPTER: TypeAdapter[Command] = TypeAdapter(AnyCommand)

@@ -95,6 +95,20 @@ class Pool(ChainedAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.closed_years.append(self.year)
 
+    class Sealed(Event):
+        """The chain heads of every aggregate of the pool up to a log position (R24): a later
+        deletion, truncation or rewrite of anything sealed no longer matches. Its `hash` is the
+        seal digest an auditor writes down."""
+
+        TOPIC = "pooledbudget:PoolSealed"
+        pool_id: str
+        up_to: int
+        events: int
+        heads: dict[str, list[Any]]
+        log_digest: str
+        reason: str
+        actor: Actor
+
     def __init__(
         self,
         pool_id: str,
@@ -254,6 +268,12 @@ class Pool(ChainedAggregate):
         self.trigger_event(self.ContributionReceived, timestamp=at, partner=partner, year=year,
                            amount=format(amount, "f"), received_on=received_on,
                            reference=reference, actor=actor)
+
+    def seal(self, *, up_to: int, events: int, heads: dict[str, list[Any]], log_digest: str,
+             reason: str, actor: Actor, at: datetime) -> None:
+        self.trigger_event(self.Sealed, timestamp=at, pool_id=self.pool_id, up_to=up_to,
+                           events=events, heads=heads, log_digest=log_digest, reason=reason,
+                           actor=actor)
 
     def close_year(self, year: str, actor: Actor, at: datetime) -> None:
         """R17: closing fixes the outturn; nothing more is recorded in the year."""

@@ -68,6 +68,7 @@ class CommandReceipt(ChainedAggregate):
         digest: str
         pool_id: str | None
         events: list[str]
+        actor: Actor
 
     def __init__(self, command_id: str, command: str, digest: str, pool_id: str | None,
                  events: list[str]) -> None:
@@ -79,7 +80,7 @@ class CommandReceipt(ChainedAggregate):
 
     @classmethod
     def accept(cls, command_id: str, command: str, digest: str, pool_id: str | None,
-               events: list[str], at: datetime) -> CommandReceipt:
+               events: list[str], actor: Actor, at: datetime) -> CommandReceipt:
         return cls._create(cls.Accepted, id=receipt_uuid(command_id), timestamp=at,
                            command_id=command_id, command=command, digest=digest,
-                           pool_id=pool_id, events=events)
+                           pool_id=pool_id, events=events, actor=actor)

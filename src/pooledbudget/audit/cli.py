@@ -1,0 +1,82 @@
+"""`pooledbudget verify` and `pooledbudget history`: the auditor's commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..application import open_ledger
+
+
+def register(sub: Any) -> None:
+    verify = sub.add_parser("verify", help="recompute every hash chain and check the seals (R24)")
+    verify.add_argument("--db", default=None)
+    verify.add_argument("--pool", help="only this pool's aggregates")
+    verify.add_argument("--seal", help="a seal digest written down earlier: it must still verify")
+    verify.add_argument("--no-progress", action="store_true")
+    verify.set_defaults(run=_verify)
+
+    history = sub.add_parser("history", help="every event of a pool, oldest first (R23)")
+    history.add_argument("--db", default=None)
+    history.add_argument("--pool", required=True)
+    history.add_argument("--decision")
+    history.add_argument("--format", choices=["json", "table"], default="table")
+    history.set_defaults(run=_history)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from .verify import verify
+
+    ledger = open_ledger(args.db)
+    try:
+        total = ledger.recorder.max_notification_id() or 0
+        if args.no_progress or not sys.stderr.isatty():
+            result = verify(ledger, pool=args.pool, seal=args.seal)
+        else:
+            with Progress(transient=True) as bar:
+                task = bar.add_task("Verifying", total=total)
+                result = verify(ledger, pool=args.pool, seal=args.seal,
+                                progress=lambda done: bar.update(task, completed=done))
+    finally:
+        ledger.close()
+    print(json.dumps(result.as_dict(), indent=2, default=str))
+    return 0 if result.ok else 1
+
+
+def _history(args: argparse.Namespace) -> int:
+    from .history import history
+
+    ledger = open_ledger(args.db)
+    try:
+        rows = list(history(ledger, args.pool, args.decision))
+    finally:
+        ledger.close()
+    if args.format == "json":
+        for row in rows:
+            print(json.dumps(row, default=str))
+        return 0
+    _print_table(rows)
+    return 0
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="History", title_justify="left")
+    for column in ("recorded at", "event", "subject", "who", "reason", "facts"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        facts = ", ".join(f"{k}={v}" for k, v in row["facts"].items()
+                          if k not in ("pool_id",) and v not in (None, "", [], {}))
+        who = f"{row['actor'] or ''} ({row['role'] or '-'}, {row['partner'] or '-'})"
+        table.add_row(row["recorded_at"], row["event"], f"{row['subject']} {row['id']}", who,
+                      row["reason"] or "", facts)
+    console = Console()
+    if not console.is_terminal:
+        console.width = 240
+    console.print(table)
