@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 
 from .errors import InvalidCommandError
 from .money import AMOUNT_PATTERN, HUNDRED, MAX_AMOUNT, PERCENT_PATTERN
+from .personal_data import find_personal_data
 
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
 PARTNER_CODE = re.compile(r"[A-Z0-9]{2,12}")
@@ -41,7 +42,10 @@ RULE_OF_ERROR = {
     "percent_format": "R3",
     "split_invalid": "R3",
     "case_ref_invalid": "R9",
+    "personal_data": "R9",
 }
+# Error types with a code of their own (the rest are `invalid_command`).
+CODE_OF_ERROR = {"personal_data": "personal_data"}
 
 
 def _fail(kind: str, message: str) -> PydanticCustomError:
@@ -162,6 +166,19 @@ PartnerCode = Annotated[str, BeforeValidator(_partner_code)]
 SplitField = Annotated[dict[str, Decimal], BeforeValidator(_split)]
 Identifier = Annotated[str, BeforeValidator(_identifier)]
 Text = Annotated[str, BeforeValidator(_text)]
+
+
+def _free_text(value: Any) -> str:
+    text = _text(value)
+    found = find_personal_data(text)
+    if found is not None:
+        raise _fail("personal_data", f"this looks like it holds {found}; refer to people only by "
+                    "their pseudonymous case reference (R9)")
+    return text
+
+
+FreeText = Annotated[str, BeforeValidator(_free_text)]
+"""Reasons, categories and element names: text that must not hold personal data (R9)."""
 CaseRef = Annotated[str, BeforeValidator(_case_ref)]
 Year = Annotated[str, BeforeValidator(_year)]
 Day = Annotated[date, BeforeValidator(_date)]
@@ -230,7 +247,7 @@ class Cost(Model):
 
 
 class Element(Model):
-    name: Text
+    name: FreeText
     cost: Cost
     funding: SplitField
     responsibility: SplitField | None = None
@@ -239,7 +256,7 @@ class Element(Model):
 class VariedElement(Model):
     """An element in a variation's new list: by name alone it keeps its terms."""
 
-    name: Text
+    name: FreeText
     cost: Cost | None = None
     funding: SplitField | None = None
     responsibility: SplitField | None = None
@@ -302,7 +319,7 @@ class VaryContribution(Command):
     partner: PartnerCode
     year: Year
     amount: Amount
-    reason: Text
+    reason: FreeText
 
 
 class ReceiveContribution(Command):
@@ -321,7 +338,7 @@ class ProposeDecision(Command):
     decision_id: Identifier
     year: Year
     case_ref: CaseRef
-    category: Text
+    category: FreeText
     start: Day
     planned_end: Day
     elements: list[Element] | None = None
@@ -364,7 +381,7 @@ class DeclineDecision(Command):
     pool_id: Identifier
     decision_id: Identifier
     partner: PartnerCode
-    reason: Text
+    reason: FreeText
 
 
 class ProposeVariation(Command):
@@ -372,7 +389,7 @@ class ProposeVariation(Command):
     pool_id: Identifier
     decision_id: Identifier
     variation_id: Identifier
-    reason: Text
+    reason: FreeText
     effective_from: Day | None = None
     planned_end: Day | None = None
     elements: list[VariedElement] | None = None
@@ -408,7 +425,7 @@ class DeclineVariation(Command):
     decision_id: Identifier
     variation_id: Identifier
     partner: PartnerCode
-    reason: Text
+    reason: FreeText
 
 
 class EndDecision(Command):
@@ -416,7 +433,7 @@ class EndDecision(Command):
     pool_id: Identifier
     decision_id: Identifier
     ended_on: Day
-    reason: Text
+    reason: FreeText
 
 
 class RecordSpend(Command):
@@ -434,7 +451,7 @@ class ReverseSpend(Command):
     command: Literal["ReverseSpend"] = "ReverseSpend"
     pool_id: Identifier
     invoice_ref: Identifier
-    reason: Text
+    reason: FreeText
 
 
 class CloseYear(Command):
@@ -448,7 +465,7 @@ class SealPool(Command):
 
     command: Literal["SealPool"] = "SealPool"
     pool_id: Identifier
-    reason: Text
+    reason: FreeText
 
 
 AnyCommand = Annotated[
@@ -521,5 +538,6 @@ def invalid_command_from(error: ValidationError) -> InvalidCommandError:
     elif first["type"] == "missing":
         message = f"missing field {field!r}"
     return InvalidCommandError(
-        f"{field}: {message}" if field else message, field=field, rule=RULE_OF_ERROR.get(first["type"])
+        f"{field}: {message}" if field else message, field=field,
+        rule=RULE_OF_ERROR.get(first["type"]), code=CODE_OF_ERROR.get(first["type"]),
     )
