@@ -32,7 +32,7 @@ from .errors import (
     StateError,
     TimeWentBackwardsError,
 )
-from .persistence import Database, database, prepare
+from .persistence import Database, at_rest_options, database, prepare
 
 log = structlog.get_logger("pooledbudget")
 A = TypeVar("A", bound=Aggregate)
@@ -408,7 +408,7 @@ def open_ledger(url: str | None = None, *, clock: Clock = utc_now,
     """A ledger on the database at `url` (default `$POOLEDBUDGET_DB`, else a SQLite file)."""
     db: Database = database(url)
     prepare(db)
-    env = dict(db.env)
+    env = {**db.env, **at_rest_options()}
     env["AGGREGATE_CACHE_MAXSIZE"] = str(cache_size)
     env["CREATE_TABLE"] = "y"
     return LedgerApplication(env=env, clock=clock, database=db)

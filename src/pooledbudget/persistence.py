@@ -30,6 +30,26 @@ class Database:
     schema: str | None = None
 
 
+CIPHER_KEY_VARIABLE = "POOLEDBUDGET_CIPHER_KEY"
+
+
+def at_rest_options() -> dict[str, str]:
+    """Encryption (AES-GCM) and compression of stored event state, when a key is in the
+    environment: `pooledbudget new-key` makes one. Hashes are over the plain content, so chains
+    verify the same with or without it."""
+    key = os.environ.get(CIPHER_KEY_VARIABLE)
+    if not key:
+        return {}
+    return {"CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher", "CIPHER_KEY": key,
+            "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor"}
+
+
+def new_key() -> str:
+    from eventsourcing.cryptography import AESCipher
+
+    return AESCipher.create_key(num_bytes=32)
+
+
 def resolve_url(url: str | None) -> str:
     return url or os.environ.get("POOLEDBUDGET_DB") or DEFAULT_URL
 

@@ -57,7 +57,7 @@ def test_r17_projected_then_fixed_outturn(ledger: LedgerApplication) -> None:
         False, "1000.00", "300.00", "500.00")
     assert before.allocation == {"ASC": "300.00", "CFS": "200.00"}
     result = run(ledger, close_cmd())
-    assert result.events == ["YearClosed"]
+    assert result.events == ["YearClosed", "PoolSealed"]  # closing also seals the pool (R24)
     after = risk_share(ledger)
     assert (after.closed, after.agreed_total, after.spent_total, after.outturn) == (
         True, "1000.00", "300.00", "-700.00")

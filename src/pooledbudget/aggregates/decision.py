@@ -96,7 +96,10 @@ class Decision(ChainedAggregate):
             aggregate.approvals.append(self.partner)
 
     class Approved(Event):
+        """The last required approval arrived; `actor` is who gave it (R23)."""
+
         TOPIC = "pooledbudget:DecisionApproved"
+        actor: Actor
 
         def apply(self, aggregate: Any) -> None:
             aggregate.status = "approved"
@@ -142,8 +145,11 @@ class Decision(ChainedAggregate):
             aggregate.pending.approvals.append(self.partner)
 
     class VariationApplied(Event):
+        """The variation's new terms took effect; `actor` is whose command applied it (R23)."""
+
         TOPIC = "pooledbudget:VariationApplied"
         variation_id: str
+        actor: Actor
 
         def apply(self, aggregate: Any) -> None:
             aggregate._apply_variation(aggregate.pending)
@@ -325,7 +331,7 @@ class Decision(ChainedAggregate):
         self._ensure_required(partner, self.required, self.approvals, "R10")
         self.trigger_event(self.ShareApproved, timestamp=at, partner=partner, actor=actor)
         if not self.waiting_on:
-            self.trigger_event(self.Approved, timestamp=at)
+            self.trigger_event(self.Approved, timestamp=at, actor=actor)
 
     def decline(self, partner: str, reason: str, actor: Actor, at: datetime) -> None:
         self._ensure_proposed()
@@ -388,7 +394,8 @@ class Decision(ChainedAggregate):
             elements=[t.encode() for t in new_terms], required=required, actor=actor,
         )
         if not required:
-            self.trigger_event(self.VariationApplied, timestamp=at, variation_id=variation_id)
+            self.trigger_event(self.VariationApplied, timestamp=at, variation_id=variation_id,
+                               actor=actor)
 
     def _ensure_terms_cover_spend(self, new_terms: list[ElementTerms]) -> None:
         """No element with spend is removed (R12) and no cost falls below its spend (R14)."""
@@ -465,7 +472,8 @@ class Decision(ChainedAggregate):
         self.trigger_event(self.VariationShareApproved, timestamp=at, variation_id=variation_id,
                            partner=partner, actor=actor)
         if not self.waiting_on:
-            self.trigger_event(self.VariationApplied, timestamp=at, variation_id=variation_id)
+            self.trigger_event(self.VariationApplied, timestamp=at, variation_id=variation_id,
+                               actor=actor)
 
     def decline_variation(self, variation_id: str, partner: str, reason: str, actor: Actor,
                           at: datetime) -> None:

@@ -25,6 +25,17 @@ def register(sub: Any) -> None:
     history.add_argument("--format", choices=["json", "table"], default="table")
     history.set_defaults(run=_history)
 
+    key = sub.add_parser("new-key", help="print a new key for encryption at rest "
+                                         "(set it as $POOLEDBUDGET_CIPHER_KEY)")
+    key.set_defaults(run=_new_key)
+
+
+def _new_key(args: argparse.Namespace) -> int:
+    from ..persistence import new_key
+
+    print(new_key())
+    return 0
+
 
 def _verify(args: argparse.Namespace) -> int:
     from rich.progress import Progress
