@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -44,11 +45,21 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def ledger(clock: FakeClock) -> Iterator[LedgerApplication]:
-    app = open_ledger("memory://", clock=clock)
-    yield app
-    app.close()
+@pytest.fixture(params=["memory", "postgresql"])
+def ledger(request: pytest.FixtureRequest, clock: FakeClock) -> Iterator[LedgerApplication]:
+    """A fresh ledger on each backend: a private in-memory SQLite database, or a new schema on
+    the PostgreSQL server named by `POOLEDBUDGET_TEST_PG_URL` (dropped afterwards)."""
+    if request.param == "memory":
+        app = open_ledger("memory://", clock=clock)
+        yield app
+        app.close()
+        return
+    with pg_schema_url(request) as url:
+        app = open_ledger(url, clock=clock)
+        try:
+            yield app
+        finally:
+            app.close()
 
 
 @pytest.fixture
@@ -65,14 +76,40 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'ledger.db'}"
         return
+    with pg_schema_url(request) as url:
+        yield url
+
+
+def pg_base_url(request: pytest.FixtureRequest) -> str:
+    """The test server's URL; without one the test fails under CI (`CI` set to anything) and
+    skips elsewhere."""
     base = os.environ.get("POOLEDBUDGET_TEST_PG_URL")
     if not base:
         if os.environ.get("CI"):
             pytest.fail("POOLEDBUDGET_TEST_PG_URL is unset: under CI the PostgreSQL tests must run")
         pytest.skip("no PostgreSQL: set POOLEDBUDGET_TEST_PG_URL (see README); never skipped in CI")
-    schema = f"test_{uuid4().hex[:12]}"
-    yield f"{base}?schema={schema}"
+    return base
+
+
+@contextmanager
+def pg_schema_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A URL naming a new schema on the test server, dropped (with its tables) afterwards."""
     import psycopg
 
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    base = pg_base_url(request)
+    schema = f"test_{uuid4().hex[:12]}"
+    try:
+        yield f"{base}?schema={schema}"
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under CI nothing may skip (a PostgreSQL test that skipped would prove nothing): any skip
+    fails the run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if os.environ.get("CI") and reporter is not None and reporter.stats.get("skipped"):
+        reporter.write_line(f"FAIL: {len(reporter.stats['skipped'])} test(s) skipped under CI",
+                            red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -7,6 +7,7 @@ rejected command raises a `LedgerError` and nothing is written.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from eventsourcing.persistence import IntegrityError
 
 from . import commands as c
 from .aggregates import CommandReceipt, Decision, InvoiceRef, Pool, decision_uuid, pool_uuid
+from .aggregates.closure import YearClosure, closure_uuid
 from .aggregates.registry import invoice_uuid, receipt_uuid
 from .aggregates.terms import Actor, ElementTerms, VariedElementTerms
 from .audit.seal import chain_state
@@ -32,13 +34,14 @@ from .errors import (
     StateError,
     TimeWentBackwardsError,
 )
-from .persistence import Database, at_rest_options, database, prepare
+from .guards import UNLESS_EXISTS
+from .persistence import Database, at_rest_options, database, prepare, setup_lock
 
 log = structlog.get_logger("pooledbudget")
 A = TypeVar("A", bound=Aggregate)
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 5
-INTERNAL_EVENTS = {"InvoiceRegistered", "CommandAccepted"}
+INTERNAL_EVENTS = {"InvoiceRegistered", "CommandAccepted", "YearClosureRecorded"}
 
 
 @dataclass(frozen=True)
@@ -111,17 +114,18 @@ class LedgerApplication(Application[UUID]):
         digest = command.content_digest() if command.command_id else None
         handler = self._handlers[type(command)]
         actor: Actor = command.actor.model_dump()
-        for _ in range(MAX_ATTEMPTS):
-            if command.command_id:
-                receipt = self._find(CommandReceipt, receipt_uuid(command.command_id))
-                if receipt is not None:
-                    if receipt.digest != digest:
-                        raise IdempotencyConflictError(
-                            f"command_id {command.command_id} was already used for a different "
-                            "command (R25)", field="command_id")
-                    return CommandResult(command.kind, list(receipt.events), duplicate=True)
-            at = self._recording_time(command, use_command_time)
-            aggregates = handler(command, actor, at)
+        for attempt in range(MAX_ATTEMPTS):
+            if duplicate := self._duplicate(command, digest):
+                return duplicate
+            try:
+                at = self._recording_time(command, use_command_time)
+                aggregates = handler(command, actor, at)
+            except LedgerError:
+                # Another process may have applied this very command since the check above, so
+                # the handler saw its effects (its invoice taken, say): R25 still comes first.
+                if duplicate := self._duplicate(command, digest):
+                    return duplicate
+                raise
             events = [event_name(e) for a in aggregates for e in a.pending_events]
             events = [name for name in events if name not in INTERNAL_EVENTS]
             if command.command_id and digest:
@@ -129,12 +133,32 @@ class LedgerApplication(Application[UUID]):
                     command.command_id, command.kind, digest,
                     getattr(command, "pool_id", None), events, actor, at))
             try:
-                self.save(*aggregates)
+                # A decision is written only while its year is open (R17): the save is refused
+                # if the year's closure was recorded meanwhile (see guards.py, 0006).
+                guard = [closure_uuid(a.pool_id, a.year) for a in aggregates
+                         if isinstance(a, Decision)]
+                self.save(*aggregates, **{UNLESS_EXISTS: guard})
             except IntegrityError:
-                continue  # lost a race: reload, decide again
+                # Lost a race: reload and decide again, after a short random pause so that
+                # writers colliding on one aggregate spread out instead of colliding again.
+                time.sleep(random.uniform(0, 0.002 * 2 ** attempt))
+                continue
             return CommandResult(command.kind, events)
         raise ConcurrencyConflictError(
             f"{command.kind} kept conflicting with concurrent writers; try again")
+
+    def _duplicate(self, command: c.Command, digest: str | None) -> CommandResult | None:
+        """The first result if this command_id was already applied (R25), else None."""
+        if not command.command_id:
+            return None
+        receipt = self._find(CommandReceipt, receipt_uuid(command.command_id))
+        if receipt is None:
+            return None
+        if receipt.digest != digest:
+            raise IdempotencyConflictError(
+                f"command_id {command.command_id} was already used for a different "
+                "command (R25)", field="command_id")
+        return CommandResult(command.kind, list(receipt.events), duplicate=True)
 
     def _recording_time(self, command: c.Command, use_command_time: bool) -> datetime:
         if not use_command_time or command.at is None:
@@ -259,7 +283,7 @@ class LedgerApplication(Application[UUID]):
         pool = self._managed_pool(cmd.pool_id, actor)
         pool.close_year(cmd.year, actor, at)
         self._seal(pool, f"year {cmd.year} closed", actor, at)
-        return [pool]
+        return [pool, YearClosure.close(cmd.pool_id, cmd.year, actor, at)]
 
     def _seal_pool(self, cmd: c.SealPool, actor: Actor, at: datetime) -> list[Aggregate]:
         pool = self._managed_pool(cmd.pool_id, actor)
@@ -268,7 +292,7 @@ class LedgerApplication(Application[UUID]):
 
     def _seal(self, pool: Pool, reason: str, actor: Actor, at: datetime) -> None:
         """Seals every event of the pool recorded so far (R24)."""
-        up_to, state = chain_state(self, pool.pool_id)
+        up_to, state = chain_state(self, pool.pool_id, since=pool.last_seal)
         pool.seal(up_to=up_to, events=state.events, heads=state.heads,
                   log_digest=state.log_digest, reason=reason, actor=actor, at=at)
 
@@ -411,4 +435,5 @@ def open_ledger(url: str | None = None, *, clock: Clock = utc_now,
     env = {**db.env, **at_rest_options()}
     env["AGGREGATE_CACHE_MAXSIZE"] = str(cache_size)
     env["CREATE_TABLE"] = "y"
-    return LedgerApplication(env=env, clock=clock, database=db)
+    with setup_lock(db):  # several processes may open a fresh database at once
+        return LedgerApplication(env=env, clock=clock, database=db)

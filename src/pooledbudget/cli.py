@@ -14,7 +14,9 @@ from rich.console import Console
 from .application import LedgerApplication, open_ledger
 from .audit import cli as audit_cli
 from .batch import apply_lines
+from .boardpack.cli import register as register_board_pack
 from .errors import LedgerError
+from .exports import register as register_exports
 from .logs import configure_logging
 
 REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share")
@@ -130,6 +132,7 @@ def _demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from . import reports
+    from .boardpack import write_board_pack
     from .reports.render import to_table
 
     path = Path(args.db_file)
@@ -153,10 +156,12 @@ def _demo(args: argparse.Namespace) -> int:
                        reports.approvals(ledger, pool, date(2027, 2, 10))):
             console.print()
             console.print(to_table(report))
+        pack = write_board_pack(ledger, pool, year, path.with_suffix(".html"))
     finally:
         ledger.close()
     console.print(f"\nQuery it further: pooledbudget report shares --pool {pool} --year {year} "
                   f"--db sqlite:///{path} [--as-at 2026-10-01T12:00:00] [--format csv]")
+    console.print(f"Board pack (open in a browser; prints to A4): {pack}")
     return 0
 
 
@@ -203,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the worked scenario into a fresh SQLite file")
     demo.add_argument("--db-file", default="pooledbudget-demo.db")
     demo.set_defaults(run=_demo)
+    register_board_pack(sub)
+    register_exports(sub)
     audit_cli.register(sub)
     return parser
 

@@ -7,11 +7,14 @@ database, for tests) and `postgresql://user:pass@host:port/db?schema=name` (prod
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import count
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .errors import LedgerError
+from .guards import POSTGRES_RECORDER_TOPIC, SQLITE_RECORDER_TOPIC
 
 DEFAULT_URL = "sqlite:///pooledbudget.db"
 _memory_ids = count(1)
@@ -64,7 +67,8 @@ def database(url: str | None = None) -> Database:
         return Database(
             url=url,
             kind="sqlite",
-            env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": name},
+            env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": name,
+                 "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC},
             sqlalchemy_url=f"sqlite+pysqlite:///{name}&uri=true",
         )
     if scheme == "sqlite":
@@ -74,7 +78,8 @@ def database(url: str | None = None) -> Database:
         return Database(
             url=url,
             kind="sqlite",
-            env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path},
+            env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
+                 "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC},
             sqlalchemy_url=f"sqlite+pysqlite:///{path}",
         )
     if scheme in ("postgresql", "postgres"):
@@ -82,6 +87,7 @@ def database(url: str | None = None) -> Database:
         schema = query.get("schema", [None])[0]
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
             "POSTGRES_DBNAME": parts.path.lstrip("/") or "postgres",
             "POSTGRES_HOST": parts.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(parts.port or 5432),
@@ -101,6 +107,29 @@ def database(url: str | None = None) -> Database:
     raise DatabaseURLError(
         f"unsupported database URL {url!r}: use sqlite:///path, memory:// or postgresql://..."
     )
+
+
+@contextmanager
+def setup_lock(db: Database) -> Iterator[None]:
+    """Serialises table setup among processes opening the same PostgreSQL schema at once:
+    eventsourcing's setup (`CREATE TABLE IF NOT EXISTS`, `CREATE OR REPLACE FUNCTION`) fails with
+    "tuple concurrently updated" when run concurrently. A session advisory lock, held while the
+    application is constructed; nothing to do for SQLite."""
+    if db.kind != "postgres":
+        yield
+        return
+    import psycopg
+
+    env = db.env
+    with psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+                         port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                         password=env["POSTGRES_PASSWORD"] or None, autocommit=True) as conn:
+        key = f"pooledbudget-setup:{db.schema or 'public'}"
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
 
 def prepare(db: Database) -> None:

@@ -226,7 +226,7 @@ class ReferenceLedger:
 
         def commit() -> None:
             self.closed = True
-        return Outcome(events=["YearClosed"], commit=commit)
+        return Outcome(events=["YearClosed", "PoolSealed"], commit=commit)
 
     # -- decisions ---------------------------------------------------------------------------
 

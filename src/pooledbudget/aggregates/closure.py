@@ -5,7 +5,7 @@ pool's `YearClosed` event. Every command that writes a decision saves on the con
 closure of the decision's year does not exist (`pooledbudget.guards`), checked inside the very
 transaction that appends its events — so a spend and a close that race cannot both be recorded
 (R17), and no stream grows with spend (the closure has one event, for ever). See
-docs/decisions/0005-closing-a-year-against-concurrent-writers.md.
+docs/decisions/0006-postgresql-store.md ("Closing a year").
 """
 
 from __future__ import annotations

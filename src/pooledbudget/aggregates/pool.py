@@ -109,6 +109,10 @@ class Pool(ChainedAggregate):
         reason: str
         actor: Actor
 
+        def apply(self, aggregate: Any) -> None:
+            aggregate.last_seal = {"up_to": self.up_to, "events": self.events,
+                                   "heads": self.heads, "log_digest": self.log_digest}
+
     def __init__(
         self,
         pool_id: str,
@@ -128,6 +132,7 @@ class Pool(ChainedAggregate):
         self.agreed: dict[str, dict[str, Decimal]] = {}
         self.received: dict[str, dict[str, Decimal]] = {}
         self.closed_years: list[str] = []
+        self.last_seal: dict[str, Any] | None = None  # where the next seal's scan starts
 
     # -- creation -----------------------------------------------------------------------------
 

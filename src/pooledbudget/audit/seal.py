@@ -1,24 +1,52 @@
-"""Computing what a seal records: one pass over the log up to its current end."""
+"""Computing what a seal records, carrying on from the pool's previous seal.
+
+Only the log written since the last seal is read, and only events of streams known to belong to
+the pool (or that create a stream) are decoded, so sealing costs what was recorded since, not the
+whole history of every pool.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.utils import get_topic
 
+from ..aggregates import Decision, Pool
+from ..aggregates.registry import CommandReceipt, InvoiceRef
 from .chain_state import PoolChainState
-from .log_scan import scan_log
+
+CREATING_TOPICS = frozenset(get_topic(cls) for cls in (
+    Pool.Established, Decision.Proposed, InvoiceRef.Registered, CommandReceipt.Accepted))
+BATCH = 1000
 
 
-def chain_state(app: Application[Any], pool_id: str) -> tuple[int, PoolChainState]:
-    """The log position now, and the pool's chain state at it.
-
-    Costs one decoding pass over the log (tens of thousands of events a second); seals are made
-    at year close and on request, not per command.
-    """
-    up_to = app.recorder.max_notification_id() or 0
+def chain_state(app: Application[Any], pool_id: str, since: dict[str, Any] | None = None
+                ) -> tuple[int, PoolChainState]:
+    """The log position now, and the pool's chain state at it (from the seal `since`, if any)."""
     state = PoolChainState()
-    for logged in scan_log(app, up_to=up_to):
-        if logged.pool_id == pool_id and logged.event is not None:
-            state.add(logged.event)
+    start = 1
+    if since is not None:
+        state = PoolChainState(events=since["events"], log_digest=since["log_digest"],
+                               heads={k: list(v) for k, v in since["heads"].items()})
+        start = since["up_to"] + 1
+    members = {UUID(aggregate_id) for aggregate_id in state.heads}
+    up_to = app.recorder.max_notification_id() or 0
+    while start <= up_to:
+        notifications = app.recorder.select_notifications(
+            start=start, limit=min(BATCH, up_to - start + 1))
+        if not notifications:
+            break
+        for n in notifications:
+            aggregate_id = UUID(str(n.originator_id))
+            if aggregate_id not in members and n.topic not in CREATING_TOPICS:
+                continue
+            event: Any = app.mapper.to_domain_event(n)
+            if aggregate_id not in members:
+                if getattr(event, "pool_id", None) != pool_id:
+                    continue
+                members.add(aggregate_id)
+            state.add(event)
+        start = notifications[-1].id + 1
     return up_to, state

@@ -21,6 +21,7 @@ from ..aggregates import Decision, Pool
 from ..application import LedgerApplication
 from .contributions import apply_pool_event
 from .decisions import apply_decision_state
+from .history import HistoryWriter
 from .spend import SpendWriter
 from .store import ReadModelStore
 from .tables import closed_years, pools
@@ -46,6 +47,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         # Decisions touched in the batch under way, written once when it ends (`flush`), and
         # the notification id at which a proposal or variation started waiting for approvals.
         self._spends = SpendWriter()
+        self._history = HistoryWriter()
         self._dirty: dict[UUID, Decision] = {}
         self._pending_since: dict[UUID, int] = {}
 
@@ -62,11 +64,13 @@ class LedgerProjection(Projection[ReadModelStore]):
         if isinstance(event, Pool.Event):
             pool_id = self._pool_id(conn, event)
             apply_pool_event(conn, event, pool_id)
+            self._history.apply_pool(conn, event, pool_id, sequence)
             if isinstance(event, (Pool.Established, Pool.PartnerJoined)):
                 self._orders.pop(pool_id, None)
         elif isinstance(event, Decision.Event):
             decision = self._advance(event)
             self._spends.apply(conn, event, decision, sequence)
+            self._history.apply_decision(conn, event, decision, sequence)
             self._dirty[decision.id] = decision
             if isinstance(event, (Decision.Proposed, Decision.VariationProposed)):
                 self._pending_since[decision.id] = sequence
@@ -74,6 +78,7 @@ class LedgerProjection(Projection[ReadModelStore]):
     def begin(self) -> None:
         """Forgets what a failed batch had touched; its transaction was rolled back."""
         self._spends.discard()
+        self._history.discard()
         self._dirty.clear()
         self._pending_since.clear()
 
@@ -81,6 +86,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         """Writes the batch's spend rows, and each decision it touched once, in its state at
         the batch's end."""
         self._spends.flush(conn)
+        self._history.flush(conn)
         for aggregate_id, decision in self._dirty.items():
             closed = conn.execute(select(closed_years.c.year).where(
                 closed_years.c.pool_id == decision.pool_id,

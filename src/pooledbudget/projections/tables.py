@@ -116,5 +116,42 @@ spend_allocations = Table(
     Column("responsible_pence", MONEY, nullable=False),
 )
 
+contribution_events = Table(  # pledges, variations (with reasons) and receipts, in order
+    "pb_contribution_events", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("sequence", Integer, primary_key=True),  # notification id
+    Column("year", String(7), nullable=False),
+    Column("partner", String(12), nullable=False),
+    Column("kind", String(12), nullable=False),  # pledged | varied | received
+    Column("amount_pence", MONEY, nullable=False),  # the agreed total, or the receipt
+    Column("previous_pence", MONEY, nullable=True),  # varied: the agreed total before
+    Column("reason", Text, nullable=True),
+    Column("reference", Text, nullable=True),
+    Column("received_on", Date, nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+forecast_movements = Table(  # how each event moved a decision's net spend and commitment
+    "pb_forecast_movements", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("sequence", Integer, primary_key=True),
+    Column("decision_id", String(64), primary_key=True),
+    Column("year", String(7), nullable=False, index=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("spent_delta_pence", MONEY, nullable=False),
+    Column("committed_delta_pence", MONEY, nullable=False),
+)
+
+spend_reversals = Table(  # when each reversal was recorded (R16), for exports by period
+    "pb_spend_reversals", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("invoice_ref", String(64), primary_key=True),
+    Column("year", String(7), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("sequence", Integer, nullable=False),
+)
+
 READ_MODEL_TABLES = [pools, contributions, closed_years, decisions, commitments,
-                     approvals_pending, spends, spend_allocations]
+                     approvals_pending, spends, spend_allocations, contribution_events,
+                     forecast_movements, spend_reversals]

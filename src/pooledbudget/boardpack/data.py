@@ -1,0 +1,238 @@
+"""Everything a board pack shows, gathered from the read models (never from input files).
+
+The four reports are the same functions the CLI prints; the contribution history, spend by
+decision and category, and the monthly trend come from the read models behind them, read in
+one transaction of the same store, so every figure is as the ledger stood at `as_at`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from .. import reports
+from ..application import LedgerApplication
+from ..money import from_pence
+from ..projections import read_models_as_at
+from ..projections.tables import (
+    commitments,
+    contribution_events,
+    decisions,
+    forecast_movements,
+    pools,
+    spends,
+)
+from ..reports.cost_shift import cost_shift_report
+from ..reports.models import ApprovalsReport, CostShiftReport, RiskShareReport, SharesReport
+from ..reports.risk_share import risk_share_report
+from ..reports.shares import shares_report
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Variation:
+    recorded_on: date
+    previous: Decimal
+    amount: Decimal
+    reason: str
+
+
+@dataclass(frozen=True)
+class Contribution:
+    partner: str
+    original: Decimal
+    variations: list[Variation]
+    revised: Decimal
+    share: str
+    received: Decimal
+
+
+@dataclass(frozen=True)
+class DecisionSpend:
+    decision_id: str
+    category: str
+    status: str
+    cost: Decimal
+    spent: Decimal
+    committed: Decimal
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    month: date  # the first day of the month
+    budget: Decimal  # total agreed at the month's end
+    spent_in_month: Decimal
+    spent_to_date: Decimal
+    forecast: Decimal  # spent to date + open commitments at the month's end
+
+
+@dataclass(frozen=True)
+class BoardPackData:
+    pool_id: str
+    pool_name: str
+    host: str
+    risk_rule: dict[str, Any]
+    year: str
+    as_at: datetime | None
+    approvals_as_of: date
+    tolerance: Decimal
+    partners: dict[str, str]  # code -> name, agreement order
+    shares: SharesReport
+    cost_shift: CostShiftReport
+    risk_share: RiskShareReport
+    approvals: ApprovalsReport
+    contributions: list[Contribution]
+    decisions: list[DecisionSpend]
+    months: list[MonthPoint] = field(default_factory=list)
+
+    @property
+    def budget(self) -> Decimal:
+        return Decimal(self.shares.total.agreed)
+
+    @property
+    def forecast(self) -> Decimal:
+        return Decimal(self.shares.total.forecast)
+
+    @property
+    def variance(self) -> Decimal:
+        """Forecast outturn − budget: positive is an overspend (R17)."""
+        return self.forecast - self.budget
+
+    @property
+    def variance_pct(self) -> Decimal:
+        if not self.budget:
+            return Decimal("0.00")
+        return (self.variance * 100 / self.budget).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+
+    @property
+    def rating(self) -> str:
+        """Red: overspend beyond tolerance; amber: overspend within it, or underspend beyond it;
+        green: on budget or underspent within tolerance (docs/decisions/0005-exports.md)."""
+        pct = self.variance_pct
+        if pct > self.tolerance:
+            return "red"
+        if pct > 0 or -pct > self.tolerance:
+            return "amber"
+        return "green"
+
+    @property
+    def categories(self) -> list[tuple[str, Decimal, Decimal]]:
+        """(category, spent, committed), largest spend first."""
+        totals: dict[str, tuple[Decimal, Decimal]] = {}
+        for d in self.decisions:
+            spent, committed = totals.get(d.category, (ZERO, ZERO))
+            totals[d.category] = (spent + d.spent, committed + d.committed)
+        return sorted(((c, s, m) for c, (s, m) in totals.items()), key=lambda r: (-r[1], r[0]))
+
+
+def gather(ledger: LedgerApplication, pool: str, year: str, as_at: datetime | None = None,
+           tolerance: Decimal = Decimal(5)) -> BoardPackData:
+    """The pack's figures as the ledger stood at recording time `as_at` (None: now, R22)."""
+    last = ledger.last_recorded_time()
+    as_of = as_at.date() if as_at else max(datetime.now(UTC).date(),
+                                           last.astimezone(UTC).date() if last else date.min)
+    approvals = reports.approvals(ledger, pool, as_of)
+    with read_models_as_at(ledger, as_at).transaction() as conn:
+        row = conn.execute(select(pools).where(pools.c.pool_id == pool)).first()
+        shares = shares_report(conn, pool, year, None if as_at is None else as_at.isoformat())
+        names = {p["code"]: p["name"] for p in row.partners} if row else {}
+        partners = {p.partner: names.get(p.partner, p.partner) for p in shares.partners}
+        year_decisions = set(conn.execute(select(decisions.c.decision_id).where(
+            decisions.c.pool_id == pool, decisions.c.year == year)).scalars())
+        return BoardPackData(
+            pool_id=pool, pool_name=row.name if row else pool, host=row.host if row else "",
+            risk_rule=dict(row.risk_share) if row else {}, year=year, as_at=as_at,
+            approvals_as_of=as_of, tolerance=tolerance, partners=partners, shares=shares,
+            cost_shift=cost_shift_report(conn, pool, year, shares.as_at),
+            risk_share=risk_share_report(conn, pool, year),
+            approvals=approvals.model_copy(update={"pending": [
+                p for p in approvals.pending if p.decision_id in year_decisions]}),
+            contributions=_contributions(conn, pool, year, shares),
+            decisions=_decisions(conn, pool, year),
+            months=_months(conn, pool, year, as_at or datetime.now(UTC)),
+        )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _contributions(conn: Connection, pool: str, year: str,
+                   shares: SharesReport) -> list[Contribution]:
+    rows = conn.execute(select(contribution_events).where(
+        contribution_events.c.pool_id == pool, contribution_events.c.year == year)
+        .order_by(contribution_events.c.sequence)).all()
+    result = []
+    for share in shares.partners:
+        mine = [r for r in rows if r.partner == share.partner]
+        pledged = [r for r in mine if r.kind == "pledged"]
+        result.append(Contribution(
+            partner=share.partner,
+            original=from_pence(pledged[0].amount_pence) if pledged else ZERO,
+            variations=[Variation(_utc(r.recorded_at).date(), from_pence(r.previous_pence),
+                                  from_pence(r.amount_pence), r.reason)
+                        for r in mine if r.kind == "varied"],
+            revised=Decimal(share.agreed), share=share.contribution_share,
+            received=Decimal(share.received)))
+    return result
+
+
+def _decisions(conn: Connection, pool: str, year: str) -> list[DecisionSpend]:
+    spent = dict(conn.execute(
+        select(spends.c.decision_id, func.sum(spends.c.amount_pence))
+        .where(spends.c.pool_id == pool, spends.c.year == year, spends.c.reversed.is_(False))
+        .group_by(spends.c.decision_id)).tuples().all())
+    committed = dict(conn.execute(
+        select(commitments.c.decision_id, func.sum(commitments.c.amount_pence))
+        .where(commitments.c.pool_id == pool, commitments.c.year == year)
+        .group_by(commitments.c.decision_id)).tuples().all())
+    rows = conn.execute(select(decisions).where(decisions.c.pool_id == pool, decisions.c.year == year)
+                        .order_by(decisions.c.category, decisions.c.decision_id))
+    return [DecisionSpend(r.decision_id, r.category, r.status, from_pence(r.cost_pence),
+                          from_pence(int(spent.get(r.decision_id, 0))),
+                          from_pence(int(committed.get(r.decision_id, 0))))
+            for r in rows]
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1)
+
+
+def _months(conn: Connection, pool: str, year: str, now: datetime) -> list[MonthPoint]:
+    """Month by month of the financial year, up to `now`'s month (or the last movement)."""
+    moves = conn.execute(select(forecast_movements).where(
+        forecast_movements.c.pool_id == pool, forecast_movements.c.year == year)
+        .order_by(forecast_movements.c.sequence)).all()
+    agreed = conn.execute(select(contribution_events).where(
+        contribution_events.c.pool_id == pool, contribution_events.c.year == year,
+        contribution_events.c.kind != "received").order_by(contribution_events.c.sequence)).all()
+    first = date(int(year[:4]), 4, 1)
+    last_move = max((_month_start(_utc(m.recorded_at).date()) for m in moves), default=first)
+    end = min(max(_month_start(_utc(now).date()), last_move), max(date(first.year + 1, 3, 1), last_move))
+    points = []
+    month = first
+    while month <= end:
+        cutoff = datetime.combine(_next_month(month), time(), tzinfo=UTC)
+        before = [m for m in moves if _utc(m.recorded_at) < cutoff]
+        in_month = [m for m in before if month == first or _utc(m.recorded_at).date() >= month]
+        latest: dict[str, int] = {}
+        for r in agreed:
+            if _utc(r.recorded_at) < cutoff:
+                latest[r.partner] = r.amount_pence
+        spent = sum(m.spent_delta_pence for m in before)
+        points.append(MonthPoint(
+            month=month, budget=from_pence(sum(latest.values())),
+            spent_in_month=from_pence(sum(m.spent_delta_pence for m in in_month)),
+            spent_to_date=from_pence(spent),
+            forecast=from_pence(spent + sum(m.committed_delta_pence for m in before))))
+        month = _next_month(month)
+    return points

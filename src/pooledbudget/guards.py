@@ -1,0 +1,93 @@
+"""Conditional appends: a save that is refused if any of some given aggregates exists.
+
+`app.save(*aggregates, unless_exists=[ids])` appends the aggregates' events only if none of the
+aggregates `ids` has been created, checked inside the same transaction as the append and after
+the lock that serialises appends — so the check and the append are one atomic step:
+
+- PostgreSQL (`eventsourcing.postgres`): every append takes `LOCK TABLE … IN EXCLUSIVE MODE` (that
+  is how eventsourcing keeps notification ids in commit order). The guard takes that lock first,
+  then looks; under READ COMMITTED each statement sees everything committed before it, and no
+  other append can commit until this transaction ends.
+- SQLite: the guard looks after the inserts, when the transaction already holds the database's
+  single write lock; SQLite allows one writer at a time, and a writer reads the latest commit.
+
+A guarded id that exists raises `eventsourcing.persistence.IntegrityError` and nothing is written,
+exactly like a version conflict, so the application's reload-and-retry loop applies unchanged.
+The recorders are chosen through eventsourcing's `APPLICATION_RECORDER_TOPIC` setting
+(`pooledbudget.persistence` sets it). Used to close the year-close/spend race (R17).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, ProgrammingError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+UNLESS_EXISTS = "unless_exists"
+SQLITE_RECORDER_TOPIC = "pooledbudget.guards:GuardedSQLiteRecorder"
+POSTGRES_RECORDER_TOPIC = "pooledbudget.guards:GuardedPostgresRecorder"
+
+
+class GuardedSaveRefused(IntegrityError):
+    """An aggregate named in `unless_exists` exists: the save was rolled back."""
+
+
+def _guarded(kwargs: dict[str, Any]) -> list[UUID]:
+    ids: Iterable[UUID] = kwargs.get(UNLESS_EXISTS) or ()
+    return list(dict.fromkeys(ids))
+
+
+class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+        self.guard_statement = (f"SELECT originator_id FROM {self.events_table_name} "
+                                "WHERE originator_id = ? AND originator_version = 1")
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
+                       **kwargs: Any) -> Sequence[int] | None:
+        notification_ids = super()._insert_events(c, stored_events, **kwargs)
+        # The inserts above took SQLite's write lock, so this sees the latest commit.
+        for aggregate_id in _guarded(kwargs):
+            c.execute(self.guard_statement, (aggregate_id.hex,))
+            if c.fetchone() is not None:
+                raise GuardedSaveRefused(f"{aggregate_id} exists; save refused")
+        return notification_ids
+
+
+class GuardedPostgresRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.guard_statement = SQL(
+            "SELECT originator_id FROM {schema}.{table} "
+            "WHERE originator_id = ANY(%s) AND originator_version = 1 LIMIT 1"
+        ).format(schema=Identifier(self.datastore.schema),
+                 table=Identifier(self.events_table_name))
+
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        if _guarded(kwargs) and self.datastore.enable_db_functions:
+            # That path appends through a database function and never reaches the guard.
+            raise ProgrammingError("guarded saves need POSTGRES_ENABLE_DB_FUNCTIONS off")
+        notification_ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        return notification_ids
+
+    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
+                       **kwargs: Any) -> None:
+        # Runs inside the append's transaction, before its inserts. Raising here leaves the
+        # transaction block with an exception, so it rolls back.
+        super()._insert_events(curs, stored_events, **kwargs)
+        guarded = _guarded(kwargs)
+        if not guarded:
+            return
+        self._lock_table(curs)  # the same lock the append takes next; held until commit
+        curs.execute(self.guard_statement, (guarded,), prepare=True)
+        row = curs.fetchone()
+        if row is not None:
+            raise GuardedSaveRefused(f"{row['originator_id']} exists; save refused")

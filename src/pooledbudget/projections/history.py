@@ -1,0 +1,108 @@
+"""Read models of how the figures moved over recording time, for board packs and exports.
+
+`pb_contribution_events` keeps every pledge, variation (with its reason) and receipt (R6, R7);
+`pb_spend_reversals` when each reversal was recorded (R16); `pb_forecast_movements`, per event,
+how a decision's net spend and its commitment (R11) changed: summed up to any recording time they
+give spend to date and the forecast outturn as the ledger then stood (R17), without replaying the
+log. Closing a year lapses its commitments."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from ..aggregates import Decision, Pool
+from ..money import exact_money, to_pence
+from .tables import contribution_events, forecast_movements, spend_reversals
+
+_KINDS = {Pool.ContributionPledged: "pledged", Pool.ContributionVaried: "varied",
+          Pool.ContributionReceived: "received"}
+
+
+def _position(decision: Decision) -> tuple[int, int]:
+    """(net spend, commitment) of a decision in pence, as the shares report counts them."""
+    spent = to_pence(exact_money(decision.spent))
+    live = decision.status == "approved" and decision.actual_end is None
+    remaining = sum((e.remaining for e in decision.elements.values()), Fraction(0))
+    return spent, to_pence(exact_money(remaining)) if live else 0
+
+
+class HistoryWriter:
+    """Buffers a batch's history rows; remembers each touched decision's last position."""
+
+    def __init__(self) -> None:
+        self._rows: list[dict[str, Any]] = []
+        self._positions: dict[tuple[str, str], tuple[int, int]] = {}
+
+    def apply_pool(self, conn: Connection, event: Any, pool_id: str, sequence: int) -> None:
+        kind = _KINDS.get(type(event))
+        if kind is not None:
+            self.flush(conn)
+            conn.execute(insert(contribution_events).values(
+                pool_id=pool_id, sequence=sequence, year=event.year, partner=event.partner,
+                kind=kind, amount_pence=to_pence(Decimal(event.amount)),
+                previous_pence=(to_pence(Decimal(event.previous_amount))
+                                if isinstance(event, Pool.ContributionVaried) else None),
+                reason=getattr(event, "reason", None), reference=getattr(event, "reference", None),
+                received_on=(date.fromisoformat(event.received_on)
+                             if isinstance(event, Pool.ContributionReceived) else None),
+                recorded_at=event.timestamp))
+        elif isinstance(event, Pool.YearClosed):
+            self._lapse(conn, event, pool_id, sequence)
+
+    def apply_decision(self, conn: Connection, event: Any, decision: Decision, sequence: int) -> None:
+        if isinstance(event, Decision.SpendReversed):
+            conn.execute(insert(spend_reversals).values(
+                pool_id=decision.pool_id, invoice_ref=event.invoice_ref, year=decision.year,
+                reason=event.reason, recorded_at=event.timestamp, sequence=sequence))
+        key = (decision.pool_id, decision.decision_id)
+        fresh = isinstance(event, Decision.Proposed)
+        before = (0, 0) if fresh else self._positions.get(key) or self._stored(conn, *key)
+        after = _position(decision)
+        self._positions[key] = after
+        if after != before:
+            self._rows.append({
+                "pool_id": decision.pool_id, "sequence": sequence,
+                "decision_id": decision.decision_id, "year": decision.year,
+                "recorded_at": event.timestamp, "spent_delta_pence": after[0] - before[0],
+                "committed_delta_pence": after[1] - before[1]})
+
+    def _lapse(self, conn: Connection, event: Any, pool_id: str, sequence: int) -> None:
+        """R17: the year's open commitments lapse when it closes."""
+        self.flush(conn)
+        open_ = conn.execute(
+            select(forecast_movements.c.decision_id,
+                   func.sum(forecast_movements.c.committed_delta_pence))
+            .where(forecast_movements.c.pool_id == pool_id, forecast_movements.c.year == event.year)
+            .group_by(forecast_movements.c.decision_id)).all()
+        rows = [{"pool_id": pool_id, "sequence": sequence, "decision_id": decision_id,
+                 "year": event.year, "recorded_at": event.timestamp, "spent_delta_pence": 0,
+                 "committed_delta_pence": -int(committed)}
+                for decision_id, committed in open_ if committed]
+        if rows:
+            conn.execute(insert(forecast_movements), rows)
+        for decision_id, _ in open_:
+            self._positions.pop((pool_id, decision_id), None)
+
+    @staticmethod
+    def _stored(conn: Connection, pool_id: str, decision_id: str) -> tuple[int, int]:
+        spent, committed = conn.execute(
+            select(func.coalesce(func.sum(forecast_movements.c.spent_delta_pence), 0),
+                   func.coalesce(func.sum(forecast_movements.c.committed_delta_pence), 0))
+            .where(forecast_movements.c.pool_id == pool_id,
+                   forecast_movements.c.decision_id == decision_id)).one()
+        return int(spent), int(committed)
+
+    def flush(self, conn: Connection) -> None:
+        if self._rows:
+            conn.execute(insert(forecast_movements), self._rows)
+        self._rows = []
+
+    def discard(self) -> None:
+        """Forgets a failed batch: its rows, and positions that may include them."""
+        self._rows = []
+        self._positions.clear()
