@@ -6,6 +6,7 @@ from typing import Any
 
 from tests.unit.helpers import (
     approved_decision,
+    close_cmd,
     pm,
     reject,
     run,
@@ -51,8 +52,16 @@ def test_r24_each_incremental_seal_equals_a_full_recomputation(ledger: LedgerApp
         expected = from_scratch(ledger, seal.up_to)
         assert (seal.events, seal.log_digest, seal.heads) == (
             expected.events, expected.log_digest, expected.heads)
+    run(ledger, close_cmd())  # seals too, and records the year's closure in its own stream
+    run(ledger, seal_cmd("After year end"))
+    recorded = seals(ledger)
+    assert len(recorded) == 5
+    for seal in recorded[3:]:
+        expected = from_scratch(ledger, seal.up_to)
+        assert (seal.events, seal.log_digest, seal.heads) == (
+            expected.events, expected.log_digest, expected.heads)
     outcome = verify(ledger, seal=recorded[0].hash)
-    assert outcome.ok and outcome.seals_checked == 3
+    assert outcome.ok and outcome.seals_checked == 5
 
 
 def test_r26_only_the_hosts_pool_manager_seals(ledger: LedgerApplication) -> None:

@@ -1,8 +1,8 @@
 """Computing what a seal records, carrying on from the pool's previous seal.
 
 Only the log written since the last seal is read, and only events of streams known to belong to
-the pool (or that create a stream) are decoded, so sealing costs what was recorded since, not the
-whole history of every pool.
+the pool (or that start a stream, to learn its pool) are decoded, so sealing costs what was
+recorded since, not the whole history of every pool.
 """
 
 from __future__ import annotations
@@ -11,14 +11,9 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.utils import get_topic
 
-from ..aggregates import Decision, Pool
-from ..aggregates.registry import CommandReceipt, InvoiceRef
 from .chain_state import PoolChainState
 
-CREATING_TOPICS = frozenset(get_topic(cls) for cls in (
-    Pool.Established, Decision.Proposed, InvoiceRef.Registered, CommandReceipt.Accepted))
 BATCH = 1000
 
 
@@ -40,8 +35,8 @@ def chain_state(app: Application[Any], pool_id: str, since: dict[str, Any] | Non
             break
         for n in notifications:
             aggregate_id = UUID(str(n.originator_id))
-            if aggregate_id not in members and n.topic not in CREATING_TOPICS:
-                continue
+            if aggregate_id not in members and n.originator_version != 1:
+                continue  # a later event of a stream of another pool
             event: Any = app.mapper.to_domain_event(n)
             if aggregate_id not in members:
                 if getattr(event, "pool_id", None) != pool_id:
