@@ -328,17 +328,20 @@ class LedgerApplication(Application[UUID]):
         pool.ensure_open(decision.year)
         return pool, decision
 
+    def _answered_decision(self, cmd: Any, actor: Actor, rule: str) -> Decision:
+        """A budget holder answering for their partner (R26), on a decision of an open year."""
+        self._require_budget_holder(cmd.partner, actor)
+        return self._open_decision(cmd.pool_id, cmd.decision_id, rule)[1]
+
     def _approve_decision(self, cmd: c.ApproveDecision, actor: Actor,
                           at: datetime) -> list[Aggregate]:
-        self._require_budget_holder(cmd.partner, actor)
-        _, decision = self._open_decision(cmd.pool_id, cmd.decision_id, "R10")
+        decision = self._answered_decision(cmd, actor, "R10")
         decision.approve(cmd.partner, actor, at)
         return [decision]
 
     def _decline_decision(self, cmd: c.DeclineDecision, actor: Actor,
                           at: datetime) -> list[Aggregate]:
-        self._require_budget_holder(cmd.partner, actor)
-        _, decision = self._open_decision(cmd.pool_id, cmd.decision_id, "R10")
+        decision = self._answered_decision(cmd, actor, "R10")
         decision.decline(cmd.partner, cmd.reason, actor, at)
         return [decision]
 
@@ -365,15 +368,13 @@ class LedgerApplication(Application[UUID]):
 
     def _approve_variation(self, cmd: c.ApproveVariation, actor: Actor,
                            at: datetime) -> list[Aggregate]:
-        self._require_budget_holder(cmd.partner, actor)
-        _, decision = self._open_decision(cmd.pool_id, cmd.decision_id, "R12")
+        decision = self._answered_decision(cmd, actor, "R12")
         decision.approve_variation(cmd.variation_id, cmd.partner, actor, at)
         return [decision]
 
     def _decline_variation(self, cmd: c.DeclineVariation, actor: Actor,
                            at: datetime) -> list[Aggregate]:
-        self._require_budget_holder(cmd.partner, actor)
-        _, decision = self._open_decision(cmd.pool_id, cmd.decision_id, "R12")
+        decision = self._answered_decision(cmd, actor, "R12")
         decision.decline_variation(cmd.variation_id, cmd.partner, cmd.reason, actor, at)
         return [decision]
 
