@@ -31,22 +31,9 @@ from urllib.parse import urlsplit
 from uuid import uuid4
 
 from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
 
+from benchmarks.baseline import Counter
 from benchmarks.catch_up import bare_decode, scaled_lines
-
-
-class Counter(Aggregate):
-    """A small aggregate whose events look like ledger events (a few short fields)."""
-
-    @event("Created")
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.total = 0
-
-    @event("Added")
-    def add(self, amount: str, note: str) -> None:
-        self.total += 1
 
 
 def _pg_env(url: str, schema: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ from .errors import (
     TimeWentBackwardsError,
     YearClosedError,
 )
+from .logs import configure_logging
 from .money import allocate
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "TimeWentBackwardsError",
     "YearClosedError",
     "allocate",
+    "configure_logging",
     "open_ledger",
     "parse_command",
     "parse_json_line",

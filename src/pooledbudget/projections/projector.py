@@ -87,10 +87,14 @@ class LedgerProjection(Projection[ReadModelStore]):
         the batch's end."""
         self._spends.flush(conn)
         self._history.flush(conn)
+        closed_by_year: dict[tuple[str, str], bool] = {}  # one look-up per pool and year
         for aggregate_id, decision in self._dirty.items():
-            closed = conn.execute(select(closed_years.c.year).where(
-                closed_years.c.pool_id == decision.pool_id,
-                closed_years.c.year == decision.year)).first() is not None
+            year_key = (decision.pool_id, decision.year)
+            if year_key not in closed_by_year:
+                closed_by_year[year_key] = conn.execute(select(closed_years.c.year).where(
+                    closed_years.c.pool_id == decision.pool_id,
+                    closed_years.c.year == decision.year)).first() is not None
+            closed = closed_by_year[year_key]
             apply_decision_state(conn, decision, self._pending_since.get(aggregate_id),
                                  self._order(conn, decision.pool_id), closed)
         self.begin()

@@ -1,0 +1,412 @@
+"""The ledger against bare eventsourcing, figure by figure, in one run on one backend.
+
+    python -m benchmarks [--quick] [--db sqlite|postgresql://user@host:port/db] [--json out.json]
+
+Every figure is a ratio measured in the same run: the ledger doing a piece of work divided by bare
+eventsourcing doing the equivalent work on the same backend (for speeds, ledger ÷ bare, so 1.0 is
+"as fast as bare" and higher is better); latency flatness and memory growth are the ledger against
+itself at a larger history (1.0 is flat, lower is better). See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+from pooledbudget import reports
+from pooledbudget.application import LedgerApplication, open_ledger
+from pooledbudget.audit.verify import verify
+from pooledbudget.batch import apply_lines
+from pooledbudget.commands import parse_command
+from pooledbudget.logs import configure_logging
+from pooledbudget.projections import live_store, rebuild
+
+from . import generator as g
+from .baseline import Counter, bare_application, bare_decode, batched_appends, get_mutate_save
+
+
+@dataclass(frozen=True)
+class Sizes:
+    name: str
+    command_spends: int  # spends timed on the command path
+    import_spec: g.PoolSpec  # the batch imported, then caught up, rebuilt and verified
+    latency_at: tuple[int, ...]  # prior events in one pool
+    latency_probes: int  # spends timed at each
+    memory_at: tuple[int, int]  # history sizes (events) for rebuild peak memory
+
+
+TINY = Sizes("tiny", 20, g.PoolSpec(pools=1, decisions=4, weeks=4), (10, 200), 5, (100, 300))
+QUICK = Sizes("quick", 300, g.PoolSpec(pools=3, decisions=12, weeks=20), (10, 1_000, 10_000), 60,
+              (1_000, 10_000))
+FULL = Sizes("full", 2_000, g.PoolSpec(pools=10, decisions=20, weeks=52), (10, 1_000, 100_000), 200,
+             (10_000, 100_000))
+SIZES = {s.name: s for s in (TINY, QUICK, FULL)}
+
+
+@dataclass
+class Figure:
+    name: str
+    ratio: float
+    ledger: float
+    bare: float
+    unit: str
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+
+
+@dataclass
+class Report:
+    size: str
+    backend: str
+    seed: int
+    figures: list[Figure] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def add(self, figure: Figure) -> Figure:
+        self.figures.append(figure)
+        return figure
+
+    def ratios(self) -> dict[str, float]:
+        return {f.name: f.ratio for f in self.figures}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"size": self.size, "backend": self.backend, "seed": self.seed,
+                "seconds": round(self.seconds, 1), "machine": machine(),
+                "figures": [asdict(f) for f in self.figures], "details": self.details}
+
+
+def machine() -> dict[str, Any]:
+    import os
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, cwd=Path(__file__).parent, check=False).stdout.strip()
+    except OSError:
+        commit = ""
+    return {"python": platform.python_version(), "platform": platform.platform(),
+            "cpus": os.cpu_count(), "date": datetime.now(UTC).date().isoformat(), "commit": commit}
+
+
+# -- backends -----------------------------------------------------------------------------------
+
+
+class Backend:
+    """Fresh databases for one run: SQLite files in a temporary folder, or PostgreSQL schemas."""
+
+    def __init__(self, db: str) -> None:
+        self.db = db
+        self.kind = "postgresql" if db.startswith("postgres") else "sqlite"
+        self._tmp = tempfile.TemporaryDirectory(prefix="pb-bench-")
+        self._schemas: list[str] = []
+
+    def url(self, tag: str) -> str:
+        if self.kind == "sqlite":
+            return f"sqlite:///{Path(self._tmp.name) / f'{tag}.db'}"
+        schema = f"bench_{tag}_{uuid4().hex[:8]}"
+        self._schemas.append(schema)
+        return f"{self.db.split('?')[0]}?schema={schema}"
+
+    def close(self) -> None:
+        if self._schemas:
+            import psycopg
+
+            with psycopg.connect(self.db.split("?")[0], autocommit=True) as conn:
+                for schema in self._schemas:
+                    conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        self._tmp.cleanup()
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def apply_all(ledger: LedgerApplication, lines: list[str]) -> int:
+    """Applies lines; every one must succeed (the generator only writes valid commands)."""
+    bad = [r for r in apply_lines(ledger, lines) if not r["ok"]]
+    if bad:
+        raise RuntimeError(f"{len(bad)} generated commands were rejected, first: {bad[0]}")
+    return len(lines)
+
+
+def events_in(app: Any) -> int:
+    return int(app.recorder.max_notification_id() or 0)
+
+
+# -- 1. command path ----------------------------------------------------------------------------
+
+
+def command_path(backend: Backend, sizes: Sizes, seed: int, report: Report) -> None:
+    spec = g.PoolSpec(pools=1, decisions=10, weeks=2, variations=0, reversals=0)
+    ledger = open_ledger(backend.url("cmd"))
+    apply_all(ledger, g.as_lines(g.generate(spec, seed)))
+    pool, codes = "SYN001", g.partner_codes(spec.partners)
+    decisions = [f"D{d:05d}" for d in range(1, spec.decisions + 1)]
+    commands = [parse_command(g.spend(pool, decisions[i % len(decisions)], f"CP-{i:06d}", "10.00",
+                                      g.YEAR_START + timedelta(days=i % 300), codes[0],
+                                      f"cp-{i:06d}"))
+                for i in range(sizes.command_spends)]
+    _, t_ledger = timed(lambda: [ledger.execute(c) for c in commands])
+    ledger.close()
+
+    bare = bare_application(backend.url("cmd_bare"))
+    ids = []
+    for i in range(len(decisions)):
+        counter = Counter(name=f"d{i}")
+        for _ in range(spec.weeks):
+            counter.add(amount="2450.00", note="weekly charge")
+        bare.save(counter)
+        ids.append(counter.id)
+    _, t_bare = timed(lambda: [get_mutate_save(bare, ids[i % len(ids)])
+                               for i in range(sizes.command_spends)])
+    bare.close()
+    n = sizes.command_spends
+    report.add(Figure("command_path", (n / t_ledger) / (n / t_bare), n / t_ledger, n / t_bare,
+                      "commands/s", "≥ 0.7", (n / t_ledger) / (n / t_bare) >= 0.7,
+                      "RecordSpend (pool, decision, invoice and receipt lookups; 3 aggregates "
+                      "saved) vs get+mutate+save of one aggregate"))
+
+
+# -- 2. batch import, 3. catch-up and rebuild, 5. verify ----------------------------------------
+
+
+def batch_import(backend: Backend, sizes: Sizes, seed: int, report: Report) -> None:
+    lines = g.as_lines(g.generate(sizes.import_spec, seed))
+    ledger = open_ledger(backend.url("import"))
+    _, t_import = timed(lambda: apply_all(ledger, lines))
+    events = events_in(ledger)
+    report.details["import"] = {"lines": len(lines), "events": events}
+
+    bare = bare_application(backend.url("import_bare"))
+    _, t_batched = timed(lambda: batched_appends(bare, events))
+    # the same events, one save per command (as many transactions as the ledger's import)
+    per_command = max(1, round(events / len(lines)))
+    _, t_per_command = timed(lambda: batched_appends(bare, events, per_save=per_command))
+    bare.close()
+    ledger_rate, bare_rate = events / t_import, events / t_batched
+    report.add(Figure("batch_import", ledger_rate / bare_rate, ledger_rate, bare_rate, "events/s",
+                      "≥ 0.5", ledger_rate / bare_rate >= 0.5,
+                      "apply_lines vs bare saves of 500 events"))
+    report.add(Figure("batch_import_per_command", ledger_rate / (events / t_per_command),
+                      ledger_rate, events / t_per_command, "events/s", "", None,
+                      f"apply_lines vs bare saves of {per_command} events (one per command)"))
+
+    decoded, t_decode = timed(lambda: bare_decode(ledger))
+    decode_rate = decoded / t_decode
+    applied, t_catch_up = timed(lambda: _catch_up_from_nothing(ledger))
+    report.add(Figure("catch_up", (applied / t_catch_up) / decode_rate, applied / t_catch_up,
+                      decode_rate, "events/s", "≥ 0.5", (applied / t_catch_up) / decode_rate >= 0.5,
+                      "read models caught up from nothing vs bare log read + decode"))
+    applied, t_rebuild = timed(lambda: rebuild(ledger))
+    report.add(Figure("rebuild", (applied / t_rebuild) / decode_rate, applied / t_rebuild,
+                      decode_rate, "events/s", "≥ 0.5", (applied / t_rebuild) / decode_rate >= 0.5,
+                      "drop every read model and apply the whole log again"))
+    result, t_verify = timed(lambda: verify(ledger))
+    if not result.ok:
+        raise RuntimeError(f"verify failed on a generated history: {result.first_bad}")
+    report.add(Figure("verify", (result.events_checked / t_verify) / decode_rate,
+                      result.events_checked / t_verify, decode_rate, "events/s",
+                      note="every hash chain recomputed vs bare log read + decode"))
+    ledger.close()
+
+
+def _catch_up_from_nothing(ledger: LedgerApplication) -> int:
+    live_store(ledger)  # the first use catches the (empty) read models up with the whole log
+    return events_in(ledger)
+
+
+# -- 4. latency as history grows; 5. as-at; 6. rebuild memory -----------------------------------
+
+
+def _pool_history(seed: int) -> Iterator[str]:
+    """An endless supply of one pool's commands: decisions of 52 weekly lines, 40 at a time."""
+    spec = g.PoolSpec(pools=1, decisions=40, weeks=52, variations=0.2, reversals=0.01)
+    commands = g.generate(spec, seed)
+    yield from g.as_lines(commands)
+    batch = 1
+    while True:  # more decisions in the same pool: ids and refs made unique per batch
+        for command in commands[1 + 2 * spec.partners:]:
+            copy = dict(command, command_id=f"{command['command_id']}-b{batch}")
+            for key in ("decision_id", "invoice_ref", "variation_id"):
+                if key in copy:
+                    copy[key] = f"{copy[key]}-b{batch}"
+            yield json.dumps(copy)
+        batch += 1
+
+
+def _probe(ledger: LedgerApplication, tag: str, n: int, seed: int) -> list[float]:
+    """Proposes and approves a probe decision (untimed), then times `n` spends on it."""
+    import random
+
+    codes = g.partner_codes(4)
+    next_id = g._Ids(f"probe-{tag}")
+    apply_all(ledger, g.as_lines(g.decision("SYN001", f"PROBE-{tag}", codes, random.Random(seed),
+                                            1000, next_id)))
+    latencies = []
+    for i in range(n):
+        command = parse_command(g.spend("SYN001", f"PROBE-{tag}", f"PRB-{tag}-{i:05d}", "10.00",
+                                        g.YEAR_START + timedelta(days=i % 300), codes[0],
+                                        next_id()))
+        t0 = time.perf_counter()
+        ledger.execute(command)
+        latencies.append(time.perf_counter() - t0)
+    return latencies
+
+
+def _bare_probe(bare: Any, n: int) -> list[float]:
+    counter = Counter(name="probe")
+    bare.save(counter)
+    latencies = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        get_mutate_save(bare, counter.id)
+        latencies.append(time.perf_counter() - t0)
+    return latencies
+
+
+def _peak_rebuild(ledger: LedgerApplication) -> tuple[int, int]:
+    """Peak Python heap (bytes, tracemalloc) of a full rebuild, and of a bare read + decode."""
+    tracemalloc.start()
+    try:
+        rebuild(ledger)
+        _, ledger_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        bare_decode(ledger)
+        _, bare_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return ledger_peak, bare_peak
+
+
+def growing_history(backend: Backend, sizes: Sizes, seed: int, report: Report) -> None:
+    ledger = open_ledger(backend.url("history"))
+    bare = bare_application(backend.url("history_bare"))
+    history = _pool_history(seed)
+    latency: dict[int, dict[str, float]] = {}
+    memory: dict[int, dict[str, int]] = {}
+    marks = sorted(set(sizes.latency_at) | set(sizes.memory_at))
+    first = next(history)
+    apply_all(ledger, [first])
+    for mark in marks:
+        while events_in(ledger) < mark:
+            apply_all(ledger, [next(history)])
+        prior = events_in(ledger)
+        if mark in sizes.latency_at:
+            ledger_lat = _probe(ledger, f"L{mark}", sizes.latency_probes, seed)
+            batched_appends(bare, max(0, prior - events_in(bare)))
+            bare_lat = _bare_probe(bare, sizes.latency_probes)
+            latency[mark] = {"prior_events": prior,
+                             "ledger_p50_ms": statistics.median(ledger_lat) * 1000,
+                             "bare_p50_ms": statistics.median(bare_lat) * 1000}
+        if mark in sizes.memory_at:
+            ledger_peak, bare_peak = _peak_rebuild(ledger)
+            memory[mark] = {"events": events_in(ledger), "ledger_peak_bytes": ledger_peak,
+                            "bare_peak_bytes": bare_peak}
+    bare.close()
+    report.details["latency"] = latency
+    report.details["rebuild_memory"] = memory
+    for mark, row in latency.items():
+        report.add(Figure(f"latency_at_{mark}", row["bare_p50_ms"] / row["ledger_p50_ms"],
+                          row["ledger_p50_ms"], row["bare_p50_ms"], "ms (p50)",
+                          note=f"one spend with {row['prior_events']} prior events in the pool; "
+                               "ratio = bare ÷ ledger latency"))
+    low, high = min(latency), max(latency)
+    flat = latency[high]["ledger_p50_ms"] / latency[low]["ledger_p50_ms"]
+    report.add(Figure("latency_growth", flat, latency[high]["ledger_p50_ms"],
+                      latency[low]["ledger_p50_ms"], "× (largest ÷ smallest history)", "≤ 1.5",
+                      flat <= 1.5, f"p50 at {latency[high]['prior_events']:.0f} ÷ p50 at "
+                                   f"{latency[low]['prior_events']:.0f} prior events"))
+    small, large = sizes.memory_at
+    growth = memory[large]["ledger_peak_bytes"] / memory[small]["ledger_peak_bytes"]
+    bare_growth = memory[large]["bare_peak_bytes"] / memory[small]["bare_peak_bytes"]
+    report.add(Figure("rebuild_memory_growth", growth, memory[large]["ledger_peak_bytes"] / 2**20,
+                      memory[small]["ledger_peak_bytes"] / 2**20, "MiB peak (large ÷ small)",
+                      "flat (≤ 1.25)", growth <= 1.25,
+                      f"tracemalloc peak of a rebuild at {memory[large]['events']} vs "
+                      f"{memory[small]['events']} events; bare decode grows {bare_growth:.2f}×"))
+    as_at(ledger, report)
+    ledger.close()
+
+
+def as_at(ledger: LedgerApplication, report: Report) -> None:
+    """Shares as at the start, middle and end of the history vs bare decoding of that prefix."""
+    last = events_in(ledger)
+    for label, position in (("start", max(1, last // 20)), ("middle", last // 2),
+                            ("end", last - max(1, last // 20))):
+        notification = ledger.recorder.select_notifications(start=position, limit=1)[0]
+        at: datetime = ledger.mapper.to_domain_event(notification).timestamp  # type: ignore[attr-defined]
+        _, t_report = timed(lambda at=at: reports.shares(ledger, "SYN001", g.YEAR, as_at=at))
+        _, t_bare = timed(lambda position=position: bare_decode(ledger, stop=position))
+        report.add(Figure(f"as_at_{label}", t_bare / t_report, t_report * 1000, t_bare * 1000,
+                          "ms", note=f"shares report as at event {position} of {last}; "
+                                     "ratio = bare decode of that prefix ÷ report time"))
+
+
+# -- running ------------------------------------------------------------------------------------
+
+
+def run(db: str = "sqlite", size: str = "quick", seed: int = 1,
+        progress: Callable[[str], None] | None = None) -> Report:
+    configure_logging("off")
+    sizes = SIZES[size]
+    backend = Backend(db)
+    report = Report(size, backend.kind, seed)
+    started = time.perf_counter()
+    try:
+        for step in (command_path, batch_import, growing_history):
+            if progress:
+                progress(step.__name__)
+            step(backend, sizes, seed, report)
+    finally:
+        backend.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def print_table(report: Report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    machine_ = machine()
+    table = Table(title=f"pooledbudget vs bare eventsourcing — {report.backend}, {report.size}, "
+                        f"seed {report.seed}, {report.seconds:.0f}s, commit {machine_['commit']}")
+    for column in ("figure", "ratio", "ledger", "bare", "unit", "target", "met"):
+        table.add_column(column, justify="right" if column in ("ratio", "ledger", "bare") else "left")
+    for f in report.figures:
+        met = "" if f.met is None else ("[green]met[/]" if f.met else "[red]missed[/]")
+        table.add_row(f.name, f"{f.ratio:.2f}", f"{f.ledger:,.1f}", f"{f.bare:,.1f}", f.unit,
+                      f.target, met)
+    Console(width=max(Console().width, 130)).print(table)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: under two minutes")
+    parser.add_argument("--size", choices=sorted(SIZES), default=None)
+    parser.add_argument("--db", default="sqlite", help="sqlite, or postgresql://user@host:port/db")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    args = parser.parse_args(argv)
+    size = args.size or ("quick" if args.quick else "full")
+    report = run(args.db, size, args.seed,
+                 progress=lambda step: print(f"… {step}", file=sys.stderr, flush=True))
+    print_table(report)
+    if args.json:
+        args.json.write_text(json.dumps(report.as_dict(), indent=2, default=str))
+
