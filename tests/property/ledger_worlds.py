@@ -19,6 +19,7 @@ from uuid import UUID
 
 from hypothesis import strategies as st
 
+from backends import ledger_url
 from pooledbudget import LedgerError, open_ledger, parse_command
 from pooledbudget.aggregates import decision_uuid, pool_uuid
 from pooledbudget.application import LedgerApplication
@@ -58,8 +59,8 @@ class Clock:
 
 @contextmanager
 def fresh_ledger() -> Iterator[LedgerApplication]:
-    """A fresh in-memory ledger for one hypothesis example."""
-    app = open_ledger("memory://", clock=Clock())
+    """A fresh ledger for one hypothesis example (in memory, or on PostgreSQL: see backends.py)."""
+    app = open_ledger(ledger_url(), clock=Clock())
     try:
         yield app
     finally:

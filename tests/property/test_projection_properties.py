@@ -11,6 +11,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from backends import ledger_url
 from ledger_sequences import apply_all, command_sequences
 from pooledbudget import reports
 from pooledbudget.application import LedgerApplication, open_ledger
@@ -24,7 +25,7 @@ PENNY = Decimal("0.01")
 
 @contextmanager
 def fresh_ledger() -> Iterator[LedgerApplication]:
-    ledger = open_ledger("memory://")
+    ledger = open_ledger(ledger_url())
     try:
         yield ledger
     finally:

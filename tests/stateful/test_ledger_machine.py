@@ -13,6 +13,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from backends import ledger_url
 from pooledbudget import LedgerError, open_ledger, parse_command, reports
 from pooledbudget.aggregates import decision_uuid
 from pooledbudget.application import LedgerApplication
@@ -106,7 +107,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.ledger: LedgerApplication = open_ledger("memory://", clock=Clock())
+        self.ledger: LedgerApplication = open_ledger(ledger_url(), clock=Clock())
         self.model: ReferenceLedger | None = None
         self.ids = itertools.count()
         self.failed_ids: list[str] = []
