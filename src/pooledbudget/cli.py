@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from rich.console import Console
-
 from .application import LedgerApplication, open_ledger
 from .audit import cli as audit_cli
 from .batch import apply_lines
@@ -18,6 +16,7 @@ from .boardpack.cli import register as register_board_pack
 from .errors import LedgerError
 from .exports import register as register_exports
 from .logs import configure_logging
+from .terminal import console
 
 REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share")
 
@@ -57,13 +56,6 @@ def _recording_time(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _console() -> Console:
-    console = Console()
-    if not console.is_terminal:
-        console.width = 200  # piped to a file: don't truncate figures to 80 columns
-    return console
-
-
 def _report(args: argparse.Namespace) -> int:
     from .reports.render import to_csv, to_table
 
@@ -82,7 +74,7 @@ def _report(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(to_csv(report))
     else:
-        _console().print(to_table(report))
+        console().print(to_table(report))
     return 0
 
 
@@ -144,24 +136,24 @@ def _demo(args: argparse.Namespace) -> int:
         results = list(apply_lines(ledger, scenario.read_text(encoding="utf-8").splitlines(),
                                    use_command_time=True))
         failed = [r for r in results if not r["ok"]]
-        console = _console()
-        console.print(f"Applied the worked scenario to {path}: {len(results) - len(failed)} lines "
+        out = console()
+        out.print(f"Applied the worked scenario to {path}: {len(results) - len(failed)} lines "
                       f"recorded, {len(failed)} rejected as the scenario intends:")
         for r in failed:
-            console.print(f"  line {r['line']:>3} {r['command']}: {r['error']['rule'] or '-'} "
+            out.print(f"  line {r['line']:>3} {r['command']}: {r['error']['rule'] or '-'} "
                           f"{r['error']['message']}", markup=False)
         pool, year = "FRP", "2026-27"
         for report in (reports.shares(ledger, pool, year), reports.cost_shift(ledger, pool, year),
                        reports.risk_share(ledger, pool, year),
                        reports.approvals(ledger, pool, date(2027, 2, 10))):
-            console.print()
-            console.print(to_table(report))
+            out.print()
+            out.print(to_table(report))
         pack = write_board_pack(ledger, pool, year, path.with_suffix(".html"))
     finally:
         ledger.close()
-    console.print(f"\nQuery it further: pooledbudget report shares --pool {pool} --year {year} "
+    out.print(f"\nQuery it further: pooledbudget report shares --pool {pool} --year {year} "
                   f"--db sqlite:///{path} [--as-at 2026-10-01T12:00:00] [--format csv]")
-    console.print(f"Board pack (open in a browser; prints to A4): {pack}")
+    out.print(f"Board pack (open in a browser; prints to A4): {pack}")
     return 0
 
 

@@ -75,8 +75,9 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from ..terminal import console
 
     table = Table(title="History", title_justify="left")
     for column in ("recorded at", "event", "subject", "who", "reason", "facts"):
@@ -87,7 +88,4 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         who = f"{row['actor'] or ''} ({row['role'] or '-'}, {row['partner'] or '-'})"
         table.add_row(row["recorded_at"], row["event"], f"{row['subject']} {row['id']}", who,
                       row["reason"] or "", facts)
-    console = Console()
-    if not console.is_terminal:
-        console.width = 240
-    console.print(table)
+    console(piped_width=240).print(table)

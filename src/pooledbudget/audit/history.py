@@ -15,9 +15,9 @@ _BOOKKEEPING = {"originator_id", "originator_version", "originator_topic", "time
                 "prev_hash", "hash", "actor", "reason"}
 
 
-def _subject(event: Any, decisions: dict[Any, str]) -> tuple[str, str]:
+def _subject(event: Any, pool: str, decisions: dict[Any, str]) -> tuple[str, str]:
     if isinstance(event, Pool.Event):
-        return "pool", event.pool_id if hasattr(event, "pool_id") else ""
+        return "pool", pool
     if isinstance(event, Decision.Event):
         return "decision", decisions.get(event.originator_id, "")
     if isinstance(event, InvoiceRef.Registered):
@@ -31,16 +31,13 @@ def history(app: Application[Any], pool: str, decision: str | None = None
             ) -> Iterator[dict[str, Any]]:
     """One row per event of the pool (of one decision, if given), in recording order."""
     decisions: dict[Any, str] = {}
-    pool_name = pool
     for logged in scan_log(app):
         event = logged.event
         if logged.pool_id != pool or event is None:
             continue
         if isinstance(event, Decision.Proposed):
             decisions[event.originator_id] = event.decision_id
-        kind, subject = _subject(event, decisions)
-        if kind == "pool":
-            subject = pool_name
+        kind, subject = _subject(event, pool, decisions)
         if decision is not None and not (kind == "decision" and subject == decision) and not (
                 kind == "invoice" and event.decision_id == decision):
             continue

@@ -1,0 +1,13 @@
+"""The console the CLI prints tables to."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+
+def console(piped_width: int = 200) -> Console:
+    """A rich console; piped to a file, it is wide enough not to truncate figures to 80 columns."""
+    out = Console()
+    if not out.is_terminal:
+        out.width = piped_width
+    return out
