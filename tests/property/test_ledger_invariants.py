@@ -177,7 +177,9 @@ def bad_command(ledger: LedgerApplication, world: World, kind: str, extra: int, 
     if kind == "receipt_over_agreed":
         return Bad(receive_cmd(a, pounds(world.pledges[a] + extra), actor=host), "R7")
     if kind == "vary_below_received":
-        return Bad(vary_cmd(a, "0.99"), "R6", (receive_cmd(a, "1.00", actor=host),))
+        # raise the agreed amount first, so £1.00 can be received even from a one-penny pledge
+        return Bad(vary_cmd(a, "0.99"), "R6", (vary_cmd(a, pounds(world.pledges[a] + 100)),
+                                               receive_cmd(a, "1.00", actor=host)))
     if kind == "pledge_twice":
         return Bad(pledge_cmd(a, "1.00"), "R6")
     if kind == "service_date_outside":
