@@ -8,8 +8,9 @@ rejected command raises a `LedgerError` and nothing is written.
 from __future__ import annotations
 
 import random
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -42,6 +43,10 @@ A = TypeVar("A", bound=Aggregate)
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 5
 INTERNAL_EVENTS = {"InvoiceRegistered", "CommandAccepted", "YearClosureRecorded"}
+GROUP_SIZE = 1000
+# Sealing reads the stored log (chain_state), so these run alone, after the group before them
+# is saved.
+RUN_ALONE = (c.CloseYear, c.SealPool)
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,31 @@ class CommandResult:
     command: str
     events: list[str] = field(default_factory=list)
     duplicate: bool = False
+
+
+@dataclass
+class _Group:
+    """What the commands of one group have loaded, created and decided, saved together."""
+
+    aggregates: dict[UUID, Aggregate] = field(default_factory=dict)
+    events: list[Any] = field(default_factory=list)  # in command order, for the log
+    guards: list[UUID] = field(default_factory=list)
+    last_at: datetime | None = None
+    absent: set[UUID] = field(default_factory=set)  # looked up in one query before the group
+    # How many pending events each aggregate the current command found already held.
+    marks: dict[UUID, int] = field(default_factory=dict)
+
+
+class _Replay(Exception):
+    """A rejected command had changed the group's aggregates part-way: replay one at a time."""
+
+
+@dataclass(frozen=True)
+class _Decided:
+    aggregates: list[Aggregate]
+    events: list[Any]
+    guard: list[UUID]
+    at: datetime
 
 
 def event_name(event: object) -> str:
@@ -72,6 +102,7 @@ class LedgerApplication(Application[UUID]):
         super().__init__(env=env)
         self.clock = clock
         self.database = database  # where read models go beside the events; see open_ledger
+        self._local = threading.local()  # the group `execute_many` is deciding, per thread
         self._handlers: dict[type[c.Command], Callable[[Any, Actor, datetime], list[Aggregate]]]
         self._handlers = {
             c.EstablishPool: self._establish_pool,
@@ -97,55 +128,157 @@ class LedgerApplication(Application[UUID]):
     def execute(self, command: c.Command, *, use_command_time: bool = False) -> CommandResult:
         """Runs one command atomically; raises `LedgerError` (nothing written) if rejected."""
         started = time.perf_counter()
-        pool_id = getattr(command, "pool_id", None)
         try:
             result = self._execute(command, use_command_time)
         except LedgerError as error:
-            log.info("command", pool=pool_id, command=command.kind, outcome="rejected",
-                     code=error.code, rule=error.rule, field=error.field,
-                     duration_ms=round((time.perf_counter() - started) * 1000, 3))
+            _log(command, error, started)
             raise
-        log.info("command", pool=pool_id, command=command.kind,
-                 outcome="duplicate" if result.duplicate else "recorded", events=result.events,
-                 duration_ms=round((time.perf_counter() - started) * 1000, 3))
+        _log(command, result, started)
         return result
 
+    def execute_many(self, commands: Sequence[c.Command], *, use_command_time: bool = False,
+                     group_size: int = GROUP_SIZE) -> list[CommandResult | LedgerError]:
+        """Runs commands in order with exactly the outcomes `execute` gives one at a time, but
+        saves the accepted ones of each group of up to `group_size` in one atomic save.
+
+        Each command is decided against the state its predecessors left (their aggregates are
+        held in memory until the group is saved), so a rejection is the one `execute` would
+        give and writes nothing. If the group's save conflicts with another writer, or a
+        rejected command had already changed an aggregate, the group is run again one command
+        at a time.
+        """
+        outcomes: list[CommandResult | LedgerError] = []
+        group: list[c.Command] = []
+        for command in commands:
+            if isinstance(command, RUN_ALONE):
+                outcomes += self._run_group(group, use_command_time)
+                group = []
+                outcomes += self._run_one_by_one([command], use_command_time)
+                continue
+            group.append(command)
+            if len(group) >= group_size:
+                outcomes += self._run_group(group, use_command_time)
+                group = []
+        outcomes += self._run_group(group, use_command_time)
+        return outcomes
+
+    def _run_one_by_one(self, commands: Sequence[c.Command],
+                        use_command_time: bool) -> list[CommandResult | LedgerError]:
+        outcomes: list[CommandResult | LedgerError] = []
+        for command in commands:
+            try:
+                outcomes.append(self.execute(command, use_command_time=use_command_time))
+            except LedgerError as error:
+                outcomes.append(error)
+        return outcomes
+
+    def _run_group(self, commands: Sequence[c.Command],
+                   use_command_time: bool) -> list[CommandResult | LedgerError]:
+        if len(commands) <= 1:
+            return self._run_one_by_one(commands, use_command_time)
+        group = _Group(absent=self._absent(commands))
+        self._local.group = group
+        outcomes: list[CommandResult | LedgerError] = []
+        timings: list[float] = []
+        try:
+            for command in commands:
+                started = time.perf_counter()
+                outcomes.append(self._decide_in_group(group, command, use_command_time))
+                timings.append(time.perf_counter() - started)
+            saving = time.perf_counter()
+            held = [e for a in group.aggregates.values() for e in a.collect_events()]
+            if len(held) != len(group.events):  # a handler changed an aggregate it didn't return
+                raise RuntimeError(f"{len(held)} pending events but {len(group.events)} decided")
+            if group.events:
+                self.save(*group.events, **{UNLESS_EXISTS: group.guards})
+            share = (time.perf_counter() - saving) / len(commands)
+        except (_Replay, IntegrityError):
+            self._local.group = None
+            return self._run_one_by_one(commands, use_command_time)
+        finally:
+            self._local.group = None
+        for command, outcome, spent in zip(commands, outcomes, timings, strict=True):
+            _log(command, outcome, time.perf_counter() - spent - share)
+        return outcomes
+
+    def _decide_in_group(self, group: _Group, command: c.Command,
+                         use_command_time: bool) -> CommandResult | LedgerError:
+        group.marks = {}
+        try:
+            decided = self._decide(command, use_command_time)
+        except LedgerError as error:
+            if any(len(group.aggregates[key].pending_events) != mark
+                   for key, mark in group.marks.items()):
+                raise _Replay from error
+            return error
+        if isinstance(decided, CommandResult):
+            return decided
+        for aggregate in decided.aggregates:
+            group.aggregates[aggregate.id] = aggregate
+        group.events += decided.events
+        group.guards += decided.guard
+        group.last_at = decided.at
+        return CommandResult(command.kind, _public_names(decided.events))
+
+    def _absent(self, commands: Sequence[c.Command]) -> set[UUID]:
+        """The receipts and invoice references these commands will look for that don't exist
+        yet, found in one query (most lookups in a feed are for ones that don't)."""
+        wanted = [receipt_uuid(cmd.command_id) for cmd in commands if cmd.command_id]
+        wanted += [invoice_uuid(cmd.pool_id, cmd.invoice_ref) for cmd in commands
+                   if isinstance(cmd, c.RecordSpend)]
+        existing: set[UUID] = self.recorder.existing(wanted)  # type: ignore[attr-defined]
+        return set(wanted) - existing
+
+    def _group(self) -> _Group | None:
+        group: _Group | None = getattr(self._local, "group", None)
+        return group
+
     def _execute(self, command: c.Command, use_command_time: bool) -> CommandResult:
-        digest = command.content_digest() if command.command_id else None
-        handler = self._handlers[type(command)]
-        actor: Actor = command.actor.model_dump()
         for attempt in range(MAX_ATTEMPTS):
-            if duplicate := self._duplicate(command, digest):
-                return duplicate
+            decided = self._decide(command, use_command_time)
+            if isinstance(decided, CommandResult):
+                return decided  # a duplicate (R25)
             try:
-                at = self._recording_time(command, use_command_time)
-                aggregates = handler(command, actor, at)
-            except LedgerError:
-                # Another process may have applied this very command since the check above, so
-                # the handler saw its effects (its invoice taken, say): R25 still comes first.
-                if duplicate := self._duplicate(command, digest):
-                    return duplicate
-                raise
-            events = [event_name(e) for a in aggregates for e in a.pending_events]
-            events = [name for name in events if name not in INTERNAL_EVENTS]
-            if command.command_id and digest:
-                aggregates.append(CommandReceipt.accept(
-                    command.command_id, command.kind, digest,
-                    getattr(command, "pool_id", None), events, actor, at))
-            try:
-                # A decision is written only while its year is open (R17): the save is refused
-                # if the year's closure was recorded meanwhile (see guards.py, 0006).
-                guard = [closure_uuid(a.pool_id, a.year) for a in aggregates
-                         if isinstance(a, Decision)]
-                self.save(*aggregates, **{UNLESS_EXISTS: guard})
+                self.save(*decided.aggregates, **{UNLESS_EXISTS: decided.guard})
             except IntegrityError:
                 # Lost a race: reload and decide again, after a short random pause so that
                 # writers colliding on one aggregate spread out instead of colliding again.
                 time.sleep(random.uniform(0, 0.002 * 2 ** attempt))
                 continue
-            return CommandResult(command.kind, events)
+            return CommandResult(command.kind, _public_names(decided.events))
         raise ConcurrencyConflictError(
             f"{command.kind} kept conflicting with concurrent writers; try again")
+
+    def _decide(self, command: c.Command, use_command_time: bool) -> CommandResult | _Decided:
+        """The command's new events (with the aggregates that hold them and the year-closure
+        guard), or the first result if it is a duplicate; raises `LedgerError` if rejected."""
+        digest = command.content_digest() if command.command_id else None
+        handler = self._handlers[type(command)]
+        actor: Actor = command.actor.model_dump()
+        if duplicate := self._duplicate(command, digest):
+            return duplicate
+        try:
+            at = self._recording_time(command, use_command_time)
+            aggregates = handler(command, actor, at)
+        except LedgerError:
+            # Another process may have applied this very command since the check above, so
+            # the handler saw its effects (its invoice taken, say): R25 still comes first.
+            if duplicate := self._duplicate(command, digest):
+                return duplicate
+            raise
+        group = self._group()
+        marks = {} if group is None else group.marks
+        events = [e for a in aggregates for e in a.pending_events[marks.get(a.id, 0):]]
+        if command.command_id and digest:
+            receipt = CommandReceipt.accept(
+                command.command_id, command.kind, digest, getattr(command, "pool_id", None),
+                _public_names(events), actor, at)
+            aggregates.append(receipt)
+            events += receipt.pending_events
+        # A decision is written only while its year is open (R17): the save is refused if the
+        # year's closure was recorded meanwhile (see guards.py, 0006).
+        guard = [closure_uuid(a.pool_id, a.year) for a in aggregates if isinstance(a, Decision)]
+        return _Decided(aggregates, events, guard, at)
 
     def _duplicate(self, command: c.Command, digest: str | None) -> CommandResult | None:
         """The first result if this command_id was already applied (R25), else None."""
@@ -163,7 +296,8 @@ class LedgerApplication(Application[UUID]):
     def _recording_time(self, command: c.Command, use_command_time: bool) -> datetime:
         if not use_command_time or command.at is None:
             return self.clock()
-        last = self.last_recorded_time()
+        group = self._group()
+        last = group.last_at if group is not None and group.last_at else self.last_recorded_time()
         if last is not None and command.at < last:
             raise TimeWentBackwardsError(
                 f"at {command.at.isoformat()} is earlier than the last recorded time "
@@ -182,10 +316,21 @@ class LedgerApplication(Application[UUID]):
     # -- loading ------------------------------------------------------------------------------
 
     def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        try:
-            aggregate: Any = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
+        """The aggregate as the commands before this one left it (in a group, they may not be
+        saved yet), or None."""
+        group = self._group()
+        aggregate: Any = None if group is None else group.aggregates.get(aggregate_id)
+        if aggregate is None:
+            if group is not None and aggregate_id in group.absent:
+                return None
+            try:
+                aggregate = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                return None
+            if group is not None:
+                group.aggregates[aggregate_id] = aggregate
+        if group is not None:
+            group.marks.setdefault(aggregate_id, len(aggregate.pending_events))
         if not isinstance(aggregate, cls):
             raise TypeError(f"{aggregate_id} is a {type(aggregate).__name__}, not {cls.__name__}")
         return aggregate
@@ -409,6 +554,23 @@ class LedgerApplication(Application[UUID]):
         pool.ensure_open(decision.year)
         decision.reverse_spend(cmd.invoice_ref, cmd.reason, actor, at)
         return [decision]
+
+
+def _public_names(events: list[Any]) -> list[str]:
+    return [name for name in map(event_name, events) if name not in INTERNAL_EVENTS]
+
+
+def _log(command: c.Command, outcome: CommandResult | LedgerError, started: float) -> None:
+    duration_ms = round((time.perf_counter() - started) * 1000, 3)
+    pool_id = getattr(command, "pool_id", None)
+    if isinstance(outcome, LedgerError):
+        log.info("command", pool=pool_id, command=command.kind, outcome="rejected",
+                 code=outcome.code, rule=outcome.rule, field=outcome.field,
+                 duration_ms=duration_ms)
+    else:
+        log.info("command", pool=pool_id, command=command.kind,
+                 outcome="duplicate" if outcome.duplicate else "recorded",
+                 events=outcome.events, duration_ms=duration_ms)
 
 
 def _cost_basis(cost: c.Cost) -> dict[str, str]:

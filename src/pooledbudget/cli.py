@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from .application import LedgerApplication, open_ledger
+from .application import GROUP_SIZE, LedgerApplication, open_ledger
 from .audit import cli as audit_cli
 from .batch import apply_lines
 from .boardpack.cli import register as register_board_pack
@@ -35,7 +35,8 @@ def _apply(args: argparse.Namespace) -> int:
     failed = False
     try:
         with handle:
-            for result in apply_lines(ledger, handle, use_command_time=args.use_command_time):
+            for result in apply_lines(ledger, handle, use_command_time=args.use_command_time,
+                                      group_size=args.group_size):
                 failed |= not result["ok"]
                 print(json.dumps(result), flush=True)
         if args.projections:
@@ -45,6 +46,13 @@ def _apply(args: argparse.Namespace) -> int:
     finally:
         ledger.close()
     return 1 if failed else 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
+    return value
 
 
 def _recording_time(text: str) -> datetime:
@@ -173,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="record each line at its `at` time (migrations, scenarios)")
     apply.add_argument("--no-projections", dest="projections", action="store_false",
                        help="leave the read models for a separate `projections run` process")
+    apply.add_argument("--group-size", type=_positive, default=GROUP_SIZE,
+                       help="lines decided together and saved in one transaction (default "
+                            f"{GROUP_SIZE}; 1 saves every line on its own)")
     apply.set_defaults(run=_apply)
 
     report = sub.add_parser("report", help="print a report (DOMAIN R19-R22)")

@@ -60,6 +60,18 @@ class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
                 raise GuardedSaveRefused(f"{aggregate_id} exists; save refused")
         return notification_ids
 
+    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these aggregates have been created (one query for a whole group)."""
+        found: set[UUID] = set()
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                c.execute(f"SELECT originator_id FROM {self.events_table_name} WHERE "
+                          f"originator_version = 1 AND originator_id IN "
+                          f"({','.join('?' * len(chunk))})", [i.hex for i in chunk])
+                found.update(UUID(row["originator_id"]) for row in c.fetchall())
+        return found
+
 
 class GuardedPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, events_table_name: str = "stored_events"):
@@ -69,6 +81,15 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
             "WHERE originator_id = ANY(%s) AND originator_version = 1 LIMIT 1"
         ).format(schema=Identifier(self.datastore.schema),
                  table=Identifier(self.events_table_name))
+
+    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these aggregates have been created (one query for a whole group)."""
+        statement = SQL("SELECT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s) "
+                        "AND originator_version = 1").format(
+            schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (list(ids),), prepare=True)
+            return {row["originator_id"] for row in curs.fetchall()}
 
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:

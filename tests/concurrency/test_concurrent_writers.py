@@ -170,17 +170,18 @@ def _apply_process(db_url: str, batch: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
         [sys.executable, "-c", "import sys; from pooledbudget.cli import main; sys.exit(main())",
-         "apply", str(batch), "--db", db_url],
+         "apply", str(batch), "--db", db_url, "--group-size", "10"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
 
 
 def test_a_writer_killed_mid_batch_leaves_whole_lines_and_a_resend_completes_once(
     db_url: str, tmp_path: Path
 ) -> None:
-    """`pooledbudget apply` is SIGKILLed after it has reported some lines of a batch. Every
-    line is then either wholly recorded (its spend, its invoice claim and its receipt) or not at
-    all; sending the whole batch again records the rest once and reports the others as
-    duplicates; the figures equal an uninterrupted run's."""
+    """`pooledbudget apply` is SIGKILLed after it has reported some lines of a batch (applied
+    in groups of ten lines, each group one transaction). Every line is then either wholly
+    recorded (its spend, its invoice claim and its receipt) or not at all; sending the whole
+    batch again records the rest once and reports the others as duplicates; the figures equal
+    an uninterrupted run's."""
     setup = setup_lines()
     ledger = open_ledger(db_url)
     apply_all(ledger, setup)

@@ -148,3 +148,43 @@ def test_equal_shares_give_the_odd_pence_to_the_first_partners_in_order(
     base, leftover = divmod(total_pence, 4)
     expected = [base + 1] * leftover + [base] * (4 - leftover)
     assert [int(parts[code] * 100) for code in order] == expected
+
+
+def reference_allocate(amount: Decimal, weights: dict[str, Fraction],
+                       order: list[str]) -> dict[str, Decimal]:
+    """R4 written plainly in Fractions (how `allocate` was first written): the model the
+    integer implementation must agree with."""
+    sign = -1 if amount < 0 else 1
+    pence = abs(int(amount * 100))
+    exact = {code: pence * weights.get(code, Fraction(0)) for code in order}
+    parts = {code: int(share // 1) for code, share in exact.items()}
+    leftover = pence - sum(parts.values())
+    by_remainder = sorted(order, key=lambda c: (-(exact[c] - parts[c]), order.index(c)))
+    for code in by_remainder[:leftover]:
+        parts[code] += 1
+    return {code: (Decimal(sign * parts[code]) / 100).quantize(PENNY) for code in order}
+
+
+@given(amounts, splits())
+def test_allocate_agrees_with_the_plain_fraction_model(
+    amount: Decimal, split_and_order: tuple[dict[str, Decimal], list[str]]
+) -> None:
+    """For every amount and split, `allocate` (integers over a common denominator) gives each
+    partner exactly what R4 computed in Fractions gives, with the same two-place exponent."""
+    split, order = split_and_order
+    weights = weights_of(split)
+    got = allocate(amount, weights, order)
+    want = reference_allocate(amount, weights, order)
+    assert got == want
+    assert [v.as_tuple().exponent for v in got.values()] == [-2] * len(order)
+
+
+@given(positive_amounts, st.lists(st.integers(1, 10**6), min_size=1, max_size=6))
+def test_allocate_agrees_with_the_model_on_arbitrary_fraction_weights(
+    amount: Decimal, raw: list[int]
+) -> None:
+    """Weights with unlike denominators (apportioned by remaining cost, not percentages) are
+    allocated exactly as the Fraction model allocates them."""
+    order = list(CODES[:len(raw)])
+    weights = {code: Fraction(value, sum(raw)) for code, value in zip(order, raw, strict=True)}
+    assert allocate(amount, weights, order) == reference_allocate(amount, weights, order)

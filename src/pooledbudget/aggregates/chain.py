@@ -27,7 +27,15 @@ class CanonicalEncodingError(TypeError):
     """A value that has no canonical encoding (a float, a naive time, a `$` key)."""
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def _canonical(value: Any) -> Any:
+    if type(value) in _AS_IS:  # the common case, first; subclasses take the checks below
+        return value
+    if isinstance(value, dict) and all(type(k) is str and type(v) is str and k[:1] != "$"
+                                       for k, v in value.items()):
+        return value  # a flat mapping of text (splits, actors): encoded as it is
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
