@@ -31,7 +31,11 @@ def money(value: str | Decimal | int) -> Decimal:
 
 
 def to_pence(amount: Decimal) -> int:
-    return int(money(amount) * 100)
+    """Whole pence; an amount with more than two places is refused, as `money` refuses it."""
+    pence = amount.scaleb(2)
+    if pence != pence.to_integral_value():
+        raise ValueError(f"{amount!r} has more than two decimal places")
+    return int(pence)
 
 
 def from_pence(pence: int) -> Decimal:

@@ -66,3 +66,22 @@ def test_resuming_after_a_crash_applies_every_event_once(ledger: LedgerApplicati
     unbroken = LedgerProjection(ReadModelStore.in_memory(), ledger)
     catch_up(ledger, unbroken)
     assert dump(store) == dump(unbroken.view)
+
+
+@pytest.mark.parametrize("die_at", [2, 22, 100, 187])
+def test_the_same_projection_resumes_after_a_failed_batch_as_if_unbroken(
+    ledger: LedgerApplication, die_at: int
+) -> None:
+    """A long-lived projection (the live one `live_store` keeps) whose batch failed and rolled
+    back is asked to catch up again: what it remembered from the failed batch (decision states,
+    each decision's last forecast position) must not leak into the retry."""
+    store = ReadModelStore.for_database(ledger.database)  # type: ignore[arg-type]
+    projection = RecordingProjection(store, ledger, die_at=die_at)
+    with pytest.raises(Killed):
+        catch_up(ledger, projection, batch_size=20)
+    projection.die_at = None
+    catch_up(ledger, projection, batch_size=20)
+
+    unbroken = LedgerProjection(ReadModelStore.in_memory(), ledger)
+    catch_up(ledger, unbroken)
+    assert dump(store) == dump(unbroken.view)

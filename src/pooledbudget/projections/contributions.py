@@ -5,11 +5,19 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from ..aggregates import Pool
 from ..money import to_pence
 from .tables import approvals_pending, closed_years, commitments, contributions, pools
+
+_KEY = (contributions.c.pool_id == bindparam("k_pool"),
+        contributions.c.year == bindparam("k_year"),
+        contributions.c.partner == bindparam("k_partner"))
+_PLEDGE = insert(contributions)
+_VARY = update(contributions).where(*_KEY).values(agreed_pence=bindparam("pence"))
+_RECEIVE = update(contributions).where(*_KEY).values(
+    received_pence=contributions.c.received_pence + bindparam("pence"))
 
 
 def apply_pool_event(conn: Connection, event: Any, pool_id: str) -> None:
@@ -24,15 +32,14 @@ def apply_pool_event(conn: Connection, event: Any, pool_id: str) -> None:
         conn.execute(update(pools).where(pools.c.pool_id == pool_id)
                      .values(partners=[*partners, joined]))
     elif isinstance(event, Pool.ContributionPledged):
-        conn.execute(insert(contributions).values(
-            pool_id=pool_id, year=event.year, partner=event.partner,
-            agreed_pence=to_pence(Decimal(event.amount)), received_pence=0))
-    elif isinstance(event, Pool.ContributionVaried):
-        conn.execute(update(contributions).where(*_key(pool_id, event))
-                     .values(agreed_pence=to_pence(Decimal(event.amount))))
-    elif isinstance(event, Pool.ContributionReceived):
-        conn.execute(update(contributions).where(*_key(pool_id, event)).values(
-            received_pence=contributions.c.received_pence + to_pence(Decimal(event.amount))))
+        conn.execute(_PLEDGE, {"pool_id": pool_id, "year": event.year, "partner": event.partner,
+                               "agreed_pence": to_pence(Decimal(event.amount)),
+                               "received_pence": 0})
+    elif isinstance(event, (Pool.ContributionVaried, Pool.ContributionReceived)):
+        statement = _VARY if isinstance(event, Pool.ContributionVaried) else _RECEIVE
+        conn.execute(statement, {"k_pool": pool_id, "k_year": event.year,
+                                 "k_partner": event.partner,
+                                 "pence": to_pence(Decimal(event.amount))})
     elif isinstance(event, Pool.YearClosed):
         conn.execute(insert(closed_years).values(pool_id=pool_id, year=event.year,
                                                  closed_at=event.timestamp))
@@ -41,7 +48,3 @@ def apply_pool_event(conn: Connection, event: Any, pool_id: str) -> None:
             conn.execute(delete(table).where(table.c.pool_id == pool_id,
                                              table.c.year == event.year))
 
-
-def _key(pool_id: str, event: Any) -> tuple[Any, ...]:
-    return (contributions.c.pool_id == pool_id, contributions.c.year == event.year,
-            contributions.c.partner == event.partner)

@@ -1,69 +1,133 @@
 """Read models from decision streams: decision status, open commitments, approvals pending.
 
-They are derived from the Decision aggregate's own state after each event, so the rules for
-commitment (R11) and for who is still to approve (R10, R12) live in the domain, once.
+They are derived from the Decision aggregate's own state after each batch of events, so the
+rules for commitment (R11) and for who is still to approve (R10, R12) live in the domain, once.
+A batch writes each table with a few statements (one executemany each), not per decision.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, insert, select, update
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from ..aggregates import Decision
 from ..money import to_pence
 from .tables import approvals_pending, commitments, decisions
 
 
-def apply_decision_state(
-    conn: Connection, decision: Decision, pending_since: int | None, order: list[str],
+@dataclass(frozen=True)
+class DecisionState:
+    """A decision as a batch left it, with what its rows depend on beyond itself."""
+
+    decision: Decision
+    new: bool  # proposed in this batch: its row is inserted, not updated
+    pending_since: int | None  # notification id at which what awaits approval was proposed
+    order: list[str]  # the pool's partner order (R4 ties)
     year_closed: bool
-) -> None:
-    """Brings the decision's rows in line with its current state; `pending_since` is the
-    notification id at which what now awaits approval was proposed, if that was just now."""
-    key = (decisions.c.pool_id == decision.pool_id, decisions.c.decision_id == decision.decision_id)
-    values = {"status": decision.status, "cost_pence": to_pence(decision.cost),
-              "end": decision.end, "ended": decision.actual_end is not None}
-    if conn.execute(update(decisions).where(*key).values(**values)).rowcount == 0:
-        conn.execute(insert(decisions).values(
-            pool_id=decision.pool_id, decision_id=decision.decision_id, year=decision.year,
-            category=decision.category, start=decision.start, **values))
-    _commitments(conn, decision, order, year_closed)
-    _approvals(conn, decision, pending_since, year_closed)
 
 
-def _commitments(conn: Connection, decision: Decision, order: list[str], year_closed: bool) -> None:
-    conn.execute(delete(commitments).where(commitments.c.pool_id == decision.pool_id,
-                                           commitments.c.decision_id == decision.decision_id))
-    rows = [
-        {"pool_id": decision.pool_id, "decision_id": decision.decision_id, "partner": code,
-         "year": decision.year, "amount_pence": to_pence(amount)}
-        for code, amount in decision.commitment_by_partner(order, year_closed).items() if amount
-    ]
+_KEY = (decisions.c.pool_id == bindparam("k_pool"),
+        decisions.c.decision_id == bindparam("k_decision"))
+_UPDATE_DECISION = update(decisions).where(*_KEY).values(
+    status=bindparam("status"), cost_pence=bindparam("cost_pence"), end=bindparam("end"),
+    ended=bindparam("ended"))
+_INSERT_DECISION = insert(decisions)
+_DELETE_COMMITMENTS = delete(commitments).where(
+    commitments.c.pool_id == bindparam("k_pool"),
+    commitments.c.decision_id == bindparam("k_decision"))
+_INSERT_COMMITMENTS = insert(commitments)
+_APPROVAL_KEY = (approvals_pending.c.pool_id == bindparam("k_pool"),
+                 approvals_pending.c.decision_id == bindparam("k_decision"))
+_DELETE_APPROVALS = delete(approvals_pending).where(*_APPROVAL_KEY)
+_UPDATE_APPROVALS = update(approvals_pending).where(*_APPROVAL_KEY).values(
+    waiting_on=bindparam("waiting_on"))
+_INSERT_APPROVALS = insert(approvals_pending)
+
+
+def write_decision_states(conn: Connection, states: list[DecisionState]) -> None:
+    """Brings every touched decision's rows in line with its state at the batch's end."""
+    if not states:
+        return
+    keys = [{"k_pool": s.decision.pool_id, "k_decision": s.decision.decision_id} for s in states]
+    _decision_rows(conn, states, keys)
+    conn.execute(_DELETE_COMMITMENTS, keys)
+    rows = [row for state in states for row in _commitment_rows(state)]
     if rows:
-        conn.execute(insert(commitments), rows)
+        conn.execute(_INSERT_COMMITMENTS, rows)
+    _approvals(conn, states)
 
 
-def _approvals(conn: Connection, decision: Decision, pending_since: int | None,
-               year_closed: bool) -> None:
-    key = (approvals_pending.c.pool_id == decision.pool_id,
-           approvals_pending.c.decision_id == decision.decision_id)
-    wanted: tuple[str | None, object] | None = None
-    if not year_closed and decision.status == "proposed":
-        wanted = (None, decision.created_on)
-    elif not year_closed and decision.pending is not None and decision.actual_end is None:
-        wanted = (decision.pending.variation_id, decision.pending.proposed_at)
-    current = conn.execute(select(approvals_pending.c.variation_id).where(*key)).first()
-    if wanted is None:
-        if current is not None:
-            conn.execute(delete(approvals_pending).where(*key))
-        return
-    if current is not None and current[0] == wanted[0]:
-        conn.execute(update(approvals_pending).where(*key)
-                     .values(waiting_on=decision.waiting_on))
-        return
-    if current is not None:
-        conn.execute(delete(approvals_pending).where(*key))
-    assert pending_since is not None, "a new pending approval was proposed in this batch"
-    conn.execute(insert(approvals_pending).values(
-        pool_id=decision.pool_id, decision_id=decision.decision_id, variation_id=wanted[0],
-        year=decision.year, recorded_at=wanted[1], sequence=pending_since,
-        waiting_on=decision.waiting_on))
+def _decision_rows(conn: Connection, states: list[DecisionState],
+                   keys: list[dict[str, str]]) -> None:
+    inserts, updates = [], []
+    for state, key in zip(states, keys, strict=True):
+        d = state.decision
+        values = {"status": d.status, "cost_pence": to_pence(d.cost), "end": d.end,
+                  "ended": d.actual_end is not None}
+        if state.new:
+            inserts.append({"pool_id": d.pool_id, "decision_id": d.decision_id, "year": d.year,
+                            "category": d.category, "start": d.start, **values})
+        else:
+            updates.append({**key, **values})
+    if inserts:
+        conn.execute(_INSERT_DECISION, inserts)
+    if updates:
+        conn.execute(_UPDATE_DECISION, updates)
+
+
+def _commitment_rows(state: DecisionState) -> list[dict[str, Any]]:
+    d = state.decision
+    return [{"pool_id": d.pool_id, "decision_id": d.decision_id, "partner": code,
+             "year": d.year, "amount_pence": to_pence(amount)}
+            for code, amount in d.commitment_by_partner(state.order, state.year_closed).items()
+            if amount]
+
+
+def _wanted_approval(state: DecisionState) -> tuple[str | None, object] | None:
+    """(variation id or None for the proposal, when it was proposed), if approvals are awaited."""
+    d = state.decision
+    if state.year_closed:
+        return None
+    if d.status == "proposed":
+        return (None, d.created_on)
+    if d.pending is not None and d.actual_end is None:
+        return (d.pending.variation_id, d.pending.proposed_at)
+    return None
+
+
+def _approvals(conn: Connection, states: list[DecisionState]) -> None:
+    wanted = {(s.decision.pool_id, s.decision.decision_id): (s, _wanted_approval(s))
+              for s in states}
+    current = {
+        (pool_id, decision_id): variation_id
+        for pool_id, decision_id, variation_id in conn.execute(
+            select(approvals_pending.c.pool_id, approvals_pending.c.decision_id,
+                   approvals_pending.c.variation_id)
+            .where(approvals_pending.c.pool_id.in_({k[0] for k in wanted}),
+                   approvals_pending.c.decision_id.in_({k[1] for k in wanted})))
+        if (pool_id, decision_id) in wanted
+    }
+    deletes, updates, inserts = [], [], []
+    for key, (state, want) in wanted.items():
+        d = state.decision
+        where = {"k_pool": key[0], "k_decision": key[1]}
+        if want is None:
+            if key in current:
+                deletes.append(where)
+        elif key in current and current[key] == want[0]:
+            updates.append({**where, "waiting_on": d.waiting_on})
+        else:
+            if key in current:
+                deletes.append(where)
+            assert state.pending_since is not None, "a new pending approval was proposed in this batch"
+            inserts.append({"pool_id": d.pool_id, "decision_id": d.decision_id,
+                            "variation_id": want[0], "year": d.year, "recorded_at": want[1],
+                            "sequence": state.pending_since, "waiting_on": d.waiting_on})
+    if deletes:
+        conn.execute(_DELETE_APPROVALS, deletes)
+    if updates:
+        conn.execute(_UPDATE_APPROVALS, updates)
+    if inserts:
+        conn.execute(_INSERT_APPROVALS, inserts)

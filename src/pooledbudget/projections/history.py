@@ -8,6 +8,7 @@ log. Closing a year lapses its commitments."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -19,6 +20,7 @@ from ..aggregates import Decision, Pool
 from ..money import exact_money, to_pence
 from .tables import contribution_events, forecast_movements, spend_reversals
 
+_INSERTS = {t.name: insert(t) for t in (forecast_movements, contribution_events, spend_reversals)}
 _KINDS = {Pool.ContributionPledged: "pledged", Pool.ContributionVaried: "varied",
           Pool.ContributionReceived: "received"}
 
@@ -32,38 +34,45 @@ def _position(decision: Decision) -> tuple[int, int]:
 
 
 class HistoryWriter:
-    """Buffers a batch's history rows; remembers each touched decision's last position."""
+    """Buffers a batch's history rows; remembers the last position of the decisions touched
+    most recently (across batches), so it rarely has to sum their stored movements."""
 
-    def __init__(self) -> None:
+    def __init__(self, remember: int = 2000) -> None:
         self._rows: list[dict[str, Any]] = []
-        self._positions: dict[tuple[str, str], tuple[int, int]] = {}
+        self._contributions: list[dict[str, Any]] = []
+        self._reversals: list[dict[str, Any]] = []
+        self._positions: OrderedDict[tuple[str, str], tuple[int, int]] = OrderedDict()
+        self._remember = remember
 
     def apply_pool(self, conn: Connection, event: Any, pool_id: str, sequence: int) -> None:
         kind = _KINDS.get(type(event))
         if kind is not None:
-            self.flush(conn)
-            conn.execute(insert(contribution_events).values(
-                pool_id=pool_id, sequence=sequence, year=event.year, partner=event.partner,
-                kind=kind, amount_pence=to_pence(Decimal(event.amount)),
-                previous_pence=(to_pence(Decimal(event.previous_amount))
-                                if isinstance(event, Pool.ContributionVaried) else None),
-                reason=getattr(event, "reason", None), reference=getattr(event, "reference", None),
-                received_on=(date.fromisoformat(event.received_on)
-                             if isinstance(event, Pool.ContributionReceived) else None),
-                recorded_at=event.timestamp))
+            self._contributions.append({
+                "pool_id": pool_id, "sequence": sequence, "year": event.year,
+                "partner": event.partner, "kind": kind, "amount_pence": to_pence(Decimal(event.amount)),
+                "previous_pence": (to_pence(Decimal(event.previous_amount))
+                                   if isinstance(event, Pool.ContributionVaried) else None),
+                "reason": getattr(event, "reason", None),
+                "reference": getattr(event, "reference", None),
+                "received_on": (date.fromisoformat(event.received_on)
+                                if isinstance(event, Pool.ContributionReceived) else None),
+                "recorded_at": event.timestamp})
         elif isinstance(event, Pool.YearClosed):
             self._lapse(conn, event, pool_id, sequence)
 
     def apply_decision(self, conn: Connection, event: Any, decision: Decision, sequence: int) -> None:
         if isinstance(event, Decision.SpendReversed):
-            conn.execute(insert(spend_reversals).values(
-                pool_id=decision.pool_id, invoice_ref=event.invoice_ref, year=decision.year,
-                reason=event.reason, recorded_at=event.timestamp, sequence=sequence))
+            self._reversals.append({
+                "pool_id": decision.pool_id, "invoice_ref": event.invoice_ref,
+                "year": decision.year, "reason": event.reason, "recorded_at": event.timestamp,
+                "sequence": sequence})
         key = (decision.pool_id, decision.decision_id)
         fresh = isinstance(event, Decision.Proposed)
-        before = (0, 0) if fresh else self._positions.get(key) or self._stored(conn, *key)
+        before = (0, 0) if fresh else self._positions.pop(key, None) or self._stored(conn, *key)
         after = _position(decision)
         self._positions[key] = after
+        if len(self._positions) > self._remember:
+            self._positions.popitem(last=False)
         if after != before:
             self._rows.append({
                 "pool_id": decision.pool_id, "sequence": sequence,
@@ -98,11 +107,19 @@ class HistoryWriter:
         return int(spent), int(committed)
 
     def flush(self, conn: Connection) -> None:
-        if self._rows:
-            conn.execute(insert(forecast_movements), self._rows)
-        self._rows = []
+        for table, rows in ((forecast_movements, self._rows),
+                            (contribution_events, self._contributions),
+                            (spend_reversals, self._reversals)):
+            if rows:
+                conn.execute(_INSERTS[table.name], rows)
+        self.discard()
 
     def discard(self) -> None:
-        """Forgets a failed batch: its rows, and positions that may include them."""
+        """Forgets the rows of a batch (written, or rolled back)."""
         self._rows = []
+        self._contributions = []
+        self._reversals = []
+
+    def forget(self) -> None:
+        """Forgets positions too: a rolled-back batch may have moved them."""
         self._positions.clear()

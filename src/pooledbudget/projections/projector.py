@@ -20,13 +20,13 @@ from sqlalchemy import Connection, select
 from ..aggregates import Decision, Pool
 from ..application import LedgerApplication
 from .contributions import apply_pool_event
-from .decisions import apply_decision_state
+from .decisions import DecisionState, write_decision_states
 from .history import HistoryWriter
 from .spend import SpendWriter
 from .store import ReadModelStore
 from .tables import closed_years, pools
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 Progress = Callable[[int], None]
 
 
@@ -49,7 +49,9 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._spends = SpendWriter()
         self._history = HistoryWriter()
         self._dirty: dict[UUID, Decision] = {}
+        self._new: set[UUID] = set()
         self._pending_since: dict[UUID, int] = {}
+        self._unconfirmed = False  # a batch began and its commit has not been confirmed
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """One event in its own transaction (the batch loop below is the usual path)."""
@@ -59,6 +61,7 @@ class LedgerProjection(Projection[ReadModelStore]):
             self.apply(conn, domain_event, tracking.notification_id)
             self.flush(conn)
             self.view.advance(conn, tracking.application_name, start, tracking.notification_id)
+        self.committed()
 
     def apply(self, conn: Connection, event: Any, sequence: int) -> None:
         if isinstance(event, Pool.Event):
@@ -72,14 +75,28 @@ class LedgerProjection(Projection[ReadModelStore]):
             self._spends.apply(conn, event, decision, sequence)
             self._history.apply_decision(conn, event, decision, sequence)
             self._dirty[decision.id] = decision
+            if isinstance(event, Decision.Proposed):
+                self._new.add(decision.id)
             if isinstance(event, (Decision.Proposed, Decision.VariationProposed)):
                 self._pending_since[decision.id] = sequence
 
     def begin(self) -> None:
-        """Forgets what a failed batch had touched; its transaction was rolled back."""
+        """Starts a batch. If the last one's commit was never confirmed (it was rolled back),
+        what was remembered from it is forgotten too."""
+        if self._unconfirmed:
+            self._history.forget()
+        self._unconfirmed = True
+        self._reset()
+
+    def committed(self) -> None:
+        """The batch's transaction committed: what it taught the writers may be kept."""
+        self._unconfirmed = False
+
+    def _reset(self) -> None:
         self._spends.discard()
         self._history.discard()
         self._dirty.clear()
+        self._new.clear()
         self._pending_since.clear()
 
     def flush(self, conn: Connection) -> None:
@@ -88,16 +105,18 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._spends.flush(conn)
         self._history.flush(conn)
         closed_by_year: dict[tuple[str, str], bool] = {}  # one look-up per pool and year
+        states = []
         for aggregate_id, decision in self._dirty.items():
             year_key = (decision.pool_id, decision.year)
             if year_key not in closed_by_year:
                 closed_by_year[year_key] = conn.execute(select(closed_years.c.year).where(
                     closed_years.c.pool_id == decision.pool_id,
                     closed_years.c.year == decision.year)).first() is not None
-            closed = closed_by_year[year_key]
-            apply_decision_state(conn, decision, self._pending_since.get(aggregate_id),
-                                 self._order(conn, decision.pool_id), closed)
-        self.begin()
+            states.append(DecisionState(
+                decision, aggregate_id in self._new, self._pending_since.get(aggregate_id),
+                self._order(conn, decision.pool_id), closed_by_year[year_key]))
+        write_decision_states(conn, states)
+        self._reset()
 
     def _advance(self, event: Any) -> Decision:
         """The decision's state after `event`, from the cache or the event store."""
@@ -167,6 +186,7 @@ def catch_up(
                 projection.flush(conn)
                 store.advance(conn, ledger.name, start, last)
                 applied += sum(1 for n in notifications if n.id <= last)
+        projection.committed()
         if progress is not None:
             progress(applied)
         if reached_until:
