@@ -68,7 +68,8 @@ class HistoryWriter:
                 "sequence": sequence})
         key = (decision.pool_id, decision.decision_id)
         fresh = isinstance(event, Decision.Proposed)
-        before = (0, 0) if fresh else self._positions.pop(key, None) or self._stored(conn, *key)
+        remembered = self._positions.pop(key, None)
+        before = (0, 0) if fresh else remembered or self._stored(conn, *key)
         after = _position(decision)
         self._positions[key] = after
         if len(self._positions) > self._remember:
