@@ -15,6 +15,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
+from eventsourcing.utils import resolve_topic
 from sqlalchemy import Connection, select
 
 from ..aggregates import Decision, Pool
@@ -27,6 +28,7 @@ from .store import ReadModelStore
 from .tables import closed_years, pools
 
 BATCH_SIZE = 1000
+_WANTED: dict[str, bool] = {}
 Progress = Callable[[int], None]
 
 
@@ -118,6 +120,15 @@ class LedgerProjection(Projection[ReadModelStore]):
         write_decision_states(conn, states)
         self._reset()
 
+    @staticmethod
+    def wants(topic: str) -> bool:
+        """Whether events of this topic change a read model (pool and decision events do;
+        invoice claims, receipts and closure markers don't, so they need not be decoded)."""
+        wanted = _WANTED.get(topic)
+        if wanted is None:
+            wanted = _WANTED[topic] = issubclass(resolve_topic(topic), (Pool.Event, Decision.Event))
+        return wanted
+
     def _advance(self, event: Any) -> Decision:
         """The decision's state after `event`, from the cache or the event store."""
         aggregate_id = event.originator_id
@@ -176,6 +187,9 @@ def catch_up(
             last = start
             projection.begin()
             for notification in notifications:
+                if not projection.wants(notification.topic):
+                    last = notification.id  # changes no read model
+                    continue
                 event: Any = ledger.mapper.to_domain_event(notification)
                 if until is not None and event.timestamp > until:
                     reached_until = True
