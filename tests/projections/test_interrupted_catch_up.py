@@ -43,19 +43,22 @@ def ledger(db_url: str, scenario_dir: Path) -> Any:
     app.close()
 
 
-@pytest.mark.parametrize("die_at", [1, 2, 20, 21, 22, 100, 187])
+@pytest.mark.parametrize("die_at", [1, 2, 10, 11, 12, 40, 79])
 def test_resuming_after_a_crash_applies_every_event_once(ledger: LedgerApplication, die_at: int) -> None:
     """Each batch of events and its tracking position commit together (batch size 20 here), so
     a crash loses only the batch under way; resuming from the committed position applies each
     event exactly once overall and ends with read models identical to an uninterrupted run."""
-    everything = list(range(1, (ledger.recorder.max_notification_id() or 0) + 1))
+    # Every event a read model depends on (invoice claims and receipts are not applied).
+    everything = [n.id for n in ledger.recorder.select_notifications(start=1, limit=100_000)
+                  if LedgerProjection.wants(n.topic)]
     assert len(everything) >= die_at
     store = ReadModelStore.for_database(ledger.database)  # type: ignore[arg-type]
     dying = RecordingProjection(store, ledger, die_at=die_at)
     with pytest.raises(Killed):
         catch_up(ledger, dying, batch_size=20)
     committed = store.max_tracking_id(ledger.name) or 0
-    assert committed == (die_at - 1) // 20 * 20  # only whole batches survived
+    # Only whole batches (of 20 notifications) survived: not the one the dying event is in.
+    assert committed == (everything[die_at - 1] - 1) // 20 * 20
     survived = [n for n in dying.applied if n <= committed]
 
     resumed = RecordingProjection(ReadModelStore.for_database(ledger.database), ledger)  # type: ignore[arg-type]
@@ -68,7 +71,7 @@ def test_resuming_after_a_crash_applies_every_event_once(ledger: LedgerApplicati
     assert dump(store) == dump(unbroken.view)
 
 
-@pytest.mark.parametrize("die_at", [2, 22, 100, 187])
+@pytest.mark.parametrize("die_at", [2, 17, 28, 40, 79])
 def test_the_same_projection_resumes_after_a_failed_batch_as_if_unbroken(
     ledger: LedgerApplication, die_at: int
 ) -> None:
