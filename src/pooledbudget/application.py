@@ -220,32 +220,55 @@ class LedgerApplication(Application[UUID]):
         group.last_at = decided.at
         return CommandResult(command.kind, _public_names(decided.events))
 
+    @staticmethod
+    def _unique_ids(commands: Sequence[c.Command]) -> set[UUID]:
+        """The receipts and new invoice references these commands will look for: in a feed,
+        almost always ones that don't exist yet."""
+        wanted = {receipt_uuid(cmd.command_id) for cmd in commands if cmd.command_id}
+        wanted |= {invoice_uuid(cmd.pool_id, cmd.invoice_ref) for cmd in commands
+                   if isinstance(cmd, c.RecordSpend)}
+        return wanted
+
     def _absent(self, commands: Sequence[c.Command]) -> set[UUID]:
-        """The receipts and invoice references these commands will look for that don't exist
-        yet, found in one query (most lookups in a feed are for ones that don't)."""
-        wanted = [receipt_uuid(cmd.command_id) for cmd in commands if cmd.command_id]
-        wanted += [invoice_uuid(cmd.pool_id, cmd.invoice_ref) for cmd in commands
-                   if isinstance(cmd, c.RecordSpend)]
-        existing: set[UUID] = self.recorder.existing(wanted)  # type: ignore[attr-defined]
-        return set(wanted) - existing
+        """Those of `_unique_ids` that don't exist, found in one query for a whole group."""
+        wanted = self._unique_ids(commands)
+        existing: set[UUID] = self.recorder.existing(list(wanted))  # type: ignore[attr-defined]
+        return wanted - existing
 
     def _group(self) -> _Group | None:
         group: _Group | None = getattr(self._local, "group", None)
         return group
 
     def _execute(self, command: c.Command, use_command_time: bool) -> CommandResult:
-        for attempt in range(MAX_ATTEMPTS):
-            decided = self._decide(command, use_command_time)
-            if isinstance(decided, CommandResult):
-                return decided  # a duplicate (R25)
-            try:
-                self.save(*decided.aggregates, **{UNLESS_EXISTS: decided.guard})
-            except IntegrityError:
-                # Lost a race: reload and decide again, after a short random pause so that
-                # writers colliding on one aggregate spread out instead of colliding again.
-                time.sleep(random.uniform(0, 0.002 * 2 ** attempt))
-                continue
-            return CommandResult(command.kind, _public_names(decided.events))
+        # First, optimistically: the command's receipt and invoice reference are taken not to
+        # exist without looking (the store's uniqueness refuses the save if one does). Any
+        # rejection or refusal is decided again with every look-up, so errors and duplicates
+        # are reported exactly as if they had been looked up first.
+        self._local.assumed_absent = self._unique_ids([command])
+        try:
+            for attempt in range(MAX_ATTEMPTS):
+                optimistic = bool(self._local.assumed_absent)
+                try:
+                    decided = self._decide(command, use_command_time)
+                except LedgerError:
+                    if not optimistic:
+                        raise
+                    self._local.assumed_absent = set()
+                    continue
+                if isinstance(decided, CommandResult):
+                    return decided  # a duplicate (R25)
+                try:
+                    self.save(*decided.aggregates, **{UNLESS_EXISTS: decided.guard})
+                except IntegrityError:
+                    if not optimistic:
+                        # Lost a race: reload and decide again, after a short random pause so
+                        # that writers colliding on one aggregate spread out.
+                        time.sleep(random.uniform(0, 0.002 * 2 ** attempt))
+                    self._local.assumed_absent = set()
+                    continue
+                return CommandResult(command.kind, _public_names(decided.events))
+        finally:
+            self._local.assumed_absent = set()
         raise ConcurrencyConflictError(
             f"{command.kind} kept conflicting with concurrent writers; try again")
 
@@ -257,10 +280,13 @@ class LedgerApplication(Application[UUID]):
         actor: Actor = command.actor.model_dump()
         if duplicate := self._duplicate(command, digest):
             return duplicate
+        self._local.shared = []
         try:
             at = self._recording_time(command, use_command_time)
             aggregates = handler(command, actor, at)
+            self._check_shared_unchanged()
         except LedgerError:
+            self._check_shared_unchanged()
             # Another process may have applied this very command since the check above, so
             # the handler saw its effects (its invoice taken, say): R25 still comes first.
             if duplicate := self._duplicate(command, digest):
@@ -280,11 +306,22 @@ class LedgerApplication(Application[UUID]):
         guard = [closure_uuid(a.pool_id, a.year) for a in aggregates if isinstance(a, Decision)]
         return _Decided(aggregates, events, guard, at)
 
+    def _check_shared_unchanged(self) -> None:
+        """A handler changed an aggregate it had loaded read-only (the cached instance itself):
+        a bug, caught before the cache could serve the change as if it were recorded."""
+        changed = [a for a in getattr(self._local, "shared", []) if a.pending_events]
+        self._local.shared = []
+        if changed:
+            for aggregate in changed:
+                self.repository.cache.get(aggregate.id, evict=True)  # type: ignore[union-attr]
+            raise RuntimeError(f"{type(changed[0]).__name__} {changed[0].id} was loaded "
+                               "read-only but changed")
+
     def _duplicate(self, command: c.Command, digest: str | None) -> CommandResult | None:
         """The first result if this command_id was already applied (R25), else None."""
         if not command.command_id:
             return None
-        receipt = self._find(CommandReceipt, receipt_uuid(command.command_id))
+        receipt = self._find(CommandReceipt, receipt_uuid(command.command_id), read_only=True)
         if receipt is None:
             return None
         if receipt.digest != digest:
@@ -315,18 +352,28 @@ class LedgerApplication(Application[UUID]):
 
     # -- loading ------------------------------------------------------------------------------
 
-    def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+    def _find(self, cls: type[A], aggregate_id: UUID, *, read_only: bool = False) -> A | None:
         """The aggregate as the commands before this one left it (in a group, they may not be
-        saved yet), or None."""
+        saved yet), or None.
+
+        `read_only`: the command will not change it, so the repository's cached instance is
+        used as it is instead of a copy (copying a pool or decision on every command is most
+        of a command's cost). Outside a group only: a group may change it in a later command.
+        """
         group = self._group()
         aggregate: Any = None if group is None else group.aggregates.get(aggregate_id)
         if aggregate is None:
-            if group is not None and aggregate_id in group.absent:
+            absent = (group.absent if group is not None
+                      else getattr(self._local, "assumed_absent", ()))
+            if aggregate_id in absent:
                 return None
+            shared = read_only and group is None
             try:
-                aggregate = self.repository.get(aggregate_id)
+                aggregate = self.repository.get(aggregate_id, deepcopy_from_cache=not shared)
             except AggregateNotFoundError:
                 return None
+            if shared:
+                self._local.shared = [*getattr(self._local, "shared", []), aggregate]
             if group is not None:
                 group.aggregates[aggregate_id] = aggregate
         if group is not None:
@@ -335,8 +382,8 @@ class LedgerApplication(Application[UUID]):
             raise TypeError(f"{aggregate_id} is a {type(aggregate).__name__}, not {cls.__name__}")
         return aggregate
 
-    def pool(self, pool_id: str) -> Pool:
-        pool = self._find(Pool, pool_uuid(pool_id))
+    def pool(self, pool_id: str, *, read_only: bool = False) -> Pool:
+        pool = self._find(Pool, pool_uuid(pool_id), read_only=read_only)
         if pool is None:
             raise StateError(f"no pool {pool_id!r} has been established (R5)", field="pool_id",
                              code="pool_not_found", rule="R5")
@@ -373,9 +420,9 @@ class LedgerApplication(Application[UUID]):
                 f"only a budget holder of {partner} may do this; {actor['id']} is "
                 f"{actor['role']} of {actor['partner']} (R26)", field="actor")
 
-    def _managed_pool(self, pool_id: str, actor: Actor) -> Pool:
+    def _managed_pool(self, pool_id: str, actor: Actor, *, read_only: bool = False) -> Pool:
         self._require_pool_manager(actor)
-        pool = self.pool(pool_id)
+        pool = self.pool(pool_id, read_only=read_only)
         self._require_host_manager(pool.host, actor)
         return pool
 
@@ -383,7 +430,7 @@ class LedgerApplication(Application[UUID]):
 
     def _establish_pool(self, cmd: c.EstablishPool, actor: Actor, at: datetime) -> list[Aggregate]:
         self._require_host_manager(cmd.host, actor)
-        if self._find(Pool, pool_uuid(cmd.pool_id)) is not None:
+        if self._find(Pool, pool_uuid(cmd.pool_id), read_only=True) is not None:
             raise StateError(f"pool {cmd.pool_id!r} is already established (R5)",
                              field="pool_id", code="pool_exists", rule="R5")
         risk = cmd.risk_share
@@ -445,10 +492,11 @@ class LedgerApplication(Application[UUID]):
 
     def _propose_decision(self, cmd: c.ProposeDecision, actor: Actor,
                           at: datetime) -> list[Aggregate]:
-        pool = self._managed_pool(cmd.pool_id, actor)
+        pool = self._managed_pool(cmd.pool_id, actor, read_only=True)
         pool.ensure_open(cmd.year)
         pool.ensure_year_in_pool(cmd.year)
-        if self._find(Decision, decision_uuid(cmd.pool_id, cmd.decision_id)) is not None:
+        if self._find(Decision, decision_uuid(cmd.pool_id, cmd.decision_id),
+                      read_only=True) is not None:
             raise StateError(f"decision {cmd.decision_id!r} already exists (R9)",
                              field="decision_id", code="decision_exists", rule="R9")
         elements = [
@@ -468,7 +516,8 @@ class LedgerApplication(Application[UUID]):
                        manager: Actor | None = None) -> tuple[Pool, Decision]:
         """Authority first (R26; `manager` must be a pool manager of the host), then the
         decision, then its year still open (R17)."""
-        pool = self._managed_pool(pool_id, manager) if manager else self.pool(pool_id)
+        pool = (self._managed_pool(pool_id, manager, read_only=True) if manager
+                else self.pool(pool_id, read_only=True))
         decision = self.decision(pool_id, decision_id, rule)
         pool.ensure_open(decision.year)
         return pool, decision
@@ -534,7 +583,8 @@ class LedgerApplication(Application[UUID]):
     def _record_spend(self, cmd: c.RecordSpend, actor: Actor, at: datetime) -> list[Aggregate]:
         pool, decision = self._open_decision(
             cmd.pool_id, cmd.decision_id, "R13", actor)
-        if self._find(InvoiceRef, invoice_uuid(cmd.pool_id, cmd.invoice_ref)) is not None:
+        if self._find(InvoiceRef, invoice_uuid(cmd.pool_id, cmd.invoice_ref),
+                      read_only=True) is not None:
             raise StateError(f"invoice_ref {cmd.invoice_ref} has already been used in this pool "
                              "(R13)", field="invoice_ref", code="invoice_ref_reused", rule="R13")
         decision.record_spend(
@@ -545,8 +595,9 @@ class LedgerApplication(Application[UUID]):
         return [decision, invoice]
 
     def _reverse_spend(self, cmd: c.ReverseSpend, actor: Actor, at: datetime) -> list[Aggregate]:
-        pool = self._managed_pool(cmd.pool_id, actor)
-        invoice = self._find(InvoiceRef, invoice_uuid(cmd.pool_id, cmd.invoice_ref))
+        pool = self._managed_pool(cmd.pool_id, actor, read_only=True)
+        invoice = self._find(InvoiceRef, invoice_uuid(cmd.pool_id, cmd.invoice_ref),
+                             read_only=True)
         if invoice is None:
             raise StateError(f"no spend with invoice_ref {cmd.invoice_ref} in this pool (R16)",
                              field="invoice_ref", code="spend_not_found", rule="R16")

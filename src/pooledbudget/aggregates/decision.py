@@ -6,7 +6,8 @@ that year's invoices against it; the pool's stream never grows with spend.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from copy import deepcopy
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -27,6 +28,8 @@ from .terms import (
     year_bounds,
 )
 
+_IMMUTABLE = frozenset({str, int, bool, type(None), UUID, date, datetime, Decimal, Fraction})
+
 
 def decision_uuid(pool_id: str, decision_id: str) -> UUID:
     return uuid5(NAMESPACE, f"decision:{pool_id}:{decision_id}")
@@ -45,8 +48,10 @@ class ElementState:
         return Fraction(self.cost) - self.spent
 
 
-@dataclass
+@dataclass(frozen=True)
 class SpendState:
+    """Never changed in place (a reversal replaces it), so copies of a decision share them."""
+
     amount: Decimal
     service_date: date
     element_parts: dict[str, Fraction]
@@ -73,6 +78,20 @@ class Decision(ChainedAggregate):
 
     class Event(ChainedAggregate.Event):
         TOPIC = "pooledbudget:Decision.Event"
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Decision:
+        """A copy for one command (the repository copies what it caches): everything deeply
+        but the spends, whose entries are immutable, so a year of invoices is not copied one
+        by one on every command."""
+        copy = object.__new__(type(self))
+        memo[id(self)] = copy
+        for name, value in self.__dict__.items():
+            if name == "spends":
+                value = dict(value)
+            elif type(value) not in _IMMUTABLE:
+                value = deepcopy(value, memo)
+            copy.__dict__[name] = value
+        return copy
 
     class Proposed(Event, Aggregate.Created):
         TOPIC = "pooledbudget:DecisionProposed"
@@ -207,7 +226,7 @@ class Decision(ChainedAggregate):
 
         def apply(self, aggregate: Any) -> None:
             spend = aggregate.spends[self.invoice_ref]
-            spend.reversed = True
+            aggregate.spends[self.invoice_ref] = replace(spend, reversed=True)
             for name, part in spend.element_parts.items():
                 if name in aggregate.elements:
                     aggregate.elements[name].spent -= part
