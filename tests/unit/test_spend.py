@@ -93,6 +93,18 @@ def test_r13_invoice_ref_is_unique_within_the_pool(ledger: LedgerApplication) ->
     reject(ledger, spend_cmd("D2", "INV-1", "20.00"), rule="R13", code="invoice_ref_reused")
 
 
+def test_r13_a_reused_invoice_ref_is_reported_before_the_limits(ledger: LedgerApplication) -> None:
+    """R13 comes before R14: a reused invoice reference whose amount would also exceed the
+    cost is reported as the reuse (the ledger first assumes a new reference is unused and
+    lets the store's uniqueness refuse it, then decides again with the look-up)."""
+    setup_pool(ledger)
+    approved_decision(ledger)  # cost 1000.00
+    run(ledger, spend_cmd("D1", "INV-1", "900.00"))
+    reject(ledger, spend_cmd("D1", "INV-1", "900.00"), rule="R13", code="invoice_ref_reused")
+    reject(ledger, spend_cmd("D1", "INV-2", "900.00"), rule="R14",
+           code="spend_exceeds_approved_cost")
+
+
 def test_r13_invoice_ref_never_reused_even_after_reversal(ledger: LedgerApplication) -> None:
     """R13: an invoice reference is never reused, even after a reversal."""
     setup_pool(ledger)
