@@ -18,10 +18,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -36,6 +36,7 @@ from pooledbudget.projections import live_store, rebuild
 
 from . import generator as g
 from .baseline import Counter, bare_application, bare_decode, batched_appends, get_mutate_save
+from .peak_memory import measure
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,10 @@ class Sizes:
 
 
 TINY = Sizes("tiny", 20, g.PoolSpec(pools=1, decisions=4, weeks=4), (10, 200), 5, (100, 300))
-QUICK = Sizes("quick", 300, g.PoolSpec(pools=3, decisions=12, weeks=20), (10, 1_000, 10_000), 60,
-              (1_000, 10_000))
+QUICK = Sizes("quick", 300, g.PoolSpec(pools=3, decisions=12, weeks=20), (10, 1_000, 100_000), 60,
+              (10_000, 100_000))
 FULL = Sizes("full", 2_000, g.PoolSpec(pools=10, decisions=20, weeks=52), (10, 1_000, 100_000), 200,
-             (10_000, 100_000))
+             (100_000, 1_000_000))
 SIZES = {s.name: s for s in (TINY, QUICK, FULL)}
 
 
@@ -280,32 +281,22 @@ def _bare_probe(bare: Any, n: int) -> list[float]:
     return latencies
 
 
-def _peak_rebuild(ledger: LedgerApplication) -> tuple[int, int]:
-    """Peak Python heap (bytes, tracemalloc) of a full rebuild, and of a bare read + decode."""
-    tracemalloc.start()
-    try:
-        rebuild(ledger)
-        _, ledger_peak = tracemalloc.get_traced_memory()
-        tracemalloc.reset_peak()
-        bare_decode(ledger)
-        _, bare_peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return ledger_peak, bare_peak
+def _grow(ledger: LedgerApplication, history: Iterator[str], events: int) -> None:
+    """Applies the pool's next commands, in groups as a feed is, until `events` are stored."""
+    while (have := events_in(ledger)) < events:
+        apply_all(ledger, list(islice(history, max(1, min(1000, (events - have) // 3)))))
 
 
 def growing_history(backend: Backend, sizes: Sizes, seed: int, report: Report) -> None:
-    ledger = open_ledger(backend.url("history"))
+    url = backend.url("history")
+    ledger = open_ledger(url)
     bare = bare_application(backend.url("history_bare"))
     history = _pool_history(seed)
     latency: dict[int, dict[str, float]] = {}
     memory: dict[int, dict[str, int]] = {}
     marks = sorted(set(sizes.latency_at) | set(sizes.memory_at))
-    first = next(history)
-    apply_all(ledger, [first])
     for mark in marks:
-        while events_in(ledger) < mark:
-            apply_all(ledger, [next(history)])
+        _grow(ledger, history, mark)
         prior = events_in(ledger)
         if mark in sizes.latency_at:
             ledger_lat = _probe(ledger, f"L{mark}", sizes.latency_probes, seed)
@@ -315,9 +306,12 @@ def growing_history(backend: Backend, sizes: Sizes, seed: int, report: Report) -
                              "ledger_p50_ms": statistics.median(ledger_lat) * 1000,
                              "bare_p50_ms": statistics.median(bare_lat) * 1000}
         if mark in sizes.memory_at:
-            ledger_peak, bare_peak = _peak_rebuild(ledger)
-            memory[mark] = {"events": events_in(ledger), "ledger_peak_bytes": ledger_peak,
-                            "bare_peak_bytes": bare_peak}
+            ledger_mem, bare_mem = measure("rebuild", url), measure("decode", url)
+            memory[mark] = {"events": events_in(ledger),
+                            "ledger_grew_kib": ledger_mem["grew_kib"],
+                            "ledger_peak_kib": ledger_mem["peak_kib"],
+                            "bare_grew_kib": bare_mem["grew_kib"],
+                            "bare_peak_kib": bare_mem["peak_kib"]}
     bare.close()
     report.details["latency"] = latency
     report.details["rebuild_memory"] = memory
@@ -333,13 +327,15 @@ def growing_history(backend: Backend, sizes: Sizes, seed: int, report: Report) -
                       flat <= 1.5, f"p50 at {latency[high]['prior_events']:.0f} ÷ p50 at "
                                    f"{latency[low]['prior_events']:.0f} prior events"))
     small, large = sizes.memory_at
-    growth = memory[large]["ledger_peak_bytes"] / memory[small]["ledger_peak_bytes"]
-    bare_growth = memory[large]["bare_peak_bytes"] / memory[small]["bare_peak_bytes"]
-    report.add(Figure("rebuild_memory_growth", growth, memory[large]["ledger_peak_bytes"] / 2**20,
-                      memory[small]["ledger_peak_bytes"] / 2**20, "MiB peak (large ÷ small)",
-                      "flat (≤ 1.25)", growth <= 1.25,
-                      f"tracemalloc peak of a rebuild at {memory[large]['events']} vs "
-                      f"{memory[small]['events']} events; bare decode grows {bare_growth:.2f}×"))
+    grew = (memory[large]["ledger_grew_kib"] / 1024, memory[small]["ledger_grew_kib"] / 1024)
+    growth = grew[0] / max(grew[1], 1 / 1024)
+    report.add(Figure("rebuild_memory_growth", growth, grew[0], grew[1],
+                      "MiB the rebuild added to its process (large ÷ small)", "flat (≤ 1.25)",
+                      growth <= 1.25,
+                      f"peak RSS growth of a rebuild in its own process at "
+                      f"{memory[large]['events']} vs {memory[small]['events']} events; bare "
+                      f"decode added {memory[large]['bare_grew_kib'] / 1024:.1f} vs "
+                      f"{memory[small]['bare_grew_kib'] / 1024:.1f} MiB"))
     as_at(ledger, report)
     ledger.close()
 

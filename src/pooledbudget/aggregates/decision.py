@@ -35,7 +35,7 @@ def decision_uuid(pool_id: str, decision_id: str) -> UUID:
     return uuid5(NAMESPACE, f"decision:{pool_id}:{decision_id}")
 
 
-@dataclass
+@dataclass(slots=True)
 class ElementState:
     cost: Decimal
     cost_basis: dict[str, str]
@@ -48,7 +48,7 @@ class ElementState:
         return Fraction(self.cost) - self.spent
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpendState:
     """Never changed in place (a reversal replaces it), so copies of a decision share them."""
 

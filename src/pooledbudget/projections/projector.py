@@ -39,7 +39,7 @@ class LedgerProjection(Projection[ReadModelStore]):
     topics = ()
 
     def __init__(self, view: ReadModelStore, ledger: LedgerApplication,
-                 cache_size: int = 2000) -> None:
+                 cache_size: int = 500) -> None:
         super().__init__(view)
         self.ledger = ledger
         self._decisions: OrderedDict[UUID, Decision] = OrderedDict()
