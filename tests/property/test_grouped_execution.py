@@ -83,14 +83,10 @@ def test_a_group_whose_save_loses_a_race_is_run_again_one_at_a_time() -> None:
     """Another writer takes an invoice reference after the group looked it up: the group's one
     save is refused as a whole, and running its commands one at a time reports exactly that
     line as the reuse (R13) while the others are recorded."""
-    from unit.helpers import approve_cmd, establish_cmd, pledge_cmd, pm, propose_cmd, spend_cmd
+    from unit.helpers import pm, spend_cmd
 
     with fresh_ledger() as ledger:
-        setup = [establish_cmd(partners=("ASC", "CFS"), host="ASC"),
-                 pledge_cmd("ASC", "100000.00"), pledge_cmd("CFS", "100000.00"),
-                 propose_cmd("D1", actor=pm("ASC")), approve_cmd("D1", "ASC"),
-                 approve_cmd("D1", "CFS")]
-        assert all(r["ok"] for r in apply_lines(ledger, map(_line, setup)))
+        _approved_decision(ledger)
         feed = [spend_cmd("D1", f"INV-{i}", "10.00", "2026-05-01", actor=pm("ASC"))
                 for i in range(5)]
         racing = spend_cmd("D1", "INV-3", "20.00", "2026-05-02", actor=pm("ASC"))
@@ -116,14 +112,10 @@ def test_a_rejected_command_that_changed_state_part_way_makes_the_group_run_one_
 ) -> None:
     """If a handler raised after changing an aggregate (no handler does so today), the change
     must not reach the store: the group is decided again, one command at a time."""
-    from unit.helpers import approve_cmd, establish_cmd, pledge_cmd, pm, propose_cmd, spend_cmd
+    from unit.helpers import pm, spend_cmd
 
     with fresh_ledger() as ledger:
-        setup = [establish_cmd(partners=("ASC", "CFS"), host="ASC"),
-                 pledge_cmd("ASC", "100000.00"), pledge_cmd("CFS", "100000.00"),
-                 propose_cmd("D1", actor=pm("ASC")), approve_cmd("D1", "ASC"),
-                 approve_cmd("D1", "CFS")]
-        assert all(r["ok"] for r in apply_lines(ledger, map(_line, setup)))
+        _approved_decision(ledger)
         real = ledger._handlers[type(parse_command(spend_cmd("D1", "X", "1.00", "2026-05-01")))]
         calls = {"n": 0}
 
@@ -143,6 +135,17 @@ def test_a_rejected_command_that_changed_state_part_way_makes_the_group_run_one_
         assert [r["ok"] for r in results] == [True, True, True]  # one at a time, no fault
         assert calls["n"] == 2 + 3  # the group got as far as INV-1, then all three again
         assert len(ledger.decision("P", "D1", "R13").spends) == 3
+
+
+def _approved_decision(ledger: LedgerApplication) -> None:
+    """Pool P of ASC and CFS, both pledged, and decision D1 approved by both."""
+    from unit.helpers import approve_cmd, establish_cmd, pledge_cmd, pm, propose_cmd
+
+    setup = [establish_cmd(partners=("ASC", "CFS"), host="ASC"),
+             pledge_cmd("ASC", "100000.00"), pledge_cmd("CFS", "100000.00"),
+             propose_cmd("D1", actor=pm("ASC")), approve_cmd("D1", "ASC"),
+             approve_cmd("D1", "CFS")]
+    assert all(r["ok"] for r in apply_lines(ledger, map(_line, setup)))
 
 
 def _line(command: Cmd) -> str:
