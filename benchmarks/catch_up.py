@@ -1,13 +1,14 @@
-"""Projection catch-up and rebuild speed on the worked scenario scaled up, against bare decoding.
+"""Rebuild and verify speed on the worked scenario scaled up, against bare decoding.
 
     python -m benchmarks.catch_up [--copies 50] [--db sqlite:///path | postgresql://...]
 
-(`python -m benchmarks` measures this and more on synthetic pools; this script keeps the figure on
-the worked scenario comparable with earlier runs.)
+(`python -m benchmarks` measures these and more on synthetic pools; this script keeps the figures
+on the worked scenario comparable with earlier runs.)
 
 The scenario's pool is copied N times under other pool ids (FRP-1, FRP-2, ...), applied through
-the ledger, then the read models are rebuilt from scratch. The baseline, measured in the same run
-on the same database, is bare eventsourcing reading and decoding the whole notification log.
+the ledger, then the read models are rebuilt from scratch and every hash chain verified. The
+baseline, measured in the same run on the same database, is bare eventsourcing reading and
+decoding the whole notification log.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from pooledbudget.application import open_ledger
+from pooledbudget.audit.verify import verify
 from pooledbudget.batch import apply_lines
 from pooledbudget.logs import configure_logging
 from pooledbudget.projections import rebuild
@@ -67,13 +69,20 @@ def main() -> None:
         t0 = time.perf_counter()
         applied = rebuild(ledger)
         t_rebuild = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        verified = verify(ledger)
+        t_verify = time.perf_counter() - t0
         ledger.close()
+    if not verified.ok:
+        raise RuntimeError(f"verify failed: {verified.first_bad}")
     figures = {
         "database": url.split(":")[0], "copies": args.copies, "lines": len(results),
         "events": events, "apply_lines_per_s": round(len(results) / t_apply),
         "bare_decode_events_per_s": round(decoded / t_bare),
         "rebuild_events_per_s": round(applied / t_rebuild),
         "rebuild_vs_bare_decode": round((applied / t_rebuild) / (decoded / t_bare), 3),
+        "verify_events_per_s": round(verified.events_checked / t_verify),
+        "verify_vs_bare_decode": round((verified.events_checked / t_verify) / (decoded / t_bare), 3),
     }
     print(json.dumps(figures, indent=2))
 

@@ -51,7 +51,7 @@ class Sizes:
 
 TINY = Sizes("tiny", 20, g.PoolSpec(pools=1, decisions=4, weeks=4), (10, 200), 5, (100, 300))
 QUICK = Sizes("quick", 300, g.PoolSpec(pools=3, decisions=12, weeks=20), (10, 1_000, 100_000), 60,
-              (10_000, 100_000))
+              (50_000, 100_000))
 FULL = Sizes("full", 2_000, g.PoolSpec(pools=10, decisions=20, weeks=52), (10, 1_000, 100_000), 200,
              (100_000, 1_000_000))
 SIZES = {s.name: s for s in (TINY, QUICK, FULL)}
