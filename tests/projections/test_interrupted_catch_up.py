@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from pooledbudget.application import LedgerApplication, open_ledger
 from pooledbudget.batch import apply_lines
 from pooledbudget.projections import LedgerProjection, ReadModelStore, catch_up
+from pooledbudget.projections.projector import decision_cache_size
 from read_model_dump import dump
 
 
@@ -88,3 +89,31 @@ def test_the_same_projection_resumes_after_a_failed_batch_as_if_unbroken(
     unbroken = LedgerProjection(ReadModelStore.in_memory(), ledger)
     catch_up(ledger, unbroken)
     assert dump(store) == dump(unbroken.view)
+
+
+@pytest.mark.parametrize("cache", ["1", "3"])
+def test_a_decision_cache_smaller_than_the_decisions_in_play_gives_the_same_read_models(
+    ledger: LedgerApplication, cache: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`$POOLEDBUDGET_PROJECTION_CACHE` below the number of decisions receiving events at once
+    makes the projection reload evicted decisions from the store, event after event; the read
+    models must be exactly those of a projection that never evicts."""
+    monkeypatch.setenv("POOLEDBUDGET_PROJECTION_CACHE", cache)
+    small = LedgerProjection(ReadModelStore.in_memory(), ledger)
+    assert small._cache_size == int(cache)
+    catch_up(ledger, small, batch_size=20)
+    monkeypatch.delenv("POOLEDBUDGET_PROJECTION_CACHE")
+    unbroken = LedgerProjection(ReadModelStore.in_memory(), ledger)
+    assert unbroken._cache_size == 500
+    catch_up(ledger, unbroken)
+    assert dump(small.view) == dump(unbroken.view)
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "lots"])
+def test_a_projection_cache_setting_that_is_not_a_positive_number_is_refused(
+    raw: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bad setting names itself and the rule rather than silently caching nothing."""
+    monkeypatch.setenv("POOLEDBUDGET_PROJECTION_CACHE", raw)
+    with pytest.raises(ValueError, match="POOLEDBUDGET_PROJECTION_CACHE.*1 or more"):
+        decision_cache_size()

@@ -7,6 +7,7 @@ which is then applied again from the last committed position.
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
@@ -32,6 +33,23 @@ _WANTED: dict[str, bool] = {}
 Progress = Callable[[int], None]
 
 
+def decision_cache_size() -> int:
+    """How many decisions a projection keeps between their events
+    (`$POOLEDBUDGET_PROJECTION_CACHE`, default 500). Memory grows with it (about 50 KiB per
+    decision of a year's weekly spend); a decision evicted while it still receives events is
+    reloaded from the store, so set it above the number of decisions receiving spend at the
+    same time (benchmarks/README.md)."""
+    raw = os.environ.get("POOLEDBUDGET_PROJECTION_CACHE", "500")
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise ValueError(f"POOLEDBUDGET_PROJECTION_CACHE={raw!r}: give a whole number of "
+                         "decisions, 1 or more")
+    return size
+
+
 class LedgerProjection(Projection[ReadModelStore]):
     """Applies pool and decision events to every read model (one position for them all)."""
 
@@ -39,11 +57,11 @@ class LedgerProjection(Projection[ReadModelStore]):
     topics = ()
 
     def __init__(self, view: ReadModelStore, ledger: LedgerApplication,
-                 cache_size: int = 500) -> None:
+                 cache_size: int | None = None) -> None:
         super().__init__(view)
         self.ledger = ledger
         self._decisions: OrderedDict[UUID, Decision] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache_size = cache_size or decision_cache_size()
         self._pool_ids: dict[UUID, str] = {}
         self._orders: dict[str, list[str]] = {}
         # Decisions touched in the batch under way, written once when it ends (`flush`), and
