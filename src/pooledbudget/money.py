@@ -44,10 +44,15 @@ def from_pence(pence: int) -> Decimal:
 
 def exact_money(value: Fraction) -> Decimal:
     """A fraction that is a whole number of pence, as money; anything else is a bug."""
+    return from_pence(exact_pence(value))
+
+
+def exact_pence(value: Fraction) -> int:
+    """A fraction that is a whole number of pence, in pence; anything else is a bug."""
     pence = value * 100
     if pence.denominator != 1:
         raise ValueError(f"{value} is not a whole number of pence")
-    return from_pence(int(pence))
+    return int(pence)
 
 
 def fmt_money(amount: Decimal) -> str:
@@ -126,4 +131,6 @@ def fraction_to_str(value: Fraction) -> str:
 
 
 def fraction_from_str(text: str) -> Fraction:
-    return Fraction(text)
+    """Reads `fraction_to_str`'s "n/d" (or a plain integer) without Fraction's regex."""
+    numerator, _, denominator = text.partition("/")
+    return Fraction(int(numerator), int(denominator) if denominator else 1)

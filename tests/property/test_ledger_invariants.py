@@ -363,6 +363,8 @@ def test_spend_is_conserved_to_the_penny(world: World) -> None:
                     funded[code] += sign * f.get(code, Decimal(0))
                     responsible[code] += sign * r.get(code, Decimal(0))
             assert Fraction(decision_net) == decision.spent
+            # the decision's running total is the sum of its elements' spent
+            assert decision.spent == sum((e.spent for e in decision.elements.values()), Fraction(0))
             assert decision_net <= decision.cost, (plan.decision_id, decision_net, decision.cost)
             for element_name, element in decision.elements.items():
                 assert 0 <= element.spent <= element.cost, (plan.decision_id, element_name)

@@ -212,6 +212,7 @@ class Decision(ChainedAggregate):
             parts = {k: fraction_from_str(v) for k, v in self.element_parts.items()}
             for name, part in parts.items():
                 aggregate.elements[name].spent += part
+            aggregate._spent += Fraction(Decimal(self.amount))  # the parts sum to the amount
             aggregate.spends[self.invoice_ref] = SpendState(
                 amount=Decimal(self.amount),
                 service_date=date.fromisoformat(self.service_date),
@@ -227,9 +228,13 @@ class Decision(ChainedAggregate):
         def apply(self, aggregate: Any) -> None:
             spend = aggregate.spends[self.invoice_ref]
             aggregate.spends[self.invoice_ref] = replace(spend, reversed=True)
+            present = [part for name, part in spend.element_parts.items()
+                       if name in aggregate.elements]
             for name, part in spend.element_parts.items():
                 if name in aggregate.elements:
                     aggregate.elements[name].spent -= part
+            aggregate._spent -= (Fraction(spend.amount) if len(present) == len(spend.element_parts)
+                                 else sum(present, Fraction(0)))
 
     def __init__(
         self,
@@ -258,6 +263,7 @@ class Decision(ChainedAggregate):
         self.pending: PendingVariation | None = None
         self.variation_ids: list[str] = []
         self.spends: dict[str, SpendState] = {}
+        self._spent = Fraction(0)  # the sum of the elements' spent, kept as they change
         self.elements: dict[str, ElementState] = {}
         for data in elements:
             terms = ElementTerms.decode(data)
@@ -328,7 +334,9 @@ class Decision(ChainedAggregate):
 
     @property
     def spent(self) -> Fraction:
-        return sum((e.spent for e in self.elements.values()), Fraction(0))
+        """Net spend: the sum of the elements' spent (kept, since elements' running totals
+        can carry large denominators from spend apportioned by remaining cost)."""
+        return self._spent
 
     @property
     def end(self) -> date:
@@ -531,6 +539,7 @@ class Decision(ChainedAggregate):
                                                        terms.responsibility))
             elements[terms.name] = current
         self.elements = elements
+        self._spent = sum((e.spent for e in elements.values()), Fraction(0))
 
     # -- end (R12) ----------------------------------------------------------------------------
 

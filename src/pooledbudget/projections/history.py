@@ -11,26 +11,32 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, select
 
 from ..aggregates import Decision, Pool
-from ..money import exact_money, to_pence
+from ..money import exact_pence, to_pence
+from .bulk import expect_columns, insert_rows
 from .tables import contribution_events, forecast_movements, spend_reversals
 
-_INSERTS = {t.name: insert(t) for t in (forecast_movements, contribution_events, spend_reversals)}
+expect_columns(forecast_movements, "pool_id", "sequence", "decision_id", "year", "recorded_at",
+               "spent_delta_pence", "committed_delta_pence")
+expect_columns(contribution_events, "pool_id", "sequence", "year", "partner", "kind",
+               "amount_pence", "previous_pence", "reason", "reference", "received_on",
+               "recorded_at")
+expect_columns(spend_reversals, "pool_id", "invoice_ref", "year", "reason", "recorded_at",
+               "sequence")
 _KINDS = {Pool.ContributionPledged: "pledged", Pool.ContributionVaried: "varied",
           Pool.ContributionReceived: "received"}
 
 
 def _position(decision: Decision) -> tuple[int, int]:
-    """(net spend, commitment) of a decision in pence, as the shares report counts them."""
-    spent = to_pence(exact_money(decision.spent))
+    """(net spend, commitment) of a decision in pence, as the shares report counts them: the
+    commitment is the sum of its elements' remaining cost, i.e. cost less spend (R11)."""
+    spent = exact_pence(decision.spent)
     live = decision.status == "approved" and decision.actual_end is None
-    remaining = sum((e.remaining for e in decision.elements.values()), Fraction(0))
-    return spent, to_pence(exact_money(remaining)) if live else 0
+    return spent, to_pence(decision.cost) - spent if live else 0
 
 
 class HistoryWriter:
@@ -38,34 +44,31 @@ class HistoryWriter:
     most recently (across batches), so it rarely has to sum their stored movements."""
 
     def __init__(self, remember: int = 2000) -> None:
-        self._rows: list[dict[str, Any]] = []
-        self._contributions: list[dict[str, Any]] = []
-        self._reversals: list[dict[str, Any]] = []
+        self._rows: list[tuple[Any, ...]] = []
+        self._contributions: list[tuple[Any, ...]] = []
+        self._reversals: list[tuple[Any, ...]] = []
         self._positions: OrderedDict[tuple[str, str], tuple[int, int]] = OrderedDict()
         self._remember = remember
 
     def apply_pool(self, conn: Connection, event: Any, pool_id: str, sequence: int) -> None:
         kind = _KINDS.get(type(event))
         if kind is not None:
-            self._contributions.append({
-                "pool_id": pool_id, "sequence": sequence, "year": event.year,
-                "partner": event.partner, "kind": kind, "amount_pence": to_pence(Decimal(event.amount)),
-                "previous_pence": (to_pence(Decimal(event.previous_amount))
-                                   if isinstance(event, Pool.ContributionVaried) else None),
-                "reason": getattr(event, "reason", None),
-                "reference": getattr(event, "reference", None),
-                "received_on": (date.fromisoformat(event.received_on)
-                                if isinstance(event, Pool.ContributionReceived) else None),
-                "recorded_at": event.timestamp})
+            self._contributions.append((
+                pool_id, sequence, event.year, event.partner, kind,
+                to_pence(Decimal(event.amount)),
+                (to_pence(Decimal(event.previous_amount))
+                 if isinstance(event, Pool.ContributionVaried) else None),
+                getattr(event, "reason", None), getattr(event, "reference", None),
+                (date.fromisoformat(event.received_on)
+                 if isinstance(event, Pool.ContributionReceived) else None),
+                event.timestamp))
         elif isinstance(event, Pool.YearClosed):
             self._lapse(conn, event, pool_id, sequence)
 
     def apply_decision(self, conn: Connection, event: Any, decision: Decision, sequence: int) -> None:
         if isinstance(event, Decision.SpendReversed):
-            self._reversals.append({
-                "pool_id": decision.pool_id, "invoice_ref": event.invoice_ref,
-                "year": decision.year, "reason": event.reason, "recorded_at": event.timestamp,
-                "sequence": sequence})
+            self._reversals.append((decision.pool_id, event.invoice_ref, decision.year,
+                                    event.reason, event.timestamp, sequence))
         key = (decision.pool_id, decision.decision_id)
         fresh = isinstance(event, Decision.Proposed)
         remembered = self._positions.pop(key, None)
@@ -75,11 +78,8 @@ class HistoryWriter:
         if len(self._positions) > self._remember:
             self._positions.popitem(last=False)
         if after != before:
-            self._rows.append({
-                "pool_id": decision.pool_id, "sequence": sequence,
-                "decision_id": decision.decision_id, "year": decision.year,
-                "recorded_at": event.timestamp, "spent_delta_pence": after[0] - before[0],
-                "committed_delta_pence": after[1] - before[1]})
+            self._rows.append((decision.pool_id, sequence, decision.decision_id, decision.year,
+                               event.timestamp, after[0] - before[0], after[1] - before[1]))
 
     def _lapse(self, conn: Connection, event: Any, pool_id: str, sequence: int) -> None:
         """R17: the year's open commitments lapse when it closes."""
@@ -89,12 +89,9 @@ class HistoryWriter:
                    func.sum(forecast_movements.c.committed_delta_pence))
             .where(forecast_movements.c.pool_id == pool_id, forecast_movements.c.year == event.year)
             .group_by(forecast_movements.c.decision_id)).all()
-        rows = [{"pool_id": pool_id, "sequence": sequence, "decision_id": decision_id,
-                 "year": event.year, "recorded_at": event.timestamp, "spent_delta_pence": 0,
-                 "committed_delta_pence": -int(committed)}
-                for decision_id, committed in open_ if committed]
-        if rows:
-            conn.execute(insert(forecast_movements), rows)
+        insert_rows(conn, forecast_movements, [
+            (pool_id, sequence, decision_id, event.year, event.timestamp, 0, -int(committed))
+            for decision_id, committed in open_ if committed])
         for decision_id, _ in open_:
             self._positions.pop((pool_id, decision_id), None)
 
@@ -108,11 +105,9 @@ class HistoryWriter:
         return int(spent), int(committed)
 
     def flush(self, conn: Connection) -> None:
-        for table, rows in ((forecast_movements, self._rows),
-                            (contribution_events, self._contributions),
-                            (spend_reversals, self._reversals)):
-            if rows:
-                conn.execute(_INSERTS[table.name], rows)
+        insert_rows(conn, forecast_movements, self._rows)
+        insert_rows(conn, contribution_events, self._contributions)
+        insert_rows(conn, spend_reversals, self._reversals)
         self.discard()
 
     def discard(self) -> None:

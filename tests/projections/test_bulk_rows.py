@@ -1,0 +1,84 @@
+"""Rows written in bulk (COPY, or the driver's executemany) read back exactly as SQLAlchemy's own
+inserts do, on both backends, and commit or roll back with the batch's transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import Table, delete, insert, select
+
+from pooledbudget.persistence import database, prepare
+from pooledbudget.projections import ReadModelStore
+from pooledbudget.projections.bulk import expect_columns, insert_rows
+from pooledbudget.projections.tables import approvals_pending, spends
+
+AWKWARD = ["plain", "tab\there", "new\nline", "back\\slash", "quote ' and \"", "£ and ✓", "",
+           "\\N", None]
+
+
+def _rows(pool: str) -> list[tuple[Any, ...]]:
+    rows = []
+    for i, text in enumerate(AWKWARD):
+        rows.append((pool, f"INV-{i}", "D1", "2026-27", 245000 + i, date(2026, 4, 1 + i),
+                     datetime(2026, 4, 1, 9, 30, 15, 123456, tzinfo=UTC) + timedelta(hours=i),
+                     text, None if i % 2 else text, i, bool(i % 2), text))
+    rows.append((pool, "INV-bst", "D1", "2026-27", -1, date(2027, 3, 31),
+                 datetime(2026, 7, 1, 10, 0, tzinfo=timezone(timedelta(hours=1))), None, None,
+                 99, False, None))
+    return rows
+
+
+def _read(store: ReadModelStore, pool: str) -> list[tuple[Any, ...]]:
+    with store.engine.connect() as conn:
+        found = conn.execute(select(spends).where(spends.c.pool_id == pool)
+                             .order_by(spends.c.invoice_ref)).all()
+    return [tuple(row)[1:] for row in found]
+
+
+@pytest.fixture
+def store(db_url: str) -> Any:
+    db = database(db_url)
+    prepare(db)
+    store = ReadModelStore.for_database(db)
+    yield store
+    store.close()
+
+
+def test_bulk_rows_read_back_as_sqlalchemy_inserts_do(store: ReadModelStore) -> None:
+    """Dates, times with their zone, booleans, NULLs and text that COPY must escape: each row
+    reads back field for field as the same row inserted through SQLAlchemy."""
+    names = [c.name for c in spends.columns]
+    with store.transaction() as conn:
+        conn.execute(insert(spends), [dict(zip(names, row, strict=True)) for row in _rows("SA")])
+        insert_rows(conn, spends, _rows("BULK"))
+    through_sqlalchemy, in_bulk = _read(store, "SA"), _read(store, "BULK")
+    assert len(in_bulk) == len(AWKWARD) + 1
+    assert in_bulk == through_sqlalchemy
+
+
+def test_bulk_rows_roll_back_with_their_transaction(store: ReadModelStore) -> None:
+    """They are written on the batch's own connection: a failed batch leaves none behind."""
+    with pytest.raises(RuntimeError), store.transaction() as conn:
+        insert_rows(conn, spends, _rows("GONE"))
+        assert len(conn.execute(select(spends.c.invoice_ref)
+                                .where(spends.c.pool_id == "GONE")).all()) == len(AWKWARD) + 1
+        raise RuntimeError("the batch failed")
+    assert _read(store, "GONE") == []
+    with store.transaction() as conn:
+        conn.execute(delete(spends))
+
+
+def test_tables_with_json_columns_are_refused(store: ReadModelStore) -> None:
+    """COPY and the driver do not encode JSON as SQLAlchemy does: such a table must not go
+    through the bulk path at all."""
+    with store.transaction() as conn, pytest.raises(TypeError, match="JSON"):
+        insert_rows(conn, approvals_pending, [("P", "D", None, "2026-27",
+                                               datetime.now(UTC), 1, ["ASC"])])
+
+
+def test_a_writer_whose_tuples_no_longer_match_its_table_fails_at_once() -> None:
+    table: Table = spends
+    with pytest.raises(AssertionError, match="pb_spends columns are"):
+        expect_columns(table, "pool_id", "invoice_ref")
