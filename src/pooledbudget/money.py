@@ -38,6 +38,15 @@ def to_pence(amount: Decimal) -> int:
     return int(pence)
 
 
+def stored_pence(text: str) -> int:
+    """Whole pence of an amount as events store it ("2450.00"): read models convert every one.
+    Two places after the point are read as digits; anything else goes through `to_pence`."""
+    whole = text[:-3].removeprefix("-")
+    if text[-3:-2] == "." and text.isascii() and text[-2:].isdigit() and whole.isdigit():
+        return int(text[:-3] + text[-2:])
+    return to_pence(Decimal(text))
+
+
 def from_pence(pence: int) -> Decimal:
     return Decimal(pence).scaleb(-2)
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pooledbudget.money import allocate
+from pooledbudget.money import allocate, stored_pence, to_pence
 
 PENNY = Decimal("0.01")
 CODES = ("ASC", "CFS", "SMS", "ICB", "PROB", "HOU")
@@ -188,3 +188,22 @@ def test_allocate_agrees_with_the_model_on_arbitrary_fraction_weights(
     order = list(CODES[:len(raw)])
     weights = {code: Fraction(value, sum(raw)) for code, value in zip(order, raw, strict=True)}
     assert allocate(amount, weights, order) == reference_allocate(amount, weights, order)
+
+
+@given(st.one_of(amounts.map(lambda a: format(a, "f")), amounts.map(str),
+                 st.text(alphabet="-+0123456789._ ²٣e", max_size=9)))
+@example("--1.00")
+@example("1.-5")
+@example("٣.00")
+def test_stored_amounts_read_as_pence_exactly_as_decimal_reads_them(text: str) -> None:
+    """The read models' fast reading of a stored amount gives the pence `to_pence(Decimal(text))`
+    gives, or refuses what it refuses: never a different number."""
+    try:
+        want: int | type[Exception] = to_pence(Decimal(text))
+    except (ArithmeticError, ValueError):
+        want = Exception
+    try:
+        got: int | type[Exception] = stored_pence(text)
+    except (ArithmeticError, ValueError):
+        got = Exception
+    assert got == want

@@ -17,7 +17,14 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from ..errors import LimitError, StateError
-from ..money import allocate, exact_money, fraction_from_str, fraction_to_str, split_weights
+from ..money import (
+    allocate,
+    exact_money,
+    fraction_from_str,
+    fraction_to_str,
+    split_weights,
+    stored_pence,
+)
 from .chain import ChainedAggregate
 from .pool import NAMESPACE
 from .terms import (
@@ -212,7 +219,7 @@ class Decision(ChainedAggregate):
             parts = {k: fraction_from_str(v) for k, v in self.element_parts.items()}
             for name, part in parts.items():
                 aggregate.elements[name].spent += part
-            aggregate._spent += Fraction(Decimal(self.amount))  # the parts sum to the amount
+            aggregate._spent += Fraction(stored_pence(self.amount), 100)  # the parts' sum
             aggregate.spends[self.invoice_ref] = SpendState(
                 amount=Decimal(self.amount),
                 service_date=date.fromisoformat(self.service_date),

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from ..aggregates import Decision, Pool
-from ..money import exact_pence, to_pence
+from ..money import exact_pence, stored_pence, to_pence
 from .bulk import expect_columns, insert_rows
 from .tables import contribution_events, forecast_movements, spend_reversals
 
@@ -55,8 +54,8 @@ class HistoryWriter:
         if kind is not None:
             self._contributions.append((
                 pool_id, sequence, event.year, event.partner, kind,
-                to_pence(Decimal(event.amount)),
-                (to_pence(Decimal(event.previous_amount))
+                stored_pence(event.amount),
+                (stored_pence(event.previous_amount)
                  if isinstance(event, Pool.ContributionVaried) else None),
                 getattr(event, "reason", None), getattr(event, "reference", None),
                 (date.fromisoformat(event.received_on)

@@ -28,7 +28,7 @@ from .spend import SpendWriter
 from .store import ReadModelStore
 from .tables import closed_years, pools
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 5000
 _WANTED: dict[str, bool] = {}
 _TOPICS: list[str] = []
 Progress = Callable[[int], None]

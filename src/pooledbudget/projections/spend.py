@@ -1,15 +1,15 @@
-"""Read models of spend: every invoice with its per-partner funded and responsible amounts."""
+"""Read models of spend: every invoice with its per-partner funded and responsible amounts
+(a row for each partner that funds or is responsible for part of it; none for the others)."""
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, update
 
 from ..aggregates import Decision
-from ..money import to_pence
+from ..money import stored_pence
 from .bulk import expect_columns, insert_rows
 from .tables import spend_allocations, spends
 
@@ -41,14 +41,15 @@ class SpendWriter:
     def _record(self, event: Any, decision: Decision, sequence: int) -> None:
         pool_id, invoice_ref, year = decision.pool_id, event.invoice_ref, decision.year
         self._spends[(pool_id, invoice_ref)] = [
-            pool_id, invoice_ref, decision.decision_id, year, to_pence(Decimal(event.amount)),
+            pool_id, invoice_ref, decision.decision_id, year, stored_pence(event.amount),
             date.fromisoformat(event.service_date), event.timestamp, event.element,
             event.supplier, sequence, False, None]
         funding, responsibility = event.funding, event.responsibility
         for code in dict.fromkeys([*funding, *responsibility]):
-            self._allocations.append((
-                pool_id, invoice_ref, code, year, to_pence(Decimal(funding.get(code, "0"))),
-                to_pence(Decimal(responsibility.get(code, "0")))))
+            funded = stored_pence(funding.get(code, "0"))
+            responsible = stored_pence(responsibility.get(code, "0"))
+            if funded or responsible:  # a partner with no part in this spend gets no row
+                self._allocations.append((pool_id, invoice_ref, code, year, funded, responsible))
 
     def flush(self, conn: Connection) -> None:
         insert_rows(conn, spends, list(self._spends.values()))

@@ -106,7 +106,7 @@ spends = Table(
     Column("reversal_reason", Text, nullable=True),
 )
 
-spend_allocations = Table(
+spend_allocations = Table(  # per spend, each partner funding or responsible for part of it
     "pb_spend_allocations", metadata,
     Column("pool_id", String(64), primary_key=True),
     Column("invoice_ref", String(64), primary_key=True),
