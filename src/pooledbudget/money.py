@@ -58,10 +58,10 @@ def exact_money(value: Fraction) -> Decimal:
 
 def exact_pence(value: Fraction) -> int:
     """A fraction that is a whole number of pence, in pence; anything else is a bug."""
-    pence = value * 100
-    if pence.denominator != 1:
+    pence, rest = divmod(value.numerator * 100, value.denominator)
+    if rest:
         raise ValueError(f"{value} is not a whole number of pence")
-    return int(pence)
+    return pence
 
 
 def fmt_money(amount: Decimal) -> str:
@@ -135,11 +135,46 @@ def sum_money(values: Iterable[Decimal]) -> Decimal:
     return money(sum(values, Decimal("0")))
 
 
+class PenceTally:
+    """A running exact sum of money: whole pence as an integer, and apart from them whatever is
+    not a whole number of pence (parts of a spend apportioned by remaining cost). Adding a
+    stored part ("263463/100") then costs integer arithmetic only; replaying a year of weekly
+    spend adds thousands of them."""
+
+    __slots__ = ("pence", "odd")
+
+    def __init__(self, value: Fraction = Fraction(0)) -> None:
+        self.pence = 0
+        self.odd = Fraction(0)
+        self.add_ratio(value.numerator, value.denominator)
+
+    def add_ratio(self, numerator: int, denominator: int) -> None:
+        if 100 % denominator == 0:
+            self.pence += numerator * (100 // denominator)
+            return
+        self.odd += Fraction(numerator, denominator)
+        if 100 % self.odd.denominator == 0:  # the odd parts made whole pence again
+            self.pence += self.odd.numerator * (100 // self.odd.denominator)
+            self.odd = Fraction(0)
+
+    def add_text(self, text: str, sign: int = 1) -> None:
+        """Adds (or with sign -1 takes away) a part as `fraction_to_str` wrote it."""
+        numerator, _, denominator = text.partition("/")
+        self.add_ratio(sign * int(numerator), int(denominator) if denominator else 1)
+
+    @property
+    def value(self) -> Fraction:
+        whole = Fraction(self.pence, 100)
+        return whole + self.odd if self.odd else whole
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PenceTally) and self.value == other.value
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return f"PenceTally({self.value!r})"
+
+
 def fraction_to_str(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
-
-
-def fraction_from_str(text: str) -> Fraction:
-    """Reads `fraction_to_str`'s "n/d" (or a plain integer) without Fraction's regex."""
-    numerator, _, denominator = text.partition("/")
-    return Fraction(int(numerator), int(denominator) if denominator else 1)

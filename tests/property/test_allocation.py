@@ -8,7 +8,7 @@ from fractions import Fraction
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pooledbudget.money import allocate, stored_pence, to_pence
+from pooledbudget.money import PenceTally, allocate, fraction_to_str, stored_pence, to_pence
 
 PENNY = Decimal("0.01")
 CODES = ("ASC", "CFS", "SMS", "ICB", "PROB", "HOU")
@@ -207,3 +207,29 @@ def test_stored_amounts_read_as_pence_exactly_as_decimal_reads_them(text: str) -
     except (ArithmeticError, ValueError):
         got = Exception
     assert got == want
+
+
+parts = st.one_of(
+    pence.map(lambda p: Fraction(p, 100)),  # whole pence: a named element's part
+    st.builds(Fraction, st.integers(-10**12, 10**12), st.integers(1, 10**6)),  # apportioned
+)
+
+
+@given(st.lists(st.tuples(parts, st.sampled_from([1, -1]), st.booleans()), max_size=30),
+       parts)
+def test_a_pence_tally_is_the_exact_sum_of_what_was_added(
+    added: list[tuple[Fraction, int, bool]], start: Fraction
+) -> None:
+    """Whatever parts are added or taken away, written as text ("n/d") or as fractions, the
+    tally's value is exactly their Fraction sum; and its odd part is only ever what is not a
+    whole number of pence."""
+    tally, want = PenceTally(start), start
+    for part, sign, as_text in added:
+        if as_text:
+            tally.add_text(fraction_to_str(part), sign)
+        else:
+            tally.add_ratio(sign * part.numerator, part.denominator)
+        want += sign * part
+        assert tally.value == want
+        assert tally.odd == 0 or 100 % tally.odd.denominator != 0
+        assert tally == PenceTally(want) and tally != PenceTally(want + Fraction(1, 300))

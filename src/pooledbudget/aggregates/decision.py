@@ -18,12 +18,13 @@ from eventsourcing.domain import Aggregate
 
 from ..errors import LimitError, StateError
 from ..money import (
+    PenceTally,
     allocate,
     exact_money,
-    fraction_from_str,
     fraction_to_str,
     split_weights,
     stored_pence,
+    to_pence,
 )
 from .chain import ChainedAggregate
 from .pool import NAMESPACE
@@ -48,7 +49,11 @@ class ElementState:
     cost_basis: dict[str, str]
     funding: SplitHistory
     responsibility: SplitHistory
-    spent: Fraction = Fraction(0)
+    tally: PenceTally = field(default_factory=PenceTally)
+
+    @property
+    def spent(self) -> Fraction:
+        return self.tally.value
 
     @property
     def remaining(self) -> Fraction:
@@ -61,7 +66,7 @@ class SpendState:
 
     amount: Decimal
     service_date: date
-    element_parts: dict[str, Fraction]
+    element_parts: dict[str, str]  # as the event stores them ("n/d" by element)
     reversed: bool = False
 
 
@@ -216,14 +221,13 @@ class Decision(ChainedAggregate):
         actor: Actor
 
         def apply(self, aggregate: Any) -> None:
-            parts = {k: fraction_from_str(v) for k, v in self.element_parts.items()}
-            for name, part in parts.items():
-                aggregate.elements[name].spent += part
-            aggregate._spent += Fraction(stored_pence(self.amount), 100)  # the parts' sum
+            for name, part in self.element_parts.items():
+                aggregate.elements[name].tally.add_text(part)
+            aggregate._spent.pence += stored_pence(self.amount)  # the parts' sum
             aggregate.spends[self.invoice_ref] = SpendState(
                 amount=Decimal(self.amount),
                 service_date=date.fromisoformat(self.service_date),
-                element_parts=parts,
+                element_parts=self.element_parts,
             )
 
     class SpendReversed(Event):
@@ -235,13 +239,15 @@ class Decision(ChainedAggregate):
         def apply(self, aggregate: Any) -> None:
             spend = aggregate.spends[self.invoice_ref]
             aggregate.spends[self.invoice_ref] = replace(spend, reversed=True)
-            present = [part for name, part in spend.element_parts.items()
+            present = [(name, part) for name, part in spend.element_parts.items()
                        if name in aggregate.elements]
-            for name, part in spend.element_parts.items():
-                if name in aggregate.elements:
-                    aggregate.elements[name].spent -= part
-            aggregate._spent -= (Fraction(spend.amount) if len(present) == len(spend.element_parts)
-                                 else sum(present, Fraction(0)))
+            for name, part in present:
+                aggregate.elements[name].tally.add_text(part, -1)
+            if len(present) == len(spend.element_parts):
+                aggregate._spent.pence -= to_pence(spend.amount)
+            else:  # only what is still on the decision's elements comes off its total
+                for _, part in present:
+                    aggregate._spent.add_text(part, -1)
 
     def __init__(
         self,
@@ -270,7 +276,7 @@ class Decision(ChainedAggregate):
         self.pending: PendingVariation | None = None
         self.variation_ids: list[str] = []
         self.spends: dict[str, SpendState] = {}
-        self._spent = Fraction(0)  # the sum of the elements' spent, kept as they change
+        self._spent = PenceTally()  # the sum of the elements' spent, kept as they change
         self.elements: dict[str, ElementState] = {}
         for data in elements:
             terms = ElementTerms.decode(data)
@@ -343,7 +349,7 @@ class Decision(ChainedAggregate):
     def spent(self) -> Fraction:
         """Net spend: the sum of the elements' spent (kept, since elements' running totals
         can carry large denominators from spend apportioned by remaining cost)."""
-        return self._spent
+        return self._spent.value
 
     @property
     def end(self) -> date:
@@ -546,7 +552,7 @@ class Decision(ChainedAggregate):
                                                        terms.responsibility))
             elements[terms.name] = current
         self.elements = elements
-        self._spent = sum((e.spent for e in elements.values()), Fraction(0))
+        self._spent = PenceTally(sum((e.spent for e in elements.values()), Fraction(0)))
 
     # -- end (R12) ----------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from .spend import SpendWriter
 from .store import ReadModelStore
 from .tables import closed_years, pools
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 10_000
 _WANTED: dict[str, bool] = {}
 _TOPICS: list[str] = []
 Progress = Callable[[int], None]
@@ -151,7 +151,7 @@ class LedgerProjection(Projection[ReadModelStore]):
     def _advance(self, event: Any) -> Decision:
         """The decision's state after `event`, from the cache or the event store."""
         aggregate_id = event.originator_id
-        decision = self._decisions.pop(aggregate_id, None)
+        decision = self._decisions.get(aggregate_id)
         if isinstance(event, Decision.Proposed):
             decision = event.mutate(None)
         else:
@@ -161,6 +161,7 @@ class LedgerProjection(Projection[ReadModelStore]):
             event.mutate(decision)
         assert isinstance(decision, Decision)
         self._decisions[aggregate_id] = decision
+        self._decisions.move_to_end(aggregate_id)
         while len(self._decisions) > self._cache_size:
             self._decisions.popitem(last=False)
         return decision

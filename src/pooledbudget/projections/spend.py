@@ -46,10 +46,11 @@ class SpendWriter:
             event.supplier, sequence, False, None]
         funding, responsibility = event.funding, event.responsibility
         for code in dict.fromkeys([*funding, *responsibility]):
-            funded = stored_pence(funding.get(code, "0"))
-            responsible = stored_pence(responsibility.get(code, "0"))
-            if funded or responsible:  # a partner with no part in this spend gets no row
-                self._allocations.append((pool_id, invoice_ref, code, year, funded, responsible))
+            funded, responsible = funding.get(code, "0"), responsibility.get(code, "0")
+            if funded in _ZERO and responsible in _ZERO:
+                continue  # a partner with no part in this spend gets no row
+            self._allocations.append((pool_id, invoice_ref, code, year, stored_pence(funded),
+                                      stored_pence(responsible)))
 
     def flush(self, conn: Connection) -> None:
         insert_rows(conn, spends, list(self._spends.values()))
@@ -70,3 +71,4 @@ expect_columns(spends, "pool_id", "invoice_ref", "decision_id", "year", "amount_
 expect_columns(spend_allocations, "pool_id", "invoice_ref", "partner", "year", "funded_pence",
                "responsible_pence")
 _REVERSED = 10
+_ZERO = frozenset({"0", "0.00"})

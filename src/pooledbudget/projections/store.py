@@ -97,4 +97,10 @@ class ReadModelStore(TrackingRecorder):
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA busy_timeout = 10000")
+    # Read models are derived: a batch committed just before a power cut may be lost, but
+    # never half of one, and its tracking position goes with it, so it is simply applied
+    # again. Not waiting for the disk on each batch's commit makes catch-up markedly faster
+    # (decision 0008). The events' own connections keep SQLite's full synchronous writes.
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":  # else it risks the file
+        cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
