@@ -352,6 +352,13 @@ class Decision(ChainedAggregate):
         return self._spent.value
 
     @property
+    def spent_pence(self) -> int:
+        """Net spend in whole pence (every amount is whole pence, R1)."""
+        if self._spent.odd:
+            raise ValueError(f"{self._spent.value} is not a whole number of pence")
+        return self._spent.pence
+
+    @property
     def end(self) -> date:
         return self.actual_end or self.planned_end
 

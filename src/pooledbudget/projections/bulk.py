@@ -11,9 +11,10 @@ or roll back with the batch and its tracking position.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, insert
+from sqlalchemy import JSON, Connection, Date, DateTime, Table, insert
 
 Row = Sequence[Any]
 _Processors = list[tuple[int, Callable[[Any], Any]]]
@@ -75,6 +76,28 @@ def _plan(conn: Connection, table: Table, schema: str | None) -> tuple[str, _Pro
             for i, column in enumerate(table.columns):
                 process = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
                 if process is not None:
-                    processors.append((i, process))
+                    fast = _SQLITE_FAST.get(type(column.type))
+                    processors.append((i, _either(fast, process) if fast else process))
         _PLANS[key] = (statement, processors)
     return _PLANS[key]
+
+
+def _sqlite_datetime(value: Any) -> str | None:
+    """SQLAlchemy's SQLite storage format for a datetime ("%Y-%m-%d %H:%M:%S.%f", the zone
+    dropped, not converted), at a third of the cost; tested against it."""
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds") if type(value) is datetime else None
+
+
+def _sqlite_date(value: Any) -> str | None:
+    return value.isoformat() if type(value) is date else None
+
+
+_SQLITE_FAST: dict[type, Callable[[Any], str | None]] = {DateTime: _sqlite_datetime, Date: _sqlite_date}
+
+
+def _either(fast: Callable[[Any], Any], slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The fast conversion for the type it knows (exactly that type), SQLAlchemy's otherwise."""
+    def process(value: Any) -> Any:
+        converted = fast(value)
+        return slow(value) if converted is None else converted
+    return process

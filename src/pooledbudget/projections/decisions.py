@@ -14,6 +14,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from ..aggregates import Decision
 from ..money import to_pence
+from .bulk import expect_columns, insert_rows
 from .tables import approvals_pending, commitments, decisions
 
 
@@ -37,7 +38,6 @@ _INSERT_DECISION = insert(decisions)
 _DELETE_COMMITMENTS = delete(commitments).where(
     commitments.c.pool_id == bindparam("k_pool"),
     commitments.c.decision_id == bindparam("k_decision"))
-_INSERT_COMMITMENTS = insert(commitments)
 _APPROVAL_KEY = (approvals_pending.c.pool_id == bindparam("k_pool"),
                  approvals_pending.c.decision_id == bindparam("k_decision"))
 _DELETE_APPROVALS = delete(approvals_pending).where(*_APPROVAL_KEY)
@@ -53,9 +53,7 @@ def write_decision_states(conn: Connection, states: list[DecisionState]) -> None
     keys = [{"k_pool": s.decision.pool_id, "k_decision": s.decision.decision_id} for s in states]
     _decision_rows(conn, states, keys)
     conn.execute(_DELETE_COMMITMENTS, keys)
-    rows = [row for state in states for row in _commitment_rows(state)]
-    if rows:
-        conn.execute(_INSERT_COMMITMENTS, rows)
+    insert_rows(conn, commitments, [row for state in states for row in _commitment_rows(state)])
     _approvals(conn, states)
 
 
@@ -77,12 +75,14 @@ def _decision_rows(conn: Connection, states: list[DecisionState],
         conn.execute(_UPDATE_DECISION, updates)
 
 
-def _commitment_rows(state: DecisionState) -> list[dict[str, Any]]:
+def _commitment_rows(state: DecisionState) -> list[tuple[Any, ...]]:
     d = state.decision
-    return [{"pool_id": d.pool_id, "decision_id": d.decision_id, "partner": code,
-             "year": d.year, "amount_pence": to_pence(amount)}
+    return [(d.pool_id, d.decision_id, code, d.year, to_pence(amount))
             for code, amount in d.commitment_by_partner(state.order, state.year_closed).items()
             if amount]
+
+
+expect_columns(commitments, "pool_id", "decision_id", "partner", "year", "amount_pence")
 
 
 def _wanted_approval(state: DecisionState) -> tuple[str | None, object] | None:

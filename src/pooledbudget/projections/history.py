@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from ..aggregates import Decision, Pool
-from ..money import exact_pence, stored_pence, to_pence
+from ..money import stored_pence, to_pence
 from .bulk import expect_columns, insert_rows
 from .tables import contribution_events, forecast_movements, spend_reversals
 
@@ -33,7 +33,7 @@ _KINDS = {Pool.ContributionPledged: "pledged", Pool.ContributionVaried: "varied"
 def _position(decision: Decision) -> tuple[int, int]:
     """(net spend, commitment) of a decision in pence, as the shares report counts them: the
     commitment is the sum of its elements' remaining cost, i.e. cost less spend (R11)."""
-    spent = exact_pence(decision.spent)
+    spent = decision.spent_pence
     live = decision.status == "approved" and decision.actual_end is None
     return spent, to_pence(decision.cost) - spent if live else 0
 
@@ -69,13 +69,15 @@ class HistoryWriter:
             self._reversals.append((decision.pool_id, event.invoice_ref, decision.year,
                                     event.reason, event.timestamp, sequence))
         key = (decision.pool_id, decision.decision_id)
-        fresh = isinstance(event, Decision.Proposed)
-        remembered = self._positions.pop(key, None)
-        before = (0, 0) if fresh else remembered or self._stored(conn, *key)
-        after = _position(decision)
-        self._positions[key] = after
-        if len(self._positions) > self._remember:
-            self._positions.popitem(last=False)
+        positions = self._positions
+        if isinstance(event, Decision.Proposed):
+            before = (0, 0)
+        else:
+            before = positions.get(key) or self._stored(conn, *key)
+        after = positions[key] = _position(decision)
+        positions.move_to_end(key)
+        if len(positions) > self._remember:
+            positions.popitem(last=False)
         if after != before:
             self._rows.append((decision.pool_id, sequence, decision.decision_id, decision.year,
                                event.timestamp, after[0] - before[0], after[1] - before[1]))

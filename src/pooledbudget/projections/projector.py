@@ -85,21 +85,21 @@ class LedgerProjection(Projection[ReadModelStore]):
         self.committed()
 
     def apply(self, conn: Connection, event: Any, sequence: int) -> None:
-        if isinstance(event, Pool.Event):
+        if isinstance(event, Decision.Event):  # most events: spend
+            decision = self._advance(event)
+            self._spends.apply(conn, event, decision, sequence)
+            self._history.apply_decision(conn, event, decision, sequence)
+            self._dirty[event.originator_id] = decision
+            if isinstance(event, (Decision.Proposed, Decision.VariationProposed)):
+                self._pending_since[event.originator_id] = sequence
+                if isinstance(event, Decision.Proposed):
+                    self._new.add(event.originator_id)
+        elif isinstance(event, Pool.Event):
             pool_id = self._pool_id(conn, event)
             apply_pool_event(conn, event, pool_id)
             self._history.apply_pool(conn, event, pool_id, sequence)
             if isinstance(event, (Pool.Established, Pool.PartnerJoined)):
                 self._orders.pop(pool_id, None)
-        elif isinstance(event, Decision.Event):
-            decision = self._advance(event)
-            self._spends.apply(conn, event, decision, sequence)
-            self._history.apply_decision(conn, event, decision, sequence)
-            self._dirty[decision.id] = decision
-            if isinstance(event, Decision.Proposed):
-                self._new.add(decision.id)
-            if isinstance(event, (Decision.Proposed, Decision.VariationProposed)):
-                self._pending_since[decision.id] = sequence
 
     def begin(self) -> None:
         """Starts a batch. If the last one's commit was never confirmed (it was rolled back),
