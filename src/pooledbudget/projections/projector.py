@@ -28,7 +28,7 @@ from .spend import SpendWriter
 from .store import ReadModelStore
 from .tables import closed_years, pools
 
-BATCH_SIZE = 10_000
+BATCH_SIZE = 10000
 _WANTED: dict[str, bool] = {}
 _TOPICS: list[str] = []
 Progress = Callable[[int], None]
