@@ -170,6 +170,12 @@ class PenceTally:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PenceTally) and self.value == other.value
 
+    def __deepcopy__(self, memo: dict[int, object]) -> PenceTally:
+        """A decision is copied for every command: copy the two numbers, nothing generic."""
+        copy = PenceTally.__new__(PenceTally)
+        copy.pence, copy.odd = self.pence, self.odd
+        return copy
+
     __hash__ = None  # type: ignore[assignment]  # mutable
 
     def __repr__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 from fractions import Fraction
 
@@ -221,8 +222,9 @@ def test_a_pence_tally_is_the_exact_sum_of_what_was_added(
     added: list[tuple[Fraction, int, bool]], start: Fraction
 ) -> None:
     """Whatever parts are added or taken away, written as text ("n/d") or as fractions, the
-    tally's value is exactly their Fraction sum; and its odd part is only ever what is not a
-    whole number of pence."""
+    tally's value is exactly their Fraction sum; its odd part is only ever what is not a whole
+    number of pence; tallies compare by value; and a copy (as a decision is copied for each
+    command) changes independently of its original."""
     tally, want = PenceTally(start), start
     for part, sign, as_text in added:
         if as_text:
@@ -233,3 +235,6 @@ def test_a_pence_tally_is_the_exact_sum_of_what_was_added(
         assert tally.value == want
         assert tally.odd == 0 or 100 % tally.odd.denominator != 0
         assert tally == PenceTally(want) and tally != PenceTally(want + Fraction(1, 300))
+        copied = copy.deepcopy(tally)
+        copied.add_ratio(1, 3)
+        assert tally.value == want and copied.value == want + Fraction(1, 3)
