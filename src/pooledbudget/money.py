@@ -157,6 +157,9 @@ class PenceTally:
             self.pence += self.odd.numerator * (100 // self.odd.denominator)
             self.odd = Fraction(0)
 
+    def add_pence(self, pence: int) -> None:
+        self.pence += pence
+
     def add_text(self, text: str, sign: int = 1) -> None:
         """Adds (or with sign -1 takes away) a part as `fraction_to_str` wrote it."""
         numerator, _, denominator = text.partition("/")
@@ -166,6 +169,12 @@ class PenceTally:
     def value(self) -> Fraction:
         whole = Fraction(self.pence, 100)
         return whole + self.odd if self.odd else whole
+
+    def whole_pence(self) -> int:
+        """The sum in pence, when it is a whole number of them (as `exact_pence`)."""
+        if self.odd:
+            raise ValueError(f"{self.value} is not a whole number of pence")
+        return self.pence
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PenceTally) and self.value == other.value

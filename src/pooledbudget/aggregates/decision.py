@@ -223,7 +223,7 @@ class Decision(ChainedAggregate):
         def apply(self, aggregate: Any) -> None:
             for name, part in self.element_parts.items():
                 aggregate.elements[name].tally.add_text(part)
-            aggregate._spent.pence += stored_pence(self.amount)  # the parts' sum
+            aggregate._spent.add_pence(stored_pence(self.amount))  # the parts' sum
             aggregate.spends[self.invoice_ref] = SpendState(
                 amount=Decimal(self.amount),
                 service_date=date.fromisoformat(self.service_date),
@@ -244,7 +244,7 @@ class Decision(ChainedAggregate):
             for name, part in present:
                 aggregate.elements[name].tally.add_text(part, -1)
             if len(present) == len(spend.element_parts):
-                aggregate._spent.pence -= to_pence(spend.amount)
+                aggregate._spent.add_pence(-to_pence(spend.amount))
             else:  # only what is still on the decision's elements comes off its total
                 for _, part in present:
                     aggregate._spent.add_text(part, -1)
@@ -354,9 +354,7 @@ class Decision(ChainedAggregate):
     @property
     def spent_pence(self) -> int:
         """Net spend in whole pence (every amount is whole pence, R1)."""
-        if self._spent.odd:
-            raise ValueError(f"{self._spent.value} is not a whole number of pence")
-        return self._spent.pence
+        return self._spent.whole_pence()
 
     @property
     def end(self) -> date:

@@ -212,9 +212,7 @@ def catch_up(
                 continue  # another process moved on; read again from its position
             last = scanned_to
             projection.begin()
-            for notification in notifications:
-                if not projection.wants(notification.topic):
-                    continue
+            for notification in notifications:  # only wanted topics were read
                 event: Any = ledger.mapper.to_domain_event(notification)
                 if until is not None and event.timestamp > until:
                     reached_until = True
