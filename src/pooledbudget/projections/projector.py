@@ -11,12 +11,12 @@ import os
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
-from eventsourcing.utils import resolve_topic
 from sqlalchemy import Connection, select
 
 from ..aggregates import Decision, Pool
@@ -29,8 +29,6 @@ from .store import ReadModelStore
 from .tables import closed_years, pools
 
 BATCH_SIZE = 10000
-_WANTED: dict[str, bool] = {}
-_TOPICS: list[str] = []
 Progress = Callable[[int], None]
 
 
@@ -142,11 +140,8 @@ class LedgerProjection(Projection[ReadModelStore]):
     @staticmethod
     def wants(topic: str) -> bool:
         """Whether events of this topic change a read model (pool and decision events do;
-        invoice claims, receipts and closure markers don't, so they need not be decoded)."""
-        wanted = _WANTED.get(topic)
-        if wanted is None:
-            wanted = _WANTED[topic] = issubclass(resolve_topic(topic), (Pool.Event, Decision.Event))
-        return wanted
+        invoice claims, receipts and closure markers don't, so they are not even read)."""
+        return topic in wanted_topics()
 
     def _advance(self, event: Any) -> Decision:
         """The decision's state after `event`, from the cache or the event store."""
@@ -230,16 +225,16 @@ def catch_up(
             return applied
 
 
+@cache
 def wanted_topics() -> tuple[str, ...]:
-    """The topics of every pool and decision event (stable, explicit: docs/developers/upcasting.md)."""
-    if not _TOPICS:
-        found = set()
-        pending: list[type] = [Pool.Event, Decision.Event]
-        while pending:
-            cls = pending.pop()
-            pending.extend(cls.__subclasses__())
-            topic = cls.__dict__.get("TOPIC")
-            if topic and LedgerProjection.wants(topic):
-                found.add(topic)
-        _TOPICS.extend(sorted(found))
-    return tuple(_TOPICS)
+    """The topics of every pool and decision event, found in their class trees, so a new event
+    class needs no list kept (topics are explicit and never change: docs/developers/upcasting.md)."""
+    found = set()
+    pending: list[type] = [Pool.Event, Decision.Event]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        topic = cls.__dict__.get("TOPIC")
+        if topic:
+            found.add(topic)
+    return tuple(sorted(found))

@@ -45,9 +45,7 @@ class SpendWriter:
             date.fromisoformat(event.service_date), event.timestamp, event.element,
             event.supplier, sequence, False, None]
         funding, responsibility = event.funding, event.responsibility
-        codes = funding if funding.keys() == responsibility.keys() else dict.fromkeys(
-            [*funding, *responsibility])  # both name every partner, as allocate gives them
-        for code in codes:
+        for code in dict.fromkeys([*funding, *responsibility]):
             funded, responsible = funding.get(code, "0"), responsibility.get(code, "0")
             if funded in _ZERO and responsible in _ZERO:
                 continue  # a partner with no part in this spend gets no row
