@@ -10,6 +10,7 @@ docs/decisions/0006-postgresql-store.md ("Closing a year").
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from uuid import UUID, uuid5
 
@@ -20,6 +21,7 @@ from .pool import NAMESPACE
 from .terms import Actor
 
 
+@functools.lru_cache(maxsize=4096)  # a command derives each id several times
 def closure_uuid(pool_id: str, year: str) -> UUID:
     return uuid5(NAMESPACE, f"closure:{pool_id}:{year}")
 

@@ -6,6 +6,7 @@ that year's invoices against it; the pool's stream never grows with spend.
 
 from __future__ import annotations
 
+import functools
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -39,6 +40,7 @@ from .terms import (
 _IMMUTABLE = frozenset({str, int, bool, type(None), UUID, date, datetime, Decimal, Fraction})
 
 
+@functools.lru_cache(maxsize=4096)  # a command derives each id several times
 def decision_uuid(pool_id: str, decision_id: str) -> UUID:
     return uuid5(NAMESPACE, f"decision:{pool_id}:{decision_id}")
 

@@ -6,6 +6,7 @@ much is spent through the pool (decisions and spend live in their own streams).
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from .terms import Actor
 NAMESPACE = uuid5(NAMESPACE_URL, "https://pooledbudget.example/ids")
 
 
+@functools.lru_cache(maxsize=4096)  # a command derives each id several times
 def pool_uuid(pool_id: str) -> UUID:
     return uuid5(NAMESPACE, f"pool:{pool_id}")
 

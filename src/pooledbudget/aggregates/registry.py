@@ -7,6 +7,7 @@ two processes race.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from uuid import UUID, uuid5
 
@@ -17,10 +18,12 @@ from .pool import NAMESPACE
 from .terms import Actor
 
 
+@functools.lru_cache(maxsize=4096)  # a command derives each id several times
 def invoice_uuid(pool_id: str, invoice_ref: str) -> UUID:
     return uuid5(NAMESPACE, f"invoice:{pool_id}:{invoice_ref}")
 
 
+@functools.lru_cache(maxsize=4096)  # a command derives each id several times
 def receipt_uuid(command_id: str) -> UUID:
     return uuid5(NAMESPACE, f"command:{command_id}")
 
