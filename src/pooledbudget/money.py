@@ -123,6 +123,43 @@ def allocate(
     return {code: from_pence(sign * parts[code]) for code in order}
 
 
+def allocate_by_splits(
+    parts: Sequence[tuple[int, Split]], order: Sequence[str]
+) -> dict[str, int] | None:
+    """Pence amounts each divided by its own percentage split, summed by partner and rounded
+    to whole pence once (R4): what `allocate(sum of parts, exact per-partner sums / sum,
+    order)` gives, in integers. Commitments take this path for every decision a batch of
+    events touches. None when it doesn't apply (a negative part, a partner outside `order`):
+    the caller divides with Fractions instead."""
+    ratios: list[tuple[int, list[tuple[str, int, int]]]] = []
+    for pence, split in parts:
+        if pence < 0:
+            return None
+        pairs = [(code, pct.as_integer_ratio()) for code, pct in split.items()]
+        ratios.append((pence, [(code, n, d) for code, (n, d) in pairs]))
+    total = sum(pence for pence, _ in parts)
+    if total == 0:
+        return dict.fromkeys(order, 0)
+    # Each share is pence * numerator / (100 * denominator): all over one common denominator.
+    common = lcm(*(100 * d for _, shares in ratios for _, _, d in shares))
+    scaled = dict.fromkeys(order, 0)
+    for pence, shares in ratios:
+        for code, numerator, denominator in shares:
+            if code not in scaled:
+                return None
+            scaled[code] += pence * numerator * (common // (100 * denominator))
+    if sum(scaled.values()) != total * common:
+        raise ValueError("each split must sum to exactly 100")
+    floors_and_remainders = {code: divmod(value, common) for code, value in scaled.items()}
+    parts_ = {code: floor for code, (floor, _) in floors_and_remainders.items()}
+    leftover = total - sum(parts_.values())
+    position = {code: i for i, code in enumerate(order)}
+    by_remainder = sorted(order, key=lambda c: (-floors_and_remainders[c][1], position[c]))
+    for code in by_remainder[:leftover]:
+        parts_[code] += 1
+    return parts_
+
+
 def weights_from_amounts(amounts: Mapping[str, Fraction]) -> dict[str, Fraction]:
     """Exact per-partner amounts as weights summing to 1 (zero total gives no weights)."""
     total = sum(amounts.values(), Fraction(0))

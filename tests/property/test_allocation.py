@@ -9,7 +9,15 @@ from fractions import Fraction
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pooledbudget.money import PenceTally, allocate, fraction_to_str, stored_pence, to_pence
+from pooledbudget.money import (
+    PenceTally,
+    allocate,
+    allocate_by_splits,
+    exact_money,
+    fraction_to_str,
+    stored_pence,
+    to_pence,
+)
 
 PENNY = Decimal("0.01")
 CODES = ("ASC", "CFS", "SMS", "ICB", "PROB", "HOU")
@@ -238,3 +246,38 @@ def test_a_pence_tally_is_the_exact_sum_of_what_was_added(
         copied = copy.deepcopy(tally)
         copied.add_ratio(1, 3)
         assert tally.value == want and copied.value == want + Fraction(1, 3)
+
+
+@given(st.lists(st.tuples(st.sampled_from([0, 1, 2, 3, 7, 100]) | st.integers(0, 10**11),
+                          splits()), min_size=1, max_size=4),
+       st.permutations(CODES))
+@example([(1, ({"ASC": Decimal(50), "CFS": Decimal(50)}, []))], ["CFS", "ASC", *CODES[2:]])
+@example([(5, ({"ASC": Decimal("33.3333"), "CFS": Decimal("33.3333"), "SMS": Decimal("33.3334")},
+               [])), (1, ({"SMS": Decimal(100)}, []))], list(reversed(CODES)))
+def test_allocating_parts_by_their_splits_in_integers_agrees_with_fractions(
+    parts: list[tuple[int, tuple[dict[str, Decimal], list[str]]]], order: list[str],
+) -> None:
+    """Dividing several pence amounts each by its own split, summing by partner and rounding
+    once (a decision's commitment, R11 then R4) gives in integers exactly what the Fraction
+    model gives: the exact per-partner sums, allocated by `allocate` with weights sum / total."""
+    pairs = [(pence, split) for pence, (split, _) in parts]
+    exact: dict[str, Fraction] = {}
+    for pence, split in pairs:
+        for code, weight in weights_of(split).items():
+            exact[code] = exact.get(code, Fraction(0)) + Fraction(pence, 100) * weight
+    total = sum(exact.values(), Fraction(0))
+    if total == 0:
+        expected = dict.fromkeys(order, 0)
+    else:
+        weights = {code: value / total for code, value in exact.items() if value}
+        expected = {code: to_pence(part) for code, part in
+                    allocate(exact_money(total), weights, order).items()}
+    assert allocate_by_splits(pairs, order) == expected
+
+
+def test_allocating_by_splits_declines_what_it_cannot_do_in_integers() -> None:
+    """A negative part or a partner outside the order is left to the Fraction path."""
+    split = {"ASC": Decimal("60"), "CFS": Decimal("40")}
+    assert allocate_by_splits([(-100, split)], ["ASC", "CFS"]) is None
+    assert allocate_by_splits([(100, split)], ["ASC"]) is None
+    assert allocate_by_splits([(100, split)], ["ASC", "CFS"]) == {"ASC": 60, "CFS": 40}

@@ -21,8 +21,10 @@ from ..errors import LimitError, StateError
 from ..money import (
     PenceTally,
     allocate,
+    allocate_by_splits,
     exact_money,
     fraction_to_str,
+    from_pence,
     split_weights,
     stored_pence,
     to_pence,
@@ -674,6 +676,12 @@ class Decision(ChainedAggregate):
         zero = {code: Decimal("0.00") for code in order}
         if self.status != "approved" or self.actual_end is not None or year_closed:
             return zero
+        if all(not e.tally.odd for e in self.elements.values()):  # every remaining in pence
+            in_pence = allocate_by_splits(
+                [(to_pence(e.cost) - e.tally.pence, e.funding.latest)
+                 for e in self.elements.values()], order)
+            if in_pence is not None:
+                return {code: from_pence(pence) for code, pence in in_pence.items()}
         exact: dict[str, Fraction] = {}
         for element in self.elements.values():
             for code, weight in split_weights(element.funding.latest).items():

@@ -49,8 +49,10 @@ class SpendWriter:
             funded, responsible = funding.get(code, "0"), responsibility.get(code, "0")
             if funded in _ZERO and responsible in _ZERO:
                 continue  # a partner with no part in this spend gets no row
-            self._allocations.append((pool_id, invoice_ref, code, year, stored_pence(funded),
-                                      stored_pence(responsible)))
+            funded_pence = stored_pence(funded)  # responsibility usually follows funding:
+            self._allocations.append((pool_id, invoice_ref, code, year, funded_pence,
+                                      funded_pence if responsible == funded
+                                      else stored_pence(responsible)))
 
     def flush(self, conn: Connection) -> None:
         insert_rows(conn, spends, list(self._spends.values()))
