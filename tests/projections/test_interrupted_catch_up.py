@@ -79,8 +79,8 @@ def test_the_same_projection_resumes_after_a_failed_batch_as_if_unbroken(
     ledger: LedgerApplication, die_at: int
 ) -> None:
     """A long-lived projection (the live one `live_store` keeps) whose batch failed and rolled
-    back is asked to catch up again: what it remembered from the failed batch (decision states,
-    each decision's last forecast position) must not leak into the retry."""
+    back is asked to catch up again: what it remembered from the failed batch (decision states)
+    must not leak into the retry."""
     store = ReadModelStore.for_database(ledger.database)  # type: ignore[arg-type]
     projection = RecordingProjection(store, ledger, die_at=die_at)
     with pytest.raises(Killed):

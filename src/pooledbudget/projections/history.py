@@ -8,7 +8,6 @@ log. Closing a year lapses its commitments."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import date
 from typing import Any
 
@@ -30,24 +29,25 @@ _KINDS = {Pool.ContributionPledged: "pledged", Pool.ContributionVaried: "varied"
           Pool.ContributionReceived: "received"}
 
 
-def _position(decision: Decision) -> tuple[int, int]:
+Position = tuple[int, int]
+
+
+def position(decision: Decision) -> Position:
     """(net spend, commitment) of a decision in pence, as the shares report counts them: the
-    commitment is the sum of its elements' remaining cost, i.e. cost less spend (R11)."""
+    commitment is the sum of its elements' remaining cost, i.e. cost less spend (R11). Summed,
+    a decision's movements give its position; a closed year's lapse takes the commitment off."""
     spent = decision.spent_pence
     live = decision.status == "approved" and decision.actual_end is None
     return spent, to_pence(decision.cost) - spent if live else 0
 
 
 class HistoryWriter:
-    """Buffers a batch's history rows; remembers the last position of the decisions touched
-    most recently (across batches), so it rarely has to sum their stored movements."""
+    """Buffers a batch's history rows."""
 
-    def __init__(self, remember: int = 2000) -> None:
+    def __init__(self) -> None:
         self._rows: list[tuple[Any, ...]] = []
         self._contributions: list[tuple[Any, ...]] = []
         self._reversals: list[tuple[Any, ...]] = []
-        self._positions: OrderedDict[tuple[str, str], tuple[int, int]] = OrderedDict()
-        self._remember = remember
 
     def apply_pool(self, conn: Connection, event: Any, pool_id: str, sequence: int) -> None:
         kind = _KINDS.get(type(event))
@@ -64,20 +64,14 @@ class HistoryWriter:
         elif isinstance(event, Pool.YearClosed):
             self._lapse(conn, event, pool_id, sequence)
 
-    def apply_decision(self, conn: Connection, event: Any, decision: Decision, sequence: int) -> None:
+    def apply_decision(self, event: Any, decision: Decision, before: Position,
+                       sequence: int) -> None:
+        """`before`: the decision's position before `event` (the projector has the decision
+        as it was), so a movement never needs the stored ones summed."""
         if isinstance(event, Decision.SpendReversed):
             self._reversals.append((decision.pool_id, event.invoice_ref, decision.year,
                                     event.reason, event.timestamp, sequence))
-        key = (decision.pool_id, decision.decision_id)
-        positions = self._positions
-        if isinstance(event, Decision.Proposed):
-            before = (0, 0)
-        else:
-            before = positions.get(key) or self._stored(conn, *key)
-        after = positions[key] = _position(decision)
-        positions.move_to_end(key)
-        if len(positions) > self._remember:
-            positions.popitem(last=False)
+        after = position(decision)
         if after != before:
             self._rows.append((decision.pool_id, sequence, decision.decision_id, decision.year,
                                event.timestamp, after[0] - before[0], after[1] - before[1]))
@@ -93,17 +87,6 @@ class HistoryWriter:
         insert_rows(conn, forecast_movements, [
             (pool_id, sequence, decision_id, event.year, event.timestamp, 0, -int(committed))
             for decision_id, committed in open_ if committed])
-        for decision_id, _ in open_:
-            self._positions.pop((pool_id, decision_id), None)
-
-    @staticmethod
-    def _stored(conn: Connection, pool_id: str, decision_id: str) -> tuple[int, int]:
-        spent, committed = conn.execute(
-            select(func.coalesce(func.sum(forecast_movements.c.spent_delta_pence), 0),
-                   func.coalesce(func.sum(forecast_movements.c.committed_delta_pence), 0))
-            .where(forecast_movements.c.pool_id == pool_id,
-                   forecast_movements.c.decision_id == decision_id)).one()
-        return int(spent), int(committed)
 
     def flush(self, conn: Connection) -> None:
         insert_rows(conn, forecast_movements, self._rows)
@@ -116,7 +99,3 @@ class HistoryWriter:
         self._rows = []
         self._contributions = []
         self._reversals = []
-
-    def forget(self) -> None:
-        """Forgets positions too: a rolled-back batch may have moved them."""
-        self._positions.clear()

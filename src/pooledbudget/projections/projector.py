@@ -23,7 +23,7 @@ from ..aggregates import Decision, Pool
 from ..application import LedgerApplication
 from .contributions import apply_pool_event
 from .decisions import DecisionState, write_decision_states
-from .history import HistoryWriter
+from .history import HistoryWriter, Position, position
 from .spend import SpendWriter
 from .store import ReadModelStore
 from .tables import closed_years, pools
@@ -84,9 +84,9 @@ class LedgerProjection(Projection[ReadModelStore]):
 
     def apply(self, conn: Connection, event: Any, sequence: int) -> None:
         if isinstance(event, Decision.Event):  # most events: spend
-            decision = self._advance(event)
+            decision, before = self._advance(event)
             self._spends.apply(conn, event, decision, sequence)
-            self._history.apply_decision(conn, event, decision, sequence)
+            self._history.apply_decision(event, decision, before, sequence)
             self._dirty[event.originator_id] = decision
             if isinstance(event, (Decision.Proposed, Decision.VariationProposed)):
                 self._pending_since[event.originator_id] = sequence
@@ -100,10 +100,8 @@ class LedgerProjection(Projection[ReadModelStore]):
                 self._orders.pop(pool_id, None)
 
     def begin(self) -> None:
-        """Starts a batch. If the last one's commit was never confirmed (it was rolled back),
-        what was remembered from it is forgotten too."""
-        if self._unconfirmed:
-            self._history.forget()
+        """Starts a batch. A cached decision that a rolled-back batch moved on is found to be
+        ahead of the next event's version and reloaded (`_advance`)."""
         self._unconfirmed = True
         self._reset()
 
@@ -143,23 +141,25 @@ class LedgerProjection(Projection[ReadModelStore]):
         invoice claims, receipts and closure markers don't, so they are not even read)."""
         return topic in wanted_topics()
 
-    def _advance(self, event: Any) -> Decision:
-        """The decision's state after `event`, from the cache or the event store."""
+    def _advance(self, event: Any) -> tuple[Decision, Position]:
+        """The decision's state after `event` (from the cache or the event store), and its
+        position (net spend, commitment) before it."""
         aggregate_id = event.originator_id
         decision = self._decisions.get(aggregate_id)
         if isinstance(event, Decision.Proposed):
-            decision = event.mutate(None)
+            decision, before = event.mutate(None), (0, 0)
         else:
             if decision is None or decision.version != event.originator_version - 1:
                 decision = self.ledger.repository.get(
                     aggregate_id, version=event.originator_version - 1)
+            before = position(decision)
             event.mutate(decision)
         assert isinstance(decision, Decision)
         self._decisions[aggregate_id] = decision
         self._decisions.move_to_end(aggregate_id)
         while len(self._decisions) > self._cache_size:
             self._decisions.popitem(last=False)
-        return decision
+        return decision, before
 
     def _pool_id(self, conn: Connection, event: Any) -> str:
         if isinstance(event, Pool.Established):
