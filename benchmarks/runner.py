@@ -47,14 +47,15 @@ class Sizes:
     import_spec: g.PoolSpec  # the batch imported, then caught up, rebuilt and verified
     latency_at: tuple[int, ...]  # prior events in one pool
     latency_probes: int  # spends timed at each
+    follow_probes: int  # feeds a fresh projection is timed applying, at each
     memory_at: tuple[int, int]  # history sizes (events) for rebuild peak memory
 
 
-TINY = Sizes("tiny", 20, g.PoolSpec(pools=1, decisions=4, weeks=4), (10, 200), 5, (100, 300))
+TINY = Sizes("tiny", 20, g.PoolSpec(pools=1, decisions=4, weeks=4), (10, 200), 5, 3, (100, 300))
 QUICK = Sizes("quick", 300, g.PoolSpec(pools=3, decisions=12, weeks=20), (10, 1_000, 100_000), 100,
-              (50_000, 100_000))
+              15, (50_000, 100_000))
 FULL = Sizes("full", 2_000, g.PoolSpec(pools=10, decisions=20, weeks=52), (10, 1_000, 100_000), 300,
-             (100_000, 1_000_000))
+             40, (100_000, 1_000_000))
 SIZES = {s.name: s for s in (TINY, QUICK, FULL)}
 ROUNDS = 3  # catch-up, rebuild and their bare baseline, measured in turn
 
@@ -287,6 +288,41 @@ def _ledger_probe(ledger: LedgerApplication, tag: str, seed: int) -> Callable[[]
     return one
 
 
+FOLLOW_DECISIONS = 20  # decisions of a feed a fresh projection follows
+
+
+def _follow_probe(ledger: LedgerApplication, tag: str, seed: int) -> Callable[[], float]:
+    """Proposes and approves decisions and brings the read models up to date (untimed); each
+    call records a spend on each of them (untimed) and times a fresh projection — as a new
+    process has, knowing nothing yet — applying them to the read models."""
+    import random
+
+    assert ledger.database is not None
+    codes = g.partner_codes(4)
+    next_id = g._Ids(f"follow-{tag}")
+    decisions = [f"FOLLOW-{tag}-{k:03d}" for k in range(FOLLOW_DECISIONS)]
+    apply_all(ledger, [line for d in decisions for line in g.as_lines(
+        g.decision("SYN001", d, codes, random.Random(seed), 1000, next_id))])
+    store = ReadModelStore.for_database(ledger.database)
+    catch_up(ledger, LedgerProjection(store, ledger))
+    rounds = count()
+
+    def one() -> float:
+        i = next(rounds)
+        apply_all(ledger, g.as_lines([
+            g.spend("SYN001", d, f"FLW-{tag}-{k:03d}-{i:05d}", "10.00",
+                    g.YEAR_START + timedelta(days=i % 300), codes[0], next_id())
+            for k, d in enumerate(decisions)]))
+        projection = LedgerProjection(store, ledger)
+        t0 = time.perf_counter()
+        applied = catch_up(ledger, projection)
+        took = time.perf_counter() - t0
+        if applied < len(decisions):
+            raise RuntimeError(f"a fresh projection applied {applied} of {len(decisions)} spends")
+        return took
+    return one
+
+
 def _bare_probe(bare: Any) -> Callable[[], float]:
     counter = Counter(name="probe")
     bare.save(counter)
@@ -328,6 +364,7 @@ def growing_history(backend: Backend, sizes: Sizes, seed: int, report: Report) -
     small_prior = events_in(reference)
     small_probe = _ledger_probe(reference, "S", seed)
     latency: dict[int, dict[str, float]] = {}
+    follow: dict[int, dict[str, float]] = {}
     memory: dict[int, dict[str, int]] = {}
     marks = sorted(set(sizes.latency_at) | set(sizes.memory_at))
     for mark in marks:
@@ -341,6 +378,13 @@ def growing_history(backend: Backend, sizes: Sizes, seed: int, report: Report) -
             latency[mark] = {"prior_events": prior, "ledger_p50_ms": ledger_ms,
                              "bare_p50_ms": bare_ms, "reference_prior_events": small_prior,
                              "reference_p50_ms": small_ms}
+            # new decisions on both sides each time, so that the feeds' decisions are alike
+            follow_ms, small_follow_ms = _interleaved(
+                [_follow_probe(ledger, f"L{mark}", seed), _follow_probe(reference, f"S{mark}", seed)],
+                sizes.follow_probes)
+            follow[mark] = {"prior_events": prior, "ledger_p50_ms": follow_ms,
+                            "reference_prior_events": small_prior,
+                            "reference_p50_ms": small_follow_ms}
         if mark in sizes.memory_at:
             ledger_mem, bare_mem = measure("rebuild", url), measure("decode", url)
             memory[mark] = {"events": events_in(ledger),
@@ -351,6 +395,7 @@ def growing_history(backend: Backend, sizes: Sizes, seed: int, report: Report) -
     bare.close()
     reference.close()
     report.details["latency"] = latency
+    report.details["follow"] = follow
     report.details["rebuild_memory"] = memory
     for mark, row in latency.items():
         report.add(Figure(f"latency_at_{mark}", row["bare_p50_ms"] / row["ledger_p50_ms"],
@@ -363,6 +408,13 @@ def growing_history(backend: Backend, sizes: Sizes, seed: int, report: Report) -
                       "× (largest ÷ smallest history)", "≤ 1.5", flat <= 1.5,
                       f"p50 at {high['prior_events']:.0f} ÷ p50 at "
                       f"{high['reference_prior_events']:.0f} prior events, timed in turn"))
+    high = follow[max(follow)]
+    flat = high["ledger_p50_ms"] / high["reference_p50_ms"]
+    report.add(Figure("follow_growth", flat, high["ledger_p50_ms"], high["reference_p50_ms"],
+                      "× (largest ÷ smallest history)", "≤ 1.5", flat <= 1.5,
+                      f"a fresh projection applying a feed of {FOLLOW_DECISIONS} spends: p50 at "
+                      f"{high['prior_events']:.0f} ÷ p50 at {high['reference_prior_events']:.0f} "
+                      "prior events, timed in turn"))
     small, large = sizes.memory_at
     grew = (memory[large]["ledger_grew_kib"] / 1024, memory[small]["ledger_grew_kib"] / 1024)
     growth = grew[0] / max(grew[1], 1 / 1024)
