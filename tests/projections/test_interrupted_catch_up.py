@@ -93,20 +93,46 @@ def test_the_same_projection_resumes_after_a_failed_batch_as_if_unbroken(
     assert dump(store) == dump(unbroken.view)
 
 
-@pytest.mark.parametrize("cache", ["1", "3"])
+@pytest.mark.parametrize(("cache", "batch"), [("1", 1), ("3", 1), ("1", 4)])
 def test_a_decision_cache_smaller_than_the_decisions_in_play_gives_the_same_read_models(
-    ledger: LedgerApplication, cache: str, monkeypatch: pytest.MonkeyPatch
+    ledger: LedgerApplication, cache: str, batch: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`$POOLEDBUDGET_PROJECTION_CACHE` below the number of decisions receiving events at once
-    makes the projection reload evicted decisions from the store, event after event; the read
-    models must be exactly those of a projection that never evicts."""
+    (and batches so small that they hold few) makes the projection reload evicted decisions
+    from the store, event after event; the read models must be exactly those of a projection
+    that never evicts."""
     monkeypatch.setenv("POOLEDBUDGET_PROJECTION_CACHE", cache)
     small = LedgerProjection(ReadModelStore.in_memory(), ledger)
     assert small._cache_size == int(cache)
-    catch_up(ledger, small, batch_size=20)
-    monkeypatch.delenv("POOLEDBUDGET_PROJECTION_CACHE")
+    reloads = []
+    get = ledger.repository.get
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reloads.append(kwargs.get("version"))
+        return get(*args, **kwargs)
+
+    monkeypatch.setattr(ledger.repository, "get", counted)
+    catch_up(ledger, small, batch_size=batch)
+    monkeypatch.undo()
+    assert len(reloads) >= 5  # the path under test was taken
     unbroken = LedgerProjection(ReadModelStore.in_memory(), ledger)
     assert unbroken._cache_size == 500
+    catch_up(ledger, unbroken)
+    assert dump(small.view) == dump(unbroken.view)
+
+
+def test_decisions_a_batch_holds_are_never_reloaded_whatever_the_cache_size(
+    ledger: LedgerApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch holds every decision it touches until it writes them, so the cache keeps them
+    (and the last batch's) even when set smaller: a weekly feed across more decisions than the
+    cache size reloads none of them from the store, and the read models are the same."""
+    monkeypatch.setenv("POOLEDBUDGET_PROJECTION_CACHE", "1")
+    small = LedgerProjection(ReadModelStore.in_memory(), ledger)
+    monkeypatch.setattr(ledger.repository, "get", lambda *a, **k: pytest.fail("reloaded"))
+    catch_up(ledger, small)
+    monkeypatch.undo()
+    unbroken = LedgerProjection(ReadModelStore.in_memory(), ledger)
     catch_up(ledger, unbroken)
     assert dump(small.view) == dump(unbroken.view)
 

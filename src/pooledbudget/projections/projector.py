@@ -33,11 +33,11 @@ Progress = Callable[[int], None]
 
 
 def decision_cache_size() -> int:
-    """How many decisions a projection keeps between their events
-    (`$POOLEDBUDGET_PROJECTION_CACHE`, default 500). Memory grows with it (about 50 KiB per
-    decision of a year's weekly spend); a decision evicted while it still receives events is
-    reloaded from the store, so set it above the number of decisions receiving spend at the
-    same time (benchmarks/README.md)."""
+    """How many decisions a projection keeps between their events at least
+    (`$POOLEDBUDGET_PROJECTION_CACHE`, default 500); it also keeps every decision of the batch
+    under way and of the last one, which a batch holds in memory anyway. Memory grows with it
+    (about 50 KiB per decision of a year's weekly spend); a decision evicted while it still
+    receives events is reloaded from the store (benchmarks/README.md)."""
     raw = os.environ.get("POOLEDBUDGET_PROJECTION_CACHE", "500")
     try:
         size = int(raw)
@@ -61,6 +61,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         self.ledger = ledger
         self._decisions: OrderedDict[UUID, Decision] = OrderedDict()
         self._cache_size = cache_size or decision_cache_size()
+        self._keep = self._cache_size
         self._pool_ids: dict[UUID, str] = {}
         self._orders: dict[str, list[str]] = {}
         # Decisions touched in the batch under way, written once when it ends (`flush`), and
@@ -133,6 +134,7 @@ class LedgerProjection(Projection[ReadModelStore]):
                 decision, aggregate_id in self._new, self._pending_since.get(aggregate_id),
                 self._order(conn, decision.pool_id), closed_by_year[year_key]))
         write_decision_states(conn, states)
+        self._keep = max(self._cache_size, len(self._dirty))
         self._reset()
 
     @staticmethod
@@ -157,7 +159,11 @@ class LedgerProjection(Projection[ReadModelStore]):
         assert isinstance(decision, Decision)
         self._decisions[aggregate_id] = decision
         self._decisions.move_to_end(aggregate_id)
-        while len(self._decisions) > self._cache_size:
+        # A batch holds every decision it touches until it is written anyway, so the cache
+        # keeps at least those of this batch and the last (the least recently used are never
+        # among them): decisions receiving spend in turn, more of them than the cache size,
+        # are not reloaded from the store event after event.
+        while len(self._decisions) > max(self._keep, len(self._dirty) + 1):  # + this one
             self._decisions.popitem(last=False)
         return decision, before
 
