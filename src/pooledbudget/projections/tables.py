@@ -3,6 +3,10 @@
 Amounts are stored as whole pence in BIGINT columns named `*_pence`, so sums in SQL are exact on
 every backend (SQLite has no exact decimal type). Nothing here is a source of truth: every row
 is derived from events and can be rebuilt (`pooledbudget projections rebuild`).
+
+Reports read one pool's year, so the row-heavy tables are indexed on (pool_id, year): one fund's
+figures cost the same in a database of one fund or of a national programme's 150. (Databases
+made before these indexes keep a year-only index until their read models are rebuilt.)
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Index,
     Integer,
     MetaData,
     String,
@@ -95,7 +100,7 @@ spends = Table(
     Column("pool_id", String(64), primary_key=True),
     Column("invoice_ref", String(64), primary_key=True),
     Column("decision_id", String(64), nullable=False),
-    Column("year", String(7), nullable=False, index=True),
+    Column("year", String(7), nullable=False),
     Column("amount_pence", MONEY, nullable=False),
     Column("service_date", Date, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
@@ -104,6 +109,7 @@ spends = Table(
     Column("sequence", Integer, nullable=False),
     Column("reversed", Boolean, nullable=False, default=False),
     Column("reversal_reason", Text, nullable=True),
+    Index("ix_pb_spends_pool_year", "pool_id", "year"),
 )
 
 spend_allocations = Table(  # per spend, each partner funding or responsible for part of it
@@ -111,9 +117,10 @@ spend_allocations = Table(  # per spend, each partner funding or responsible for
     Column("pool_id", String(64), primary_key=True),
     Column("invoice_ref", String(64), primary_key=True),
     Column("partner", String(12), primary_key=True),
-    Column("year", String(7), nullable=False, index=True),
+    Column("year", String(7), nullable=False),
     Column("funded_pence", MONEY, nullable=False),
     Column("responsible_pence", MONEY, nullable=False),
+    Index("ix_pb_spend_allocations_pool_year", "pool_id", "year"),
 )
 
 contribution_events = Table(  # pledges, variations (with reasons) and receipts, in order
@@ -136,20 +143,22 @@ forecast_movements = Table(  # how each event moved a decision's net spend and c
     Column("pool_id", String(64), primary_key=True),
     Column("sequence", Integer, primary_key=True),
     Column("decision_id", String(64), primary_key=True),
-    Column("year", String(7), nullable=False, index=True),
+    Column("year", String(7), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("spent_delta_pence", MONEY, nullable=False),
     Column("committed_delta_pence", MONEY, nullable=False),
+    Index("ix_pb_forecast_movements_pool_year", "pool_id", "year"),
 )
 
 spend_reversals = Table(  # when each reversal was recorded (R16), for exports by period
     "pb_spend_reversals", metadata,
     Column("pool_id", String(64), primary_key=True),
     Column("invoice_ref", String(64), primary_key=True),
-    Column("year", String(7), nullable=False, index=True),
+    Column("year", String(7), nullable=False),
     Column("reason", Text, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("sequence", Integer, nullable=False),
+    Index("ix_pb_spend_reversals_pool_year", "pool_id", "year"),
 )
 
 READ_MODEL_TABLES = [pools, contributions, closed_years, decisions, commitments,
