@@ -192,7 +192,19 @@ def catch_up(
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
 ) -> int:
-    """Applies every event not yet applied (recorded at or before `until`); returns how many."""
+    """Applies every event not yet applied (recorded at or before `until`); returns how many.
+    After a bulk load — into empty read models (a first build, a rebuild) or of a batch's worth
+    of events or more — the store's planner statistics are refreshed, so that the reports that
+    follow are planned for the tables as they now are (decision 0009)."""
+    empty = not projection.view.max_tracking_id(ledger.name)
+    applied = _catch_up(ledger, projection, until, batch_size, progress)
+    if applied and (empty or applied >= BATCH_SIZE):
+        projection.view.refresh_statistics()
+    return applied
+
+
+def _catch_up(ledger: LedgerApplication, projection: LedgerProjection, until: datetime | None,
+              batch_size: int, progress: Progress | None) -> int:
     store = projection.view
     topics = wanted_topics()
     applied = 0

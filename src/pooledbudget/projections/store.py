@@ -90,6 +90,20 @@ class ReadModelStore(TrackingRecorder):
         metadata.drop_all(self.engine, tables=[*READ_MODEL_TABLES, tracking])
         metadata.create_all(self.engine)
 
+    def refresh_statistics(self) -> None:
+        """PostgreSQL plans a report's joins from table statistics, which a bulk load leaves
+        stale until autovacuum comes by: right after a rebuild the shares report ran 10x
+        slower (78 ms against 7 once analysed, one fund of 1,690 events). SQLite keeps no
+        statistics unless asked and plans from the indexes, so nothing is done there."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        with self.engine.begin() as conn:
+            quote = conn.dialect.identifier_preparer.quote
+            schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(None)
+            for table in [*READ_MODEL_TABLES, tracking]:
+                name = f"{quote(schema)}.{quote(table.name)}" if schema else quote(table.name)
+                conn.exec_driver_sql(f"ANALYZE {name}")
+
     def close(self) -> None:
         self.engine.dispose()
 
