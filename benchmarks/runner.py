@@ -56,7 +56,7 @@ class Sizes:
 TINY = Sizes("tiny", 20, g.PoolSpec(pools=1, decisions=4, weeks=4), (10, 200), 5, 3, (100, 300),
              (3, 3, 4))
 QUICK = Sizes("quick", 300, g.PoolSpec(pools=3, decisions=12, weeks=20), (10, 1_000, 100_000), 100,
-              15, (50_000, 100_000), (8, 10, 40))
+              5, (50_000, 100_000), (6, 8, 24))
 FULL = Sizes("full", 2_000, g.PoolSpec(pools=10, decisions=20, weeks=52), (10, 1_000, 100_000), 300,
              40, (100_000, 1_000_000), (30, 20, 500))
 SIZES = {s.name: s for s in (TINY, QUICK, FULL)}
@@ -295,7 +295,7 @@ def _ledger_probe(ledger: LedgerApplication, tag: str, seed: int) -> Callable[[]
     return one
 
 
-FOLLOW_DECISIONS = 20  # decisions of a feed a fresh projection follows
+FOLLOW_DECISIONS = 12  # decisions of a feed a fresh projection follows
 
 
 def _follow_probe(ledger: LedgerApplication, tag: str, seed: int) -> Callable[[], float]:
@@ -519,10 +519,13 @@ def run(db: str = "sqlite", size: str = "quick", seed: int = 1,
     report = Report(size, backend.kind, seed)
     started = time.perf_counter()
     try:
+        steps = report.details["step_seconds"] = {}
         for step in (command_path, batch_import, growing_history, many_funds):
             if progress:
                 progress(step.__name__)
+            began = time.perf_counter()
             step(backend, sizes, seed, report)
+            steps[step.__name__] = round(time.perf_counter() - began, 1)
     finally:
         backend.close()
     report.seconds = time.perf_counter() - started

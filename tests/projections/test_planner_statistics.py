@@ -13,6 +13,7 @@ from conftest import pg_schema_url
 from pooledbudget.application import LedgerApplication, open_ledger
 from pooledbudget.batch import apply_lines
 from pooledbudget.projections import LedgerProjection, ReadModelStore, catch_up, rebuild
+from pooledbudget.projections.tables import ROW_HEAVY_TABLES
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def analysed(base: str, schema: str) -> dict[str, object]:
         return dict(rows.fetchall())
 
 
-def test_a_first_build_and_a_rebuild_analyse_every_read_model(
+def test_a_first_build_and_a_rebuild_analyse_the_row_heavy_read_models(
     pg_ledger: tuple[LedgerApplication, str, str],
 ) -> None:
     ledger, base, schema = pg_ledger
@@ -48,10 +49,10 @@ def test_a_first_build_and_a_rebuild_analyse_every_read_model(
     assert catch_up(ledger, LedgerProjection(store, ledger)) > 0
     first = analysed(base, schema)
     assert {"pb_spends", "pb_spend_allocations", "pb_forecast_movements"} <= set(first)
-    assert all(when is not None for when in first.values()), first
+    assert all(first[t.name] is not None for t in ROW_HEAVY_TABLES), first
     assert rebuild(ledger) > 0  # drops the tables: their statistics go with them
     again = analysed(base, schema)
-    assert all(when is not None for when in again.values()), again
+    assert all(again[t.name] is not None for t in ROW_HEAVY_TABLES), again
     store.close()
 
 

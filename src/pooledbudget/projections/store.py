@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, insert, select,
 from sqlalchemy.pool import StaticPool
 
 from ..persistence import Database
-from .tables import READ_MODEL_TABLES, metadata, tracking
+from .tables import READ_MODEL_TABLES, ROW_HEAVY_TABLES, metadata, tracking
 
 
 class TrackingConflictError(Exception):
@@ -100,7 +100,7 @@ class ReadModelStore(TrackingRecorder):
         with self.engine.begin() as conn:
             quote = conn.dialect.identifier_preparer.quote
             schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(None)
-            for table in [*READ_MODEL_TABLES, tracking]:
+            for table in ROW_HEAVY_TABLES:  # the rest hold a row per pool, partner or year
                 name = f"{quote(schema)}.{quote(table.name)}" if schema else quote(table.name)
                 conn.exec_driver_sql(f"ANALYZE {name}")
 

@@ -164,3 +164,5 @@ spend_reversals = Table(  # when each reversal was recorded (R16), for exports b
 READ_MODEL_TABLES = [pools, contributions, closed_years, decisions, commitments,
                      approvals_pending, spends, spend_allocations, contribution_events,
                      forecast_movements, spend_reversals]
+ROW_HEAVY_TABLES = [decisions, commitments, spends, spend_allocations, contribution_events,
+                    forecast_movements, spend_reversals]  # rows per decision, spend or event
