@@ -112,15 +112,25 @@ def allocate(
         if pence:
             raise ValueError("cannot allocate a non-zero amount with no weights")
         return {code: from_pence(0) for code in order}
-    # share = pence * weight = (pence * scaled) / common: floor and remainder (over `common`).
-    floors_and_remainders = {code: divmod(pence * scaled.get(code, 0), common) for code in order}
+    # share = pence * weight = (pence * scaled) / common
+    parts = _largest_remainders({code: pence * value for code, value in scaled.items()}, common,
+                                pence, order)
+    return {code: from_pence(sign * parts[code]) for code in order}
+
+
+def _largest_remainders(exact: Mapping[str, int], common: int, total: int,
+                        order: Sequence[str]) -> dict[str, int]:
+    """Whole pence for each partner in `order` from exact shares `exact / common` summing to
+    `total`: each its floor, then the pence left over one each to the largest remainders, ties
+    broken by `order` (R4)."""
+    floors_and_remainders = {code: divmod(exact.get(code, 0), common) for code in order}
     parts = {code: floor for code, (floor, _) in floors_and_remainders.items()}
-    leftover = pence - sum(parts.values())
+    leftover = total - sum(parts.values())
     position = {code: i for i, code in enumerate(order)}
     by_remainder = sorted(order, key=lambda c: (-floors_and_remainders[c][1], position[c]))
     for code in by_remainder[:leftover]:
         parts[code] += 1
-    return {code: from_pence(sign * parts[code]) for code in order}
+    return parts
 
 
 def allocate_by_splits(
@@ -150,14 +160,7 @@ def allocate_by_splits(
             scaled[code] += pence * numerator * (common // (100 * denominator))
     if sum(scaled.values()) != total * common:
         raise ValueError("each split must sum to exactly 100")
-    floors_and_remainders = {code: divmod(value, common) for code, value in scaled.items()}
-    parts_ = {code: floor for code, (floor, _) in floors_and_remainders.items()}
-    leftover = total - sum(parts_.values())
-    position = {code: i for i, code in enumerate(order)}
-    by_remainder = sorted(order, key=lambda c: (-floors_and_remainders[c][1], position[c]))
-    for code in by_remainder[:leftover]:
-        parts_[code] += 1
-    return parts_
+    return _largest_remainders(scaled, common, total, order)
 
 
 def weights_from_amounts(amounts: Mapping[str, Fraction]) -> dict[str, Fraction]:
