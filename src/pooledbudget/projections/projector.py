@@ -71,7 +71,6 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._dirty: dict[UUID, Decision] = {}
         self._new: set[UUID] = set()
         self._pending_since: dict[UUID, int] = {}
-        self._unconfirmed = False  # a batch began and its commit has not been confirmed
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """One event in its own transaction (the batch loop below is the usual path)."""
@@ -81,7 +80,6 @@ class LedgerProjection(Projection[ReadModelStore]):
             self.apply(conn, domain_event, tracking.notification_id)
             self.flush(conn)
             self.view.advance(conn, tracking.application_name, start, tracking.notification_id)
-        self.committed()
 
     def apply(self, conn: Connection, event: Any, sequence: int) -> None:
         if isinstance(event, Decision.Event):  # most events: spend
@@ -103,12 +101,7 @@ class LedgerProjection(Projection[ReadModelStore]):
     def begin(self) -> None:
         """Starts a batch. A cached decision that a rolled-back batch moved on is found to be
         ahead of the next event's version and reloaded (`_advance`)."""
-        self._unconfirmed = True
         self._reset()
-
-    def committed(self) -> None:
-        """The batch's transaction committed: what it taught the writers may be kept."""
-        self._unconfirmed = False
 
     def _reset(self) -> None:
         self._spends.discard()
@@ -236,7 +229,6 @@ def _catch_up(ledger: LedgerApplication, projection: LedgerProjection, until: da
                 projection.flush(conn)
                 store.advance(conn, ledger.name, start or None, last)
                 applied += last - start
-        projection.committed()
         if progress is not None:
             progress(applied)
         if reached_until:
