@@ -189,26 +189,29 @@ def catch_up(
     After a bulk load — into empty read models (a first build, a rebuild) or of a batch's worth
     of events or more — the store's planner statistics are refreshed, so that the reports that
     follow are planned for the tables as they now are (decision 0009)."""
-    empty = not projection.view.max_tracking_id(ledger.name)
-    applied = _catch_up(ledger, projection, until, batch_size, progress)
-    if applied and (empty or applied >= BATCH_SIZE):
+    applied, began_empty = _catch_up(ledger, projection, until, batch_size, progress)
+    if applied and (began_empty or applied >= BATCH_SIZE):
         projection.view.refresh_statistics()
     return applied
 
 
 def _catch_up(ledger: LedgerApplication, projection: LedgerProjection, until: datetime | None,
-              batch_size: int, progress: Progress | None) -> int:
+              batch_size: int, progress: Progress | None) -> tuple[int, bool]:
+    """Events applied, and whether the read models were empty when it began."""
     store = projection.view
     topics = wanted_topics()
     applied = 0
+    began_empty: bool | None = None
     while True:
         start = store.max_tracking_id(ledger.name) or 0
+        if began_empty is None:
+            began_empty = start == 0
         # Only events that change a read model are read (about a third of a spend-heavy log:
         # invoice claims and receipts are not); up to `end`, so that a short read proves
         # everything in between was of no interest and the position may pass it.
         end = ledger.recorder.max_notification_id() or 0
         if end <= start:
-            return applied
+            return applied, began_empty
         notifications = ledger.recorder.select_notifications(
             start=start, limit=batch_size, stop=end, topics=topics, inclusive_of_start=False)
         scanned_to = end if len(notifications) < batch_size else notifications[-1].id
@@ -232,7 +235,7 @@ def _catch_up(ledger: LedgerApplication, projection: LedgerProjection, until: da
         if progress is not None:
             progress(applied)
         if reached_until:
-            return applied
+            return applied, began_empty
 
 
 @cache
