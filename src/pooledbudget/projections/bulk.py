@@ -18,25 +18,24 @@ from sqlalchemy import JSON, Connection, Date, DateTime, Table, insert
 
 Row = Sequence[Any]
 _Processors = list[tuple[int, Callable[[Any], Any]]]
-_PLANS: dict[tuple[str, str, str | None], tuple[str, _Processors]] = {}
+_PLANS: dict[tuple[str, str], tuple[str, _Processors]] = {}
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
     """Inserts `rows`, each a tuple of values in the order of `table.columns` (all of them)."""
     if not rows:
         return
-    schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(table.schema)
     if conn.dialect.driver not in ("psycopg", "pysqlite"):  # no plan for it: SQLAlchemy's way
         names = [c.name for c in table.columns]
         conn.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
         return
     if conn.dialect.name == "postgresql":
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(_plan(conn, table, schema)[0]) as copy:
+        with cursor.copy(_plan(conn, table)[0]) as copy:
             for row in rows:
                 copy.write_row(row)
         return
-    statement, processors = _plan(conn, table, schema)
+    statement, processors = _plan(conn, table)
     if processors:
         converted = []
         for row in rows:
@@ -58,14 +57,23 @@ def expect_columns(table: Table, *names: str) -> None:
         raise AssertionError(f"{table.name} columns are {actual}, rows are written as {names}")
 
 
-def _plan(conn: Connection, table: Table, schema: str | None) -> tuple[str, _Processors]:
+def raw_table_name(conn: Connection, table: Table) -> str:
+    """`table`'s quoted name for SQL that bypasses SQLAlchemy's compiler, with the schema a
+    ledger's PostgreSQL database puts it in (its `schema_translate_map`, which such SQL would
+    otherwise miss)."""
+    quote = conn.dialect.identifier_preparer.quote
+    schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(table.schema)
+    return f"{quote(schema)}.{quote(table.name)}" if schema else quote(table.name)
+
+
+def _plan(conn: Connection, table: Table) -> tuple[str, _Processors]:
     """The statement (COPY or INSERT) for `table` on this dialect, and the bind processors."""
-    key = (conn.dialect.name, table.name, schema)
+    name = raw_table_name(conn, table)
+    key = (conn.dialect.name, name)
     if key not in _PLANS:
         if any(isinstance(c.type, JSON) for c in table.columns):
             raise TypeError(f"{table.name} has JSON columns; insert it through SQLAlchemy")
         quote = conn.dialect.identifier_preparer.quote
-        name = f"{quote(schema)}.{quote(table.name)}" if schema else quote(table.name)
         columns = ", ".join(quote(c.name) for c in table.columns)
         processors: _Processors = []
         if conn.dialect.name == "postgresql":

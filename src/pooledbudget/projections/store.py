@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, insert, select,
 from sqlalchemy.pool import StaticPool
 
 from ..persistence import Database
+from .bulk import raw_table_name
 from .tables import READ_MODEL_TABLES, ROW_HEAVY_TABLES, metadata, tracking
 
 
@@ -98,11 +99,8 @@ class ReadModelStore(TrackingRecorder):
         if self.engine.dialect.name != "postgresql":
             return
         with self.engine.begin() as conn:
-            quote = conn.dialect.identifier_preparer.quote
-            schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(None)
             for table in ROW_HEAVY_TABLES:  # the rest hold a row per pool, partner or year
-                name = f"{quote(schema)}.{quote(table.name)}" if schema else quote(table.name)
-                conn.exec_driver_sql(f"ANALYZE {name}")
+                conn.exec_driver_sql(f"ANALYZE {raw_table_name(conn, table)}")
 
     def close(self) -> None:
         self.engine.dispose()
