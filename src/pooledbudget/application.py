@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -191,6 +191,7 @@ class LedgerApplication(Application[UUID]):
                 raise RuntimeError(f"{len(held)} pending events but {len(group.events)} decided")
             if group.events:
                 self.save(*group.events, **{UNLESS_EXISTS: group.guards})
+                self._cache_saved(group.aggregates.values())
             share = (time.perf_counter() - saving) / len(commands)
         except (_Replay, IntegrityError):
             self._local.group = None
@@ -259,6 +260,7 @@ class LedgerApplication(Application[UUID]):
                     return decided  # a duplicate (R25)
                 try:
                     self.save(*decided.aggregates, **{UNLESS_EXISTS: decided.guard})
+                    self._cache_saved(decided.aggregates)
                 except IntegrityError:
                     if not optimistic:
                         # Lost a race: reload and decide again, after a short random pause so
@@ -305,6 +307,18 @@ class LedgerApplication(Application[UUID]):
         # year's closure was recorded meanwhile (see guards.py, 0006).
         guard = [closure_uuid(a.pool_id, a.year) for a in aggregates if isinstance(a, Decision)]
         return _Decided(aggregates, events, guard, at)
+
+    def _cache_saved(self, aggregates: Iterable[Aggregate]) -> None:
+        """Just saved, these decisions are exactly as recorded: cached, the next command finds
+        them current instead of reading back and applying the events it has just written. (The
+        repository fast-forwards whatever it serves, so a cached instance another writer has
+        since moved on from is brought up to date, never served stale.)"""
+        cache = self.repository.cache
+        if cache is None:
+            return
+        for aggregate in aggregates:
+            if type(aggregate) is Decision and not aggregate.pending_events:
+                cache.put(aggregate.id, aggregate)
 
     def _check_shared_unchanged(self) -> None:
         """A handler changed an aggregate it had loaded read-only (the cached instance itself):

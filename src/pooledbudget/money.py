@@ -51,6 +51,13 @@ def from_pence(pence: int) -> Decimal:
     return Decimal(pence).scaleb(-2)
 
 
+def pence_text(pence: int) -> str:
+    """Pence as events store money (`format(from_pence(pence), "f")`), without a Decimal."""
+    sign = "-" if pence < 0 else ""
+    whole, part = divmod(abs(pence), 100)
+    return f"{sign}{whole}.{part:02d}"
+
+
 def exact_money(value: Fraction) -> Decimal:
     """A fraction that is a whole number of pence, as money; anything else is a bug."""
     return from_pence(exact_pence(value))

@@ -25,6 +25,7 @@ from ..money import (
     exact_money,
     fraction_to_str,
     from_pence,
+    pence_text,
     split_weights,
     stored_pence,
     to_pence,
@@ -602,13 +603,13 @@ class Decision(ChainedAggregate):
             raise _state_error(f"service_date {service_date} is outside the service period "
                                f"{self.start}..{self.end} (R13)", "service_date",
                                "service_date_outside_period", "R13")
-        if self.spent + Fraction(amount) > self.cost:
+        pence = to_pence(amount)
+        if _exceeds(self._spent, pence, self.cost):
             raise LimitError(f"spend would take decision {self.decision_id} above its approved "
                              f"cost {self.cost}; vary the decision first (R14)", field="amount",
                              code="spend_exceeds_approved_cost", rule="R14")
-        if element is not None and (
-            self.elements[element].spent + Fraction(amount) > self.elements[element].cost
-        ):
+        if element is not None and _exceeds(self.elements[element].tally, pence,
+                                            self.elements[element].cost):
             raise LimitError(f"spend would take element {element} above its cost "
                              f"{self.elements[element].cost} (R14)", field="amount",
                              code="spend_exceeds_element_cost", rule="R14")
@@ -628,6 +629,11 @@ class Decision(ChainedAggregate):
         """R15: allocate by the split in force on the service date, apportioning by remaining cost."""
         self.check_spend(amount, service_date, element)
         parts = self._element_parts(amount, element)
+        if len(parts) == 1 and self._record_whole_spend(
+                next(iter(parts)), invoice_ref=invoice_ref, amount=amount,
+                service_date=service_date, element=element, supplier=supplier, order=order,
+                actor=actor, at=at):
+            return
         funding: dict[str, Fraction] = {}
         responsibility: dict[str, Fraction] = {}
         for name, part in parts.items():
@@ -646,6 +652,29 @@ class Decision(ChainedAggregate):
             responsibility=_allocation(amount, responsibility, total, order),
             actor=actor,
         )
+
+    def _record_whole_spend(self, name: str, *, invoice_ref: str, amount: Decimal,
+                            service_date: date, element: str | None, supplier: str | None,
+                            order: list[str], actor: Actor, at: datetime) -> bool:
+        """A spend falling wholly on one element (named, or the only one), allocated in whole
+        pence with integers: the allocation `record_spend`'s exact path gives (R4, R15), and
+        what nearly every spend is. False, recording nothing, when that doesn't apply."""
+        state = self.elements[name]
+        pence = to_pence(amount)
+        funding = allocate_by_splits([(pence, state.funding.in_force(service_date))], order)
+        responsibility = allocate_by_splits(
+            [(pence, state.responsibility.in_force(service_date))], order)
+        if funding is None or responsibility is None:
+            return False
+        self.trigger_event(
+            self.SpendRecorded, timestamp=at, invoice_ref=invoice_ref,
+            amount=format(amount, "f"), service_date=service_date.isoformat(), element=element,
+            supplier=supplier, element_parts={name: fraction_to_str(Fraction(amount))},
+            funding={code: pence_text(p) for code, p in funding.items()},
+            responsibility={code: pence_text(p) for code, p in responsibility.items()},
+            actor=actor,
+        )
+        return True
 
     def _element_parts(self, amount: Decimal, element: str | None) -> dict[str, Fraction]:
         """A spend naming no element is apportioned by remaining cost, exactly (R11, R15)."""
@@ -698,6 +727,14 @@ def _check_split_partners(split: dict[str, Decimal], members: list[str], where: 
     if unknown:
         raise _state_error(f"{where} names {', '.join(unknown)}, not a partner of the pool in "
                            "the decision's year (R3)", where, "split_names_non_partner", "R3")
+
+
+def _exceeds(tally: PenceTally, pence: int, cost: Decimal) -> bool:
+    """Whether adding `pence` to what `tally` holds goes above `cost` (R14): in integers
+    when the tally holds whole pence, as it nearly always does."""
+    if not tally.odd:
+        return tally.pence + pence > to_pence(cost)
+    return tally.value + Fraction(pence, 100) > cost
 
 
 def _allocation(
