@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from pooledbudget import commands as c
+from pooledbudget.aggregates.terms import VariedElementTerms
 from pooledbudget.application import LedgerApplication
 from property.ledger_worlds import state_of
 
@@ -23,6 +24,7 @@ from .helpers import (
     YEAR,
     approve_variation_all,
     approved_decision,
+    bh,
     decision,
     pledge_cmd,
     pm,
@@ -41,7 +43,7 @@ def test_a_copied_decision_changes_without_touching_the_original(
     ledger: LedgerApplication,
 ) -> None:
     """Spending, reversing and varying a copy leaves the original's whole state as it was,
-    spends included (they are shared between copies, never changed in place)."""
+    spends and splits included (shared between copies, never changed in place)."""
     setup_pool(ledger)
     approved_decision(ledger, funding={"ASC": "60", "CFS": "40"})
     run(ledger, spend_cmd("D1", "INV-1", "100.00"))
@@ -54,9 +56,23 @@ def test_a_copied_decision_changes_without_touching_the_original(
     duplicate.record_spend(invoice_ref="INV-3", amount=Decimal("10.00"),
                            service_date=datetime(2026, 5, 2).date(), element=None,
                            supplier=None, order=["ASC", "CFS"], actor=pm(), at=AT)
+    (name,) = duplicate.elements
+    duplicate.propose_variation(
+        variation_id="V1", reason="review", effective_from=datetime(2026, 6, 1).date(),
+        planned_end=None, elements=[VariedElementTerms(
+            name=name, cost=Decimal("2000.00"), cost_basis={"total": "2000.00"},
+            funding={"ASC": Decimal(30), "CFS": Decimal(70)},
+            responsibility={"ASC": Decimal(10), "CFS": Decimal(90)})],
+        members=["ASC", "CFS"], actor=pm(), at=AT)
+    for code in list(duplicate.waiting_on):
+        duplicate.approve_variation("V1", code, bh(code), AT)
     assert duplicate.spends["INV-1"].reversed and "INV-3" in duplicate.spends
+    assert len(duplicate.elements[name].funding.entries) == 2
+    assert duplicate.elements[name].cost == Decimal("2000.00")
     assert state_of(original) == before
     assert not original.spends["INV-1"].reversed and "INV-3" not in original.spends
+    assert len(original.elements[name].funding.entries) == 1
+    assert len(original.elements[name].responsibility.entries) == 1
 
 
 def test_a_reversal_and_a_variation_after_copies_leave_the_recorded_history_intact(

@@ -60,6 +60,13 @@ class ElementState:
     def spent(self) -> Fraction:
         return self.tally.value
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> ElementState:
+        """A copy for one command: new split histories and tally, sharing the splits and the
+        cost basis, which are replaced when terms change and never changed in place."""
+        return ElementState(self.cost, self.cost_basis, SplitHistory(list(self.funding.entries)),
+                            SplitHistory(list(self.responsibility.entries)),
+                            deepcopy(self.tally, memo))
+
     @property
     def remaining(self) -> Fraction:
         return Fraction(self.cost) - self.spent
@@ -105,6 +112,8 @@ class Decision(ChainedAggregate):
         for name, value in self.__dict__.items():
             if name == "spends":
                 value = dict(value)
+            elif type(value) is list and all(type(item) is str for item in value):
+                value = list(value)  # partner codes, variation ids; no events pending
             elif type(value) not in _IMMUTABLE:
                 value = deepcopy(value, memo)
             copy.__dict__[name] = value
