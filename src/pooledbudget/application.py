@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import structlog
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Recording
 
 from . import commands as c
 from .aggregates import CommandReceipt, Decision, InvoiceRef, Pool, decision_uuid, pool_uuid
@@ -122,6 +122,27 @@ class LedgerApplication(Application[UUID]):
             c.CloseYear: self._close_year,
             c.SealPool: self._seal_pool,
         }
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """eventsourcing's `save` (collect, record, snapshot, notify), collecting the ledger's
+        aggregates and events by their classes instead of by eventsourcing's runtime Protocol
+        checks: those cost 16 us an aggregate and 10 an event, a tenth of a spend command's own
+        work. Anything else is collected as eventsourcing collects it."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                processing_event.events.extend(obj.collect_events())
+                processing_event.aggregates[obj.id] = obj
+            elif isinstance(obj, Aggregate.Event):
+                processing_event.events.append(obj)
+            else:
+                processing_event.collect_events(obj)
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # deprecated in eventsourcing, still called
+        return recordings
 
     # -- the one entry point ------------------------------------------------------------------
 

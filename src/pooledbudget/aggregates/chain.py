@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Self
@@ -31,43 +31,78 @@ _AS_IS = frozenset({str, int, bool, type(None)})
 
 
 def _canonical(value: Any) -> Any:
-    if type(value) in _AS_IS:  # the common case, first; subclasses take the checks below
+    kind = type(value)
+    if kind in _AS_IS:  # the common case, first; subclasses take the checks below
         return value
-    if isinstance(value, dict) and all(type(k) is str and type(v) is str and k[:1] != "$"
-                                       for k, v in value.items()):
-        return value  # a flat mapping of text (splits, actors): encoded as it is
+    exact = _BY_TYPE.get(kind)
+    if exact is not None:
+        return exact(value)
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
         return value
     if isinstance(value, Decimal):
-        return {"$decimal": format(value, "f")}
+        return _decimal(value)
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise CanonicalEncodingError(f"naive datetime {value!r} has no canonical encoding")
-        return {"$datetime": value.astimezone(UTC).isoformat()}
+        return _datetime(value)
     if isinstance(value, date):
-        return {"$date": value.isoformat()}
+        return _date(value)
     if isinstance(value, UUID):
-        return {"$uuid": str(value)}
+        return _uuid(value)
     if isinstance(value, (list, tuple)):
-        return [_canonical(item) for item in value]
+        return _sequence(value)
     if isinstance(value, Mapping):
-        out = {}
-        for key, item in value.items():
-            if not isinstance(key, str) or key.startswith("$"):
-                raise CanonicalEncodingError(f"key {key!r} has no canonical encoding")
-            out[key] = _canonical(item)
-        return out
+        return _mapping(value)
     raise CanonicalEncodingError(f"{type(value).__name__} {value!r} has no canonical encoding")
+
+
+def _mapping(value: Mapping[Any, Any]) -> Any:
+    if type(value) is dict and all(type(k) is str and type(v) is str and k[:1] != "$"
+                                   for k, v in value.items()):
+        return value  # a flat mapping of text (splits, actors): encoded as it is
+    out = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or key.startswith("$"):
+            raise CanonicalEncodingError(f"key {key!r} has no canonical encoding")
+        out[key] = _canonical(item)
+    return out
+
+
+def _sequence(value: list[Any] | tuple[Any, ...]) -> list[Any]:
+    return [_canonical(item) for item in value]
+
+
+def _decimal(value: Decimal) -> dict[str, str]:
+    return {"$decimal": format(value, "f")}
+
+
+def _datetime(value: datetime) -> dict[str, str]:
+    if value.tzinfo is None:
+        raise CanonicalEncodingError(f"naive datetime {value!r} has no canonical encoding")
+    return {"$datetime": value.astimezone(UTC).isoformat()}
+
+
+def _date(value: date) -> dict[str, str]:
+    return {"$date": value.isoformat()}
+
+
+def _uuid(value: UUID) -> dict[str, str]:
+    return {"$uuid": str(value)}
+
+
+# Exact types, looked up before the `isinstance` checks (subclasses take those).
+_BY_TYPE: dict[type, Callable[[Any], Any]] = {
+    dict: _mapping, list: _sequence, tuple: _sequence, Decimal: _decimal, datetime: _datetime,
+    date: _date, UUID: _uuid,
+}
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def canonical_bytes(topic: str, fields: Mapping[str, Any]) -> bytes:
     """`{"event":{...fields but hash...},"topic":...}` as compact, key-sorted UTF-8 JSON."""
     content = {name: value for name, value in fields.items() if name != HASH_FIELD}
-    document = {"topic": topic, "event": _canonical(content)}
-    return json.dumps(document, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode("utf-8")
+    document = {"topic": topic, "event": _mapping(content)}
+    return _ENCODER.encode(document).encode("utf-8")
 
 
 def event_hash(topic: str, fields: Mapping[str, Any]) -> str:

@@ -670,18 +670,24 @@ class Decision(ChainedAggregate):
         what nearly every spend is. False, recording nothing, when that doesn't apply."""
         state = self.elements[name]
         pence = to_pence(amount)
-        funding = allocate_by_splits([(pence, state.funding.in_force(service_date))], order)
-        responsibility = allocate_by_splits(
-            [(pence, state.responsibility.in_force(service_date))], order)
-        if funding is None or responsibility is None:
+        funding_split = state.funding.in_force(service_date)
+        responsibility_split = state.responsibility.in_force(service_date)
+        funding = allocate_by_splits([(pence, funding_split)], order)
+        if funding is None:
             return False
+        funded = {code: pence_text(p) for code, p in funding.items()}
+        if responsibility_split == funding_split:  # responsibility follows funding (R15)
+            responsible = dict(funded)
+        else:
+            responsibility = allocate_by_splits([(pence, responsibility_split)], order)
+            if responsibility is None:
+                return False
+            responsible = {code: pence_text(p) for code, p in responsibility.items()}
         self.trigger_event(
             self.SpendRecorded, timestamp=at, invoice_ref=invoice_ref,
             amount=format(amount, "f"), service_date=service_date.isoformat(), element=element,
             supplier=supplier, element_parts={name: fraction_to_str(Fraction(amount))},
-            funding={code: pence_text(p) for code, p in funding.items()},
-            responsibility={code: pence_text(p) for code, p in responsibility.items()},
-            actor=actor,
+            funding=funded, responsibility=responsible, actor=actor,
         )
         return True
 
