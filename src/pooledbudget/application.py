@@ -11,13 +11,19 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 import structlog
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    project_aggregate,
+)
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
@@ -310,11 +316,13 @@ class LedgerApplication(Application[UUID]):
             self._check_shared_unchanged()
         except LedgerError:
             self._check_shared_unchanged()
+            self._local.current = {}
             # Another process may have applied this very command since the check above, so
             # the handler saw its effects (its invoice taken, say): R25 still comes first.
             if duplicate := self._duplicate(command, digest):
                 return duplicate
             raise
+        self._local.current = {}  # what this command did not take is not kept for the next
         group = self._group()
         marks = {} if group is None else group.marks
         events = [e for a in aggregates for e in a.pending_events[marks.get(a.id, 0):]]
@@ -403,10 +411,16 @@ class LedgerApplication(Application[UUID]):
             if aggregate_id in absent:
                 return None
             shared = read_only and group is None
-            try:
-                aggregate = self.repository.get(aggregate_id, deepcopy_from_cache=not shared)
-            except AggregateNotFoundError:
-                return None
+            current = getattr(self._local, "current", None)
+            if current and aggregate_id in current:  # brought up to date with another
+                aggregate = current.pop(aggregate_id)
+                if not shared:
+                    aggregate = deepcopy(aggregate)
+            else:
+                try:
+                    aggregate = self.repository.get(aggregate_id, deepcopy_from_cache=not shared)
+                except AggregateNotFoundError:
+                    return None
             if shared:
                 self._local.shared = [*getattr(self._local, "shared", []), aggregate]
             if group is not None:
@@ -416,6 +430,32 @@ class LedgerApplication(Application[UUID]):
         if not isinstance(aggregate, cls):
             raise TypeError(f"{aggregate_id} is a {type(aggregate).__name__}, not {cls.__name__}")
         return aggregate
+
+    def _bring_up_to_date(self, *ids: UUID) -> None:
+        """The cached aggregates a command is about to read (its pool and decision), brought
+        up to date in one query rather than the repository's one each: a round trip less per
+        command on PostgreSQL. A cached instance is never changed here: one with newer events
+        is replaced in the cache by an updated copy. `_find` takes them from `_local.current`;
+        if any is not cached, the repository loads them all as usual."""
+        self._local.current = {}
+        cache = self.repository.cache
+        select_after = getattr(self.recorder, "select_after", None)
+        if cache is None or select_after is None or self._group() is not None:
+            return
+        found: dict[UUID, Any] = {}
+        try:
+            for aggregate_id in ids:
+                found[aggregate_id] = cache.get(aggregate_id)
+        except KeyError:
+            return
+        newer: dict[UUID, list[Any]] = {}
+        for stored in select_after([(key, aggregate.version) for key, aggregate in found.items()]):
+            newer.setdefault(stored.originator_id, []).append(self.mapper.to_domain_event(stored))
+        for aggregate_id, events in newer.items():
+            updated = project_aggregate(deepcopy(found[aggregate_id]), events)
+            cache.put(aggregate_id, updated)
+            found[aggregate_id] = updated
+        self._local.current = found
 
     def pool(self, pool_id: str, *, read_only: bool = False) -> Pool:
         pool = self._find(Pool, pool_uuid(pool_id), read_only=read_only)
@@ -551,6 +591,7 @@ class LedgerApplication(Application[UUID]):
                        manager: Actor | None = None) -> tuple[Pool, Decision]:
         """Authority first (R26; `manager` must be a pool manager of the host), then the
         decision, then its year still open (R17)."""
+        self._bring_up_to_date(pool_uuid(pool_id), decision_uuid(pool_id, decision_id))
         pool = (self._managed_pool(pool_id, manager, read_only=True) if manager
                 else self.pool(pool_id, read_only=True))
         decision = self.decision(pool_id, decision_id, rule)

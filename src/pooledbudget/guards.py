@@ -60,6 +60,19 @@ class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
                 raise GuardedSaveRefused(f"{aggregate_id} exists; save refused")
         return notification_ids
 
+    def select_after(self, after: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
+        """The events of several aggregates after the versions given, in one query."""
+        one = (f"SELECT originator_id, originator_version, topic, state FROM "
+               f"{self.events_table_name} WHERE originator_id = ? AND originator_version > ?")
+        statement = " UNION ALL ".join([one] * len(after))
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"{statement} ORDER BY originator_id, originator_version",
+                      [value for key, version in after for value in (key.hex, version)])
+            return [StoredEvent(originator_id=self.convert_originator_id(row["originator_id"]),
+                                originator_version=row["originator_version"],
+                                topic=row["topic"], state=row["state"])
+                    for row in c.fetchall()]
+
     def existing(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregates have been created (one query for a whole group)."""
         found: set[UUID] = set()
@@ -90,6 +103,21 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, (list(ids),), prepare=True)
             return {row["originator_id"] for row in curs.fetchall()}
+
+    def select_after(self, after: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
+        """The events of several aggregates after the versions given, in one query."""
+        one = SQL("SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
+                  "WHERE originator_id = %s AND originator_version > %s").format(
+            schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        statement = SQL(" UNION ALL ").join([one] * len(after)) + SQL(
+            " ORDER BY originator_id, originator_version")
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [v for key, version in after for v in (key, version)],
+                         prepare=True)
+            return [StoredEvent(originator_id=row["originator_id"],
+                                originator_version=row["originator_version"],
+                                topic=row["topic"], state=bytes(row["state"]))
+                    for row in curs.fetchall()]
 
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
