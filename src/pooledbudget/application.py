@@ -73,6 +73,7 @@ class _Group:
     guards: list[UUID] = field(default_factory=list)
     last_at: datetime | None = None
     absent: set[UUID] = field(default_factory=set)  # looked up in one query before the group
+    current: dict[UUID, Any] = field(default_factory=dict)  # cached ones, brought up to date
     # How many pending events each aggregate the current command found already held.
     marks: dict[UUID, int] = field(default_factory=dict)
 
@@ -203,7 +204,8 @@ class LedgerApplication(Application[UUID]):
                    use_command_time: bool) -> list[CommandResult | LedgerError]:
         if len(commands) <= 1:
             return self._run_one_by_one(commands, use_command_time)
-        group = _Group(absent=self._absent(commands))
+        group = _Group(absent=self._absent(commands),
+                       current=self._up_to_date(self._touched(commands)))
         self._local.group = group
         outcomes: list[CommandResult | LedgerError] = []
         timings: list[float] = []
@@ -411,8 +413,9 @@ class LedgerApplication(Application[UUID]):
             if aggregate_id in absent:
                 return None
             shared = read_only and group is None
-            current = getattr(self._local, "current", None)
-            if current and aggregate_id in current:  # brought up to date with another
+            current = (group.current if group is not None
+                       else getattr(self._local, "current", None))
+            if current and aggregate_id in current:  # brought up to date with others
                 aggregate = current.pop(aggregate_id)
                 if not shared:
                     aggregate = deepcopy(aggregate)
@@ -431,23 +434,24 @@ class LedgerApplication(Application[UUID]):
             raise TypeError(f"{aggregate_id} is a {type(aggregate).__name__}, not {cls.__name__}")
         return aggregate
 
-    def _bring_up_to_date(self, *ids: UUID) -> None:
-        """The cached aggregates a command is about to read (its pool and decision), brought
-        up to date in one query rather than the repository's one each: a round trip less per
-        command on PostgreSQL. A cached instance is never changed here: one with newer events
-        is replaced in the cache by an updated copy. `_find` takes them from `_local.current`;
-        if any is not cached, the repository loads them all as usual."""
-        self._local.current = {}
+    def _up_to_date(self, ids: Iterable[UUID]) -> dict[UUID, Any]:
+        """Those of these aggregates the cache holds, brought up to date in one query (the
+        recorder's `select_after`) rather than the repository's one each: a round trip less per
+        command, a query per group instead of one per aggregate. Copy on write: a cached
+        instance is never changed here; one with newer events is replaced in the cache by an
+        updated copy. `_find` takes them from here; the repository loads the rest as usual."""
         cache = self.repository.cache
         select_after = getattr(self.recorder, "select_after", None)
-        if cache is None or select_after is None or self._group() is not None:
-            return
+        if cache is None or select_after is None:
+            return {}
         found: dict[UUID, Any] = {}
-        try:
-            for aggregate_id in ids:
+        for aggregate_id in ids:
+            try:
                 found[aggregate_id] = cache.get(aggregate_id)
-        except KeyError:
-            return
+            except KeyError:
+                continue
+        if not found:
+            return found
         newer: dict[UUID, list[Any]] = {}
         for stored in select_after([(key, aggregate.version) for key, aggregate in found.items()]):
             newer.setdefault(stored.originator_id, []).append(self.mapper.to_domain_event(stored))
@@ -455,7 +459,20 @@ class LedgerApplication(Application[UUID]):
             updated = project_aggregate(deepcopy(found[aggregate_id]), events)
             cache.put(aggregate_id, updated)
             found[aggregate_id] = updated
-        self._local.current = found
+        return found
+
+    @staticmethod
+    def _touched(commands: Sequence[c.Command]) -> set[UUID]:
+        """The pools and decisions these commands name."""
+        ids: set[UUID] = set()
+        for command in commands:
+            pool_id = getattr(command, "pool_id", None)
+            if pool_id is None:
+                continue
+            ids.add(pool_uuid(pool_id))
+            if (decision_id := getattr(command, "decision_id", None)) is not None:
+                ids.add(decision_uuid(pool_id, decision_id))
+        return ids
 
     def pool(self, pool_id: str, *, read_only: bool = False) -> Pool:
         pool = self._find(Pool, pool_uuid(pool_id), read_only=read_only)
@@ -591,7 +608,9 @@ class LedgerApplication(Application[UUID]):
                        manager: Actor | None = None) -> tuple[Pool, Decision]:
         """Authority first (R26; `manager` must be a pool manager of the host), then the
         decision, then its year still open (R17)."""
-        self._bring_up_to_date(pool_uuid(pool_id), decision_uuid(pool_id, decision_id))
+        if self._group() is None:
+            self._local.current = self._up_to_date(
+                [pool_uuid(pool_id), decision_uuid(pool_id, decision_id)])
         pool = (self._managed_pool(pool_id, manager, read_only=True) if manager
                 else self.pool(pool_id, read_only=True))
         decision = self.decision(pool_id, decision_id, rule)

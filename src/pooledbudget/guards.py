@@ -64,14 +64,17 @@ class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
         """The events of several aggregates after the versions given, in one query."""
         one = (f"SELECT originator_id, originator_version, topic, state FROM "
                f"{self.events_table_name} WHERE originator_id = ? AND originator_version > ?")
-        statement = " UNION ALL ".join([one] * len(after))
+        rows = []
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"{statement} ORDER BY originator_id, originator_version",
-                      [value for key, version in after for value in (key.hex, version)])
-            return [StoredEvent(originator_id=self.convert_originator_id(row["originator_id"]),
-                                originator_version=row["originator_version"],
-                                topic=row["topic"], state=row["state"])
-                    for row in c.fetchall()]
+            for start in range(0, len(after), 200):  # SQLite allows 500 terms in a compound
+                chunk = after[start:start + 200]
+                c.execute(" UNION ALL ".join([one] * len(chunk)),
+                          [value for key, version in chunk for value in (key.hex, version)])
+                rows += c.fetchall()
+        events = [StoredEvent(originator_id=self.convert_originator_id(row["originator_id"]),
+                              originator_version=row["originator_version"],
+                              topic=row["topic"], state=row["state"]) for row in rows]
+        return sorted(events, key=lambda e: (str(e.originator_id), e.originator_version))
 
     def existing(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregates have been created (one query for a whole group)."""
@@ -94,6 +97,14 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
             "WHERE originator_id = ANY(%s) AND originator_version = 1 LIMIT 1"
         ).format(schema=Identifier(self.datastore.schema),
                  table=Identifier(self.events_table_name))
+        self.select_after_statement = SQL(
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM unnest(%s::uuid[], %s::bigint[]) AS after(id, version) "
+            "JOIN {schema}.{table} AS e ON e.originator_id = after.id "
+            "AND e.originator_version > after.version "
+            "ORDER BY e.originator_id, e.originator_version"
+        ).format(schema=Identifier(self.datastore.schema),
+                 table=Identifier(self.events_table_name))
 
     def existing(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregates have been created (one query for a whole group)."""
@@ -106,13 +117,9 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
 
     def select_after(self, after: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
         """The events of several aggregates after the versions given, in one query."""
-        one = SQL("SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
-                  "WHERE originator_id = %s AND originator_version > %s").format(
-            schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
-        statement = SQL(" UNION ALL ").join([one] * len(after)) + SQL(
-            " ORDER BY originator_id, originator_version")
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(statement, [v for key, version in after for v in (key, version)],
+            curs.execute(self.select_after_statement,
+                         ([key for key, _ in after], [version for _, version in after]),
                          prepare=True)
             return [StoredEvent(originator_id=row["originator_id"],
                                 originator_version=row["originator_version"],

@@ -64,3 +64,16 @@ def test_values_without_a_canonical_encoding_are_refused(value: Any) -> None:
 def test_typed_values_are_tagged_so_they_cannot_be_confused_with_strings() -> None:
     assert canonical_bytes("t", {"a": Decimal("1.50")}) != canonical_bytes("t", {"a": "1.50"})
     assert canonical_bytes("t", {"a": Decimal("1.50")}) == b'{"event":{"a":{"$decimal":"1.50"}},"topic":"t"}'
+
+
+@pytest.mark.parametrize("fields", [{"$x": "1"}, {2: "x"}, {"a": [{"b": 1.5}]},
+                                    {"a": ({"$uuid": "x"},)}])
+def test_keys_and_nested_values_are_checked_at_every_level(fields: dict[Any, Any]) -> None:
+    """The event's own fields, and values inside lists and tuples, get the same checks."""
+    with pytest.raises(CanonicalEncodingError):
+        canonical_bytes("t", fields)
+
+
+def test_the_hash_field_is_left_out_and_nothing_else() -> None:
+    assert canonical_bytes("t", {"hash": "h", "a": "1", "hashes": "2"}) == \
+        b'{"event":{"a":"1","hashes":"2"},"topic":"t"}'

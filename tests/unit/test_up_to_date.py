@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from pooledbudget import parse_command
 from pooledbudget.aggregates import decision_uuid, pool_uuid
 from pooledbudget.application import LedgerApplication, open_ledger
 from pooledbudget.errors import LimitError
@@ -81,3 +82,29 @@ def test_the_pool_and_decision_come_from_one_query_not_the_repository(
         original_get(*a, **k)  # type: ignore[method-assign]
     run(first, spend_cmd("D1", "INV-2", "10.00"))
     assert calls == [("select_after", 2)]
+
+
+def test_a_group_reads_its_cached_pools_and_decisions_in_one_query(
+    two: tuple[LedgerApplication, LedgerApplication],
+) -> None:
+    """A group of commands brings every cached pool and decision it names up to date in one
+    query, sees what another writer recorded since, and asks the repository for nothing."""
+    first, second = two
+    setup_pool(first)
+    approved_decision(first, "D1", cost={"total": "100.00"})
+    approved_decision(first, "D2")
+    run(first, spend_cmd("D1", "INV-1", "10.00"))
+    run(first, spend_cmd("D2", "INV-2", "10.00"))
+    run(second, spend_cmd("D1", "INV-3", "80.00"))
+    calls: list[Any] = []
+    recorder: Any = first.recorder
+    original_select, original_get = recorder.select_after, first.repository.get
+    recorder.select_after = lambda after: calls.append(("select_after", len(after))) or \
+        original_select(after)
+    first.repository.get = lambda *a, **k: calls.append(("get", a[0])) or \
+        original_get(*a, **k)  # type: ignore[method-assign]
+    outcomes = first.execute_many([parse_command(spend_cmd("D1", "INV-4", "20.00")),
+                                   parse_command(spend_cmd("D2", "INV-5", "10.00"))])
+    assert calls == [("select_after", 3)]
+    assert isinstance(outcomes[0], LimitError) and outcomes[0].rule == "R14"
+    assert not isinstance(outcomes[1], LimitError)

@@ -56,15 +56,23 @@ def _canonical(value: Any) -> Any:
     raise CanonicalEncodingError(f"{type(value).__name__} {value!r} has no canonical encoding")
 
 
-def _mapping(value: Mapping[Any, Any]) -> Any:
-    if type(value) is dict and all(type(k) is str and type(v) is str and k[:1] != "$"
-                                   for k, v in value.items()):
-        return value  # a flat mapping of text (splits, actors): encoded as it is
+def _mapping(value: Mapping[Any, Any], skip: str | None = None) -> Any:
+    """A mapping with text keys (none starting `$`), its values encoded; a flat mapping of
+    text (splits, actors) is encoded as it is. `skip`: a key left out (the hash itself)."""
+    if skip is None and type(value) is dict:
+        for key, item in value.items():
+            if type(key) is not str or type(item) is not str or key[:1] == "$":
+                break
+        else:
+            return value
     out = {}
     for key, item in value.items():
-        if not isinstance(key, str) or key.startswith("$"):
-            raise CanonicalEncodingError(f"key {key!r} has no canonical encoding")
-        out[key] = _canonical(item)
+        if type(key) is not str or key[:1] == "$":
+            if not isinstance(key, str) or key.startswith("$"):
+                raise CanonicalEncodingError(f"key {key!r} has no canonical encoding")
+        if key == skip:
+            continue
+        out[key] = item if type(item) in _AS_IS else _canonical(item)
     return out
 
 
@@ -100,8 +108,7 @@ _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=
 
 def canonical_bytes(topic: str, fields: Mapping[str, Any]) -> bytes:
     """`{"event":{...fields but hash...},"topic":...}` as compact, key-sorted UTF-8 JSON."""
-    content = {name: value for name, value in fields.items() if name != HASH_FIELD}
-    document = {"topic": topic, "event": _mapping(content)}
+    document = {"topic": topic, "event": _mapping(fields, skip=HASH_FIELD)}
     return _ENCODER.encode(document).encode("utf-8")
 
 
