@@ -67,9 +67,8 @@ def _mapping(value: Mapping[Any, Any], skip: str | None = None) -> Any:
             return value
     out = {}
     for key, item in value.items():
-        if type(key) is not str or key[:1] == "$":
-            if not isinstance(key, str) or key.startswith("$"):
-                raise CanonicalEncodingError(f"key {key!r} has no canonical encoding")
+        if not isinstance(key, str) or key.startswith("$"):
+            raise CanonicalEncodingError(f"key {key!r} has no canonical encoding")
         if key == skip:
             continue
         out[key] = item if type(item) in _AS_IS else _canonical(item)
