@@ -1,0 +1,43 @@
+"""Guarded saves (guards.py): refused as a whole when a named aggregate exists, and then
+nothing is written; saved when none does. The year-closure guard (R17) rests on this."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from pooledbudget.aggregates import InvoiceRef, pool_uuid
+from pooledbudget.application import LedgerApplication
+from pooledbudget.guards import UNLESS_EXISTS
+
+from .helpers import POOL, pm, setup_pool, written
+
+AT = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def test_a_save_naming_an_aggregate_that_exists_is_refused_and_writes_nothing(
+    ledger: LedgerApplication,
+) -> None:
+    setup_pool(ledger)
+    before = written(ledger)
+    invoice = InvoiceRef.register(POOL, "INV-1", "D1", pm(), AT)
+    with pytest.raises(IntegrityError):
+        ledger.save(invoice, **{UNLESS_EXISTS: [uuid4(), pool_uuid(POOL)]})
+    assert written(ledger) == before
+    # The connection is usable afterwards, and the same save without the guard succeeds.
+    ledger.save(InvoiceRef.register(POOL, "INV-1", "D1", pm(), AT), **{UNLESS_EXISTS: [uuid4()]})
+    assert written(ledger) == before + 1
+
+
+def test_a_save_naming_only_aggregates_that_do_not_exist_is_recorded(
+    ledger: LedgerApplication,
+) -> None:
+    setup_pool(ledger)
+    before = written(ledger)
+    ledger.save(InvoiceRef.register(POOL, "INV-1", "D1", pm(), AT),
+                InvoiceRef.register(POOL, "INV-2", "D1", pm(), AT),
+                **{UNLESS_EXISTS: [uuid4(), uuid4()]})
+    assert written(ledger) == before + 2
