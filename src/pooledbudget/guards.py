@@ -26,8 +26,6 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
-from psycopg import Cursor
-from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 UNLESS_EXISTS = "unless_exists"
@@ -128,22 +126,34 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
 
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
-        if _guarded(kwargs) and self.datastore.enable_db_functions:
-            # That path appends through a database function and never reaches the guard.
-            raise ProgrammingError("guarded saves need POSTGRES_ENABLE_DB_FUNCTIONS off")
-        notification_ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
-        return notification_ids
-
-    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
-                       **kwargs: Any) -> None:
-        # Runs inside the append's transaction, before its inserts. Raising here leaves the
-        # transaction block with an exception, so it rolls back.
-        super()._insert_events(curs, stored_events, **kwargs)
+        """eventsourcing's pipelined append (lock, notify, insert, one sync), with the guard's
+        look sent in the same pipeline after the lock: no round trip of its own. Its answer is
+        read after the sync; a guarded aggregate that exists raises inside the transaction
+        block, which rolls the append back."""
         guarded = _guarded(kwargs)
         if not guarded:
-            return
-        self._lock_table(curs)  # the same lock the append takes next; held until commit
-        curs.execute(self.guard_statement, (guarded,), prepare=True)
-        row = curs.fetchone()
-        if row is not None:
-            raise GuardedSaveRefused(f"{row['originator_id']} exists; save refused")
+            notification_ids: Sequence[int] | None = super().insert_events(stored_events,
+                                                                            **kwargs)
+            return notification_ids
+        if self.datastore.enable_db_functions:
+            # That path appends through a database function and never reaches the guard.
+            raise ProgrammingError("guarded saves need POSTGRES_ENABLE_DB_FUNCTIONS off")
+        failed: Exception | None = None
+        ids: Sequence[int] | None = None
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as guard:
+                self._lock_table(guard)  # the lock the append takes next; held until commit
+                guard.execute(self.guard_statement, (guarded,), prepare=True)
+                with conn.cursor() as curs:
+                    try:
+                        self._insert_stored_events(curs, stored_events, **kwargs)
+                        pipeline.sync()
+                        ids = self._fetch_ids_after_insert_events(curs, stored_events,
+                                                                  **kwargs)
+                    except Exception as error:  # as eventsourcing: raised after the pipeline
+                        failed = error
+                if failed is None and (row := guard.fetchone()) is not None:
+                    raise GuardedSaveRefused(f"{row['originator_id']} exists; save refused")
+            if failed is not None:
+                raise failed
+        return ids

@@ -13,31 +13,37 @@ from pooledbudget.aggregates import InvoiceRef, pool_uuid
 from pooledbudget.application import LedgerApplication
 from pooledbudget.guards import UNLESS_EXISTS
 
-from .helpers import POOL, pm, setup_pool, written
+from .helpers import POOL, pm, setup_pool
 
 AT = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def stored(ledger: LedgerApplication) -> int:
+    """How many events are stored (notification ids may have gaps: PostgreSQL's sequence is not
+    rolled back with a refused append)."""
+    return len(ledger.recorder.select_notifications(start=1, limit=1_000_000))
 
 
 def test_a_save_naming_an_aggregate_that_exists_is_refused_and_writes_nothing(
     ledger: LedgerApplication,
 ) -> None:
     setup_pool(ledger)
-    before = written(ledger)
+    before = stored(ledger)
     invoice = InvoiceRef.register(POOL, "INV-1", "D1", pm(), AT)
     with pytest.raises(IntegrityError):
         ledger.save(invoice, **{UNLESS_EXISTS: [uuid4(), pool_uuid(POOL)]})
-    assert written(ledger) == before
+    assert stored(ledger) == before
     # The connection is usable afterwards, and the same save without the guard succeeds.
     ledger.save(InvoiceRef.register(POOL, "INV-1", "D1", pm(), AT), **{UNLESS_EXISTS: [uuid4()]})
-    assert written(ledger) == before + 1
+    assert stored(ledger) == before + 1
 
 
 def test_a_save_naming_only_aggregates_that_do_not_exist_is_recorded(
     ledger: LedgerApplication,
 ) -> None:
     setup_pool(ledger)
-    before = written(ledger)
+    before = stored(ledger)
     ledger.save(InvoiceRef.register(POOL, "INV-1", "D1", pm(), AT),
                 InvoiceRef.register(POOL, "INV-2", "D1", pm(), AT),
                 **{UNLESS_EXISTS: [uuid4(), uuid4()]})
-    assert written(ledger) == before + 2
+    assert stored(ledger) == before + 2
