@@ -312,6 +312,7 @@ class LedgerApplication(Application[UUID]):
         if duplicate := self._duplicate(command, digest):
             return duplicate
         self._local.shared = []
+        self._local.current = {}  # nothing brought up to date for another command is used
         try:
             at = self._recording_time(command, use_command_time)
             aggregates = handler(command, actor, at)

@@ -17,6 +17,18 @@ from pooledbudget.errors import LimitError
 from .helpers import POOL, approved_decision, join_cmd, reject, run, setup_pool, spend_cmd
 
 
+def _spy_on_loads(ledger: LedgerApplication) -> list[Any]:
+    """Records every `select_after` (with how many aggregates) and every repository load."""
+    calls: list[Any] = []
+    recorder: Any = ledger.recorder
+    original_select, original_get = recorder.select_after, ledger.repository.get
+    recorder.select_after = lambda after: calls.append(("select_after", len(after))) or \
+        original_select(after)
+    ledger.repository.get = lambda *a, **k: calls.append(("get", a[0])) or \
+        original_get(*a, **k)  # type: ignore[method-assign]
+    return calls
+
+
 @pytest.fixture
 def two(db_url: str) -> Iterator[tuple[LedgerApplication, LedgerApplication]]:
     """Two ledgers on one database, as two processes would be: each with its own cache."""
@@ -73,13 +85,7 @@ def test_the_pool_and_decision_come_from_one_query_not_the_repository(
     setup_pool(first)
     approved_decision(first)
     run(first, spend_cmd("D1", "INV-1", "10.00"))
-    calls: list[Any] = []
-    recorder: Any = first.recorder
-    original_select, original_get = recorder.select_after, first.repository.get
-    recorder.select_after = lambda after: calls.append(("select_after", len(after))) or \
-        original_select(after)
-    first.repository.get = lambda *a, **k: calls.append(("get", a[0])) or \
-        original_get(*a, **k)  # type: ignore[method-assign]
+    calls = _spy_on_loads(first)
     run(first, spend_cmd("D1", "INV-2", "10.00"))
     assert calls == [("select_after", 2)]
 
@@ -96,13 +102,7 @@ def test_a_group_reads_its_cached_pools_and_decisions_in_one_query(
     run(first, spend_cmd("D1", "INV-1", "10.00"))
     run(first, spend_cmd("D2", "INV-2", "10.00"))
     run(second, spend_cmd("D1", "INV-3", "80.00"))
-    calls: list[Any] = []
-    recorder: Any = first.recorder
-    original_select, original_get = recorder.select_after, first.repository.get
-    recorder.select_after = lambda after: calls.append(("select_after", len(after))) or \
-        original_select(after)
-    first.repository.get = lambda *a, **k: calls.append(("get", a[0])) or \
-        original_get(*a, **k)  # type: ignore[method-assign]
+    calls = _spy_on_loads(first)
     outcomes = first.execute_many([parse_command(spend_cmd("D1", "INV-4", "20.00")),
                                    parse_command(spend_cmd("D2", "INV-5", "10.00"))])
     assert calls == [("select_after", 3)]
