@@ -300,6 +300,7 @@ class Decision(ChainedAggregate):
                 funding=SplitHistory([(None, terms.funding)]),
                 responsibility=SplitHistory([(None, terms.responsibility or terms.funding)]),
             )
+        self._cost_pence = _cost_pence(self.elements)
 
     # -- creation -----------------------------------------------------------------------------
 
@@ -358,6 +359,12 @@ class Decision(ChainedAggregate):
     @property
     def cost(self) -> Decimal:
         return sum((e.cost for e in self.elements.values()), Decimal(0))
+
+    @property
+    def cost_pence(self) -> int:
+        """The approved cost in pence: kept, as it changes only when the terms do, and every
+        spend and every projected event asks for it."""
+        return self._cost_pence
 
     @property
     def spent(self) -> Fraction:
@@ -571,6 +578,7 @@ class Decision(ChainedAggregate):
                                                        terms.responsibility))
             elements[terms.name] = current
         self.elements = elements
+        self._cost_pence = _cost_pence(elements)
         self._spent = PenceTally(sum((e.spent for e in elements.values()), Fraction(0)))
 
     # -- end (R12) ----------------------------------------------------------------------------
@@ -613,12 +621,12 @@ class Decision(ChainedAggregate):
                                f"{self.start}..{self.end} (R13)", "service_date",
                                "service_date_outside_period", "R13")
         pence = to_pence(amount)
-        if _exceeds(self._spent, pence, self.cost):
+        if _exceeds(self._spent, pence, self.cost_pence):
             raise LimitError(f"spend would take decision {self.decision_id} above its approved "
                              f"cost {self.cost}; vary the decision first (R14)", field="amount",
                              code="spend_exceeds_approved_cost", rule="R14")
         if element is not None and _exceeds(self.elements[element].tally, pence,
-                                            self.elements[element].cost):
+                                            to_pence(self.elements[element].cost)):
             raise LimitError(f"spend would take element {element} above its cost "
                              f"{self.elements[element].cost} (R14)", field="amount",
                              code="spend_exceeds_element_cost", rule="R14")
@@ -744,12 +752,16 @@ def _check_split_partners(split: dict[str, Decimal], members: list[str], where: 
                            "the decision's year (R3)", where, "split_names_non_partner", "R3")
 
 
-def _exceeds(tally: PenceTally, pence: int, cost: Decimal) -> bool:
-    """Whether adding `pence` to what `tally` holds goes above `cost` (R14): in integers
-    when the tally holds whole pence, as it nearly always does."""
+def _exceeds(tally: PenceTally, pence: int, cost_pence: int) -> bool:
+    """Whether adding `pence` to what `tally` holds goes above `cost_pence` (R14): in
+    integers when the tally holds whole pence, as it nearly always does."""
     if not tally.odd:
-        return tally.pence + pence > to_pence(cost)
-    return tally.value + Fraction(pence, 100) > cost
+        return tally.pence + pence > cost_pence
+    return tally.value + Fraction(pence, 100) > Fraction(cost_pence, 100)
+
+
+def _cost_pence(elements: dict[str, ElementState]) -> int:
+    return sum(to_pence(e.cost) for e in elements.values())
 
 
 def _allocation(

@@ -62,7 +62,7 @@ def _decision_rows(conn: Connection, states: list[DecisionState],
     inserts, updates = [], []
     for state, key in zip(states, keys, strict=True):
         d = state.decision
-        values = {"status": d.status, "cost_pence": to_pence(d.cost), "end": d.end,
+        values = {"status": d.status, "cost_pence": d.cost_pence, "end": d.end,
                   "ended": d.actual_end is not None}
         if state.new:
             inserts.append({"pool_id": d.pool_id, "decision_id": d.decision_id, "year": d.year,

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from ..aggregates import Decision, Pool
-from ..money import stored_pence, to_pence
+from ..money import stored_pence
 from .bulk import expect_columns, insert_rows
 from .tables import contribution_events, forecast_movements, spend_reversals
 
@@ -38,7 +38,7 @@ def position(decision: Decision) -> Position:
     a decision's movements give its position; a closed year's lapse takes the commitment off."""
     spent = decision.spent_pence
     live = decision.status == "approved" and decision.actual_end is None
-    return spent, to_pence(decision.cost) - spent if live else 0
+    return spent, decision.cost_pence - spent if live else 0
 
 
 class HistoryWriter:
