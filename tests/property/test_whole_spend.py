@@ -1,4 +1,4 @@
-"""A spend that falls wholly on one element is allocated in integers (`_record_whole_spend`);
+"""A spend that falls wholly on one element is allocated in integers (`_whole_allocation`);
 every other spend with Fractions. The two must record the same event."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _recorded(decision: Decision, amount: Decimal, order: list[str], *,
               integers: bool) -> dict[str, Any]:
     decision = copy.deepcopy(decision)
     if not integers:
-        decision._record_whole_spend = lambda *a, **k: False  # type: ignore[method-assign]
+        decision._whole_allocation = lambda *a, **k: None  # type: ignore[method-assign]
     decision.record_spend(invoice_ref="INV-1", amount=amount, service_date=date(2026, 5, 1),
                           element=None, supplier=None, order=order, actor=ACTOR, at=AT)
     (event,) = decision.collect_events()
@@ -81,13 +81,13 @@ def test_the_integer_path_is_taken_for_a_whole_spend() -> None:
     """Not vacuous: a one-element spend does take the integer path."""
     decision = copy.deepcopy(_decision())
     taken: list[bool] = []
-    original = decision._record_whole_spend
+    original = decision._whole_allocation
 
-    def spy(*args: Any, **kwargs: Any) -> bool:
-        taken.append(result := original(*args, **kwargs))
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        taken.append((result := original(*args, **kwargs)) is not None)
         return result
 
-    decision._record_whole_spend = spy  # type: ignore[method-assign]
+    decision._whole_allocation = spy  # type: ignore[method-assign]
     decision.record_spend(invoice_ref="INV-1", amount=Decimal("10.00"),
                           service_date=date(2026, 5, 1), element=None, supplier=None,
                           order=["ASC", "CFS"], actor=ACTOR, at=AT)

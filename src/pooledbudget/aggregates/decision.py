@@ -646,11 +646,23 @@ class Decision(ChainedAggregate):
         """R15: allocate by the split in force on the service date, apportioning by remaining cost."""
         self.check_spend(amount, service_date, element)
         parts = self._element_parts(amount, element)
-        if len(parts) == 1 and self._record_whole_spend(
-                next(iter(parts)), invoice_ref=invoice_ref, amount=amount,
-                service_date=service_date, element=element, supplier=supplier, order=order,
-                actor=actor, at=at):
-            return
+        allocated = (self._whole_allocation(next(iter(parts)), amount, service_date, order)
+                     if len(parts) == 1 else None)
+        if allocated is None:
+            allocated = self._exact_allocation(parts, amount, service_date, order)
+        funded, responsible = allocated
+        self.trigger_event(
+            self.SpendRecorded, timestamp=at, invoice_ref=invoice_ref,
+            amount=format(amount, "f"), service_date=service_date.isoformat(), element=element,
+            supplier=supplier,
+            element_parts={name: fraction_to_str(part) for name, part in parts.items()},
+            funding=funded, responsibility=responsible, actor=actor,
+        )
+
+    def _exact_allocation(self, parts: dict[str, Fraction], amount: Decimal, service_date: date,
+                          order: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+        """Funded and responsible amounts by partner: each element's part divided exactly by
+        the splits in force, summed, then rounded once (R4, R15)."""
         funding: dict[str, Fraction] = {}
         responsibility: dict[str, Fraction] = {}
         for name, part in parts.items():
@@ -660,44 +672,28 @@ class Decision(ChainedAggregate):
                 for code, weight in split_weights(history.in_force(service_date)).items():
                     target[code] = target.get(code, Fraction(0)) + part * weight
         total = Fraction(amount)
-        self.trigger_event(
-            self.SpendRecorded, timestamp=at, invoice_ref=invoice_ref,
-            amount=format(amount, "f"), service_date=service_date.isoformat(), element=element,
-            supplier=supplier,
-            element_parts={name: fraction_to_str(part) for name, part in parts.items()},
-            funding=_allocation(amount, funding, total, order),
-            responsibility=_allocation(amount, responsibility, total, order),
-            actor=actor,
-        )
+        return (_allocation(amount, funding, total, order),
+                _allocation(amount, responsibility, total, order))
 
-    def _record_whole_spend(self, name: str, *, invoice_ref: str, amount: Decimal,
-                            service_date: date, element: str | None, supplier: str | None,
-                            order: list[str], actor: Actor, at: datetime) -> bool:
-        """A spend falling wholly on one element (named, or the only one), allocated in whole
-        pence with integers: the allocation `record_spend`'s exact path gives (R4, R15), and
-        what nearly every spend is. False, recording nothing, when that doesn't apply."""
+    def _whole_allocation(self, name: str, amount: Decimal, service_date: date,
+                          order: list[str]) -> tuple[dict[str, str], dict[str, str]] | None:
+        """The same for a spend falling wholly on one element (named, or the only one), in
+        integers — what nearly every spend is — and once when responsibility follows funding.
+        None when integers don't apply (`allocate_by_splits` declines)."""
         state = self.elements[name]
         pence = to_pence(amount)
         funding_split = state.funding.in_force(service_date)
         responsibility_split = state.responsibility.in_force(service_date)
         funding = allocate_by_splits([(pence, funding_split)], order)
         if funding is None:
-            return False
+            return None
         funded = {code: pence_text(p) for code, p in funding.items()}
         if responsibility_split == funding_split:  # responsibility follows funding (R15)
-            responsible = dict(funded)
-        else:
-            responsibility = allocate_by_splits([(pence, responsibility_split)], order)
-            if responsibility is None:
-                return False
-            responsible = {code: pence_text(p) for code, p in responsibility.items()}
-        self.trigger_event(
-            self.SpendRecorded, timestamp=at, invoice_ref=invoice_ref,
-            amount=format(amount, "f"), service_date=service_date.isoformat(), element=element,
-            supplier=supplier, element_parts={name: fraction_to_str(Fraction(amount))},
-            funding=funded, responsibility=responsible, actor=actor,
-        )
-        return True
+            return funded, dict(funded)
+        responsibility = allocate_by_splits([(pence, responsibility_split)], order)
+        if responsibility is None:
+            return None
+        return funded, {code: pence_text(p) for code, p in responsibility.items()}
 
     def _element_parts(self, amount: Decimal, element: str | None) -> dict[str, Fraction]:
         """A spend naming no element is apportioned by remaining cost, exactly (R11, R15)."""
