@@ -26,6 +26,8 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 UNLESS_EXISTS = "unless_exists"
@@ -103,26 +105,42 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
             "ORDER BY e.originator_id, e.originator_version"
         ).format(schema=Identifier(self.datastore.schema),
                  table=Identifier(self.events_table_name))
+        self.existing_statement = SQL(
+            "SELECT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s) "
+            "AND originator_version = 1"
+        ).format(schema=Identifier(self.datastore.schema),
+                 table=Identifier(self.events_table_name))
 
     def existing(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregates have been created (one query for a whole group)."""
-        statement = SQL("SELECT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s) "
-                        "AND originator_version = 1").format(
-            schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(statement, (list(ids),), prepare=True)
-            return {row["originator_id"] for row in curs.fetchall()}
+            return self.existing_on(curs, ids)
+
+    def existing_on(self, curs: Cursor[DictRow], ids: Sequence[UUID]) -> set[UUID]:
+        curs.execute(self.existing_statement, (list(ids),), prepare=True)
+        return {row["originator_id"] for row in curs.fetchall()}
 
     def select_after(self, after: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
         """The events of several aggregates after the versions given, in one query."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.select_after_statement,
-                         ([key for key, _ in after], [version for _, version in after]),
-                         prepare=True)
-            return [StoredEvent(originator_id=row["originator_id"],
-                                originator_version=row["originator_version"],
-                                topic=row["topic"], state=bytes(row["state"]))
-                    for row in curs.fetchall()]
+            return self.select_after_on(curs, after)
+
+    def select_after_on(self, curs: Cursor[DictRow],
+                        after: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
+        # Planned afresh each time (never prepared): a plan cached on a pooled connection
+        # while the table was small hash-joined a sequential scan of the whole table, for as
+        # long as the connection lived (0011).
+        curs.execute(self.select_after_statement,
+                     ([key for key, _ in after], [version for _, version in after]),
+                     prepare=False)
+        return [StoredEvent(originator_id=row["originator_id"],
+                            originator_version=row["originator_version"],
+                            topic=row["topic"], state=bytes(row["state"]))
+                for row in curs.fetchall()]
+
+    def guard_look(self, curs: Cursor[DictRow], guarded: Sequence[UUID]) -> None:
+        """Sends the guard's look; its answer is fetched from `curs` after the sync."""
+        curs.execute(self.guard_statement, (guarded,), prepare=True)
 
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
@@ -143,7 +161,7 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn:
             with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as guard:
                 self._lock_table(guard)  # the lock the append takes next; held until commit
-                guard.execute(self.guard_statement, (guarded,), prepare=True)
+                self.guard_look(guard, guarded)
                 with conn.cursor() as curs:
                     try:
                         self._insert_stored_events(curs, stored_events, **kwargs)
