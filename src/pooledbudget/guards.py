@@ -6,8 +6,8 @@ the lock that serialises appends — so the check and the append are one atomic 
 
 - PostgreSQL (`eventsourcing.postgres`): every append takes `LOCK TABLE … IN EXCLUSIVE MODE` (that
   is how eventsourcing keeps notification ids in commit order). The guard takes that lock first,
-  then looks; under READ COMMITTED each statement sees everything committed before it, and no
-  other append can commit until this transaction ends.
+  then looks, then inserts; under READ COMMITTED each statement sees everything committed
+  before it, and no other append can commit until this transaction ends.
 - SQLite: the guard looks after the inserts, when the transaction already holds the database's
   single write lock; SQLite allows one writer at a time, and a writer reads the latest commit.
 
@@ -24,15 +24,20 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, ProgrammingError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+)
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 UNLESS_EXISTS = "unless_exists"
 SQLITE_RECORDER_TOPIC = "pooledbudget.guards:GuardedSQLiteRecorder"
 POSTGRES_RECORDER_TOPIC = "pooledbudget.guards:GuardedPostgresRecorder"
+FEW = 4  # aggregates brought up to date by prepared lookups rather than a join
 
 
 class GuardedSaveRefused(IntegrityError):
@@ -105,6 +110,7 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
             "ORDER BY e.originator_id, e.originator_version"
         ).format(schema=Identifier(self.datastore.schema),
                  table=Identifier(self.events_table_name))
+        self._few: dict[int, Composed] = {}
         self.existing_statement = SQL(
             "SELECT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s) "
             "AND originator_version = 1"
@@ -127,16 +133,38 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
 
     def select_after_on(self, curs: Cursor[DictRow],
                         after: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
-        # Planned afresh each time (never prepared): a plan cached on a pooled connection
-        # while the table was small hash-joined a sequential scan of the whole table, for as
-        # long as the connection lived (0011).
-        curs.execute(self.select_after_statement,
-                     ([key for key, _ in after], [version for _, version in after]),
-                     prepare=False)
-        return [StoredEvent(originator_id=row["originator_id"],
-                            originator_version=row["originator_version"],
-                            topic=row["topic"], state=bytes(row["state"]))
-                for row in curs.fetchall()]
+        # A command's few aggregates: one prepared lookup by primary key per aggregate, in one
+        # statement (faster than the join, 170 against 220 us). A group's many: the join,
+        # planned afresh each time. Never the join prepared: its plan, cached on a pooled
+        # connection while the table was small, hash-joined a sequential scan of the whole
+        # table for as long as the connection lived (0011).
+        if not after:
+            return []
+        few = len(after) <= FEW
+        if few:
+            curs.execute(self._select_few(len(after)),
+                         [value for pair in after for value in pair], prepare=True)
+        else:
+            curs.execute(self.select_after_statement,
+                         ([key for key, _ in after], [version for _, version in after]),
+                         prepare=False)
+        events = [StoredEvent(originator_id=row["originator_id"],
+                              originator_version=row["originator_version"],
+                              topic=row["topic"], state=bytes(row["state"]))
+                  for row in curs.fetchall()]
+        if few:  # the join's ORDER BY, for the few
+            events.sort(key=lambda e: (e.originator_id, e.originator_version))
+        return events
+
+    def _select_few(self, count: int) -> Composed:
+        statement = self._few.get(count)
+        if statement is None:
+            one = SQL("SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
+                      "WHERE originator_id = %s AND originator_version > %s").format(
+                          schema=Identifier(self.datastore.schema),
+                          table=Identifier(self.events_table_name))
+            statement = self._few[count] = SQL(" UNION ALL ").join([one] * count)
+        return statement
 
     def guard_look(self, curs: Cursor[DictRow], guarded: Sequence[UUID]) -> None:
         """Sends the guard's look; its answer is fetched from `curs` after the sync."""
@@ -145,9 +173,11 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
         """eventsourcing's pipelined append (lock, notify, insert, one sync), with the guard's
-        look sent in the same pipeline after the lock: no round trip of its own. Its answer is
-        read after the sync; a guarded aggregate that exists raises inside the transaction
-        block, which rolls the append back."""
+        look sent in the same pipeline after the lock and before the inserts: no round trip or
+        lock of its own. (After the inserts, a refused insert would abort the look queued
+        behind it, and the pipeline with it.) Its answer is read after the sync; a guarded
+        aggregate that exists raises inside the transaction block, which rolls the append
+        back."""
         guarded = _guarded(kwargs)
         if not guarded:
             notification_ids: Sequence[int] | None = super().insert_events(stored_events,
@@ -160,11 +190,15 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
         ids: Sequence[int] | None = None
         with self.datastore.get_connection() as conn:
             with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as guard:
-                self._lock_table(guard)  # the lock the append takes next; held until commit
-                self.guard_look(guard, guarded)
+                self._lock_table(guard)  # held until commit
+                self.guard_look(guard, guarded)  # sees every commit before the lock
                 with conn.cursor() as curs:
                     try:
-                        self._insert_stored_events(curs, stored_events, **kwargs)
+                        # eventsourcing's `_insert_stored_events` is lock, notify, insert: the
+                        # lock is taken above, so notify and insert without locking again.
+                        self._notify_channel(curs)
+                        PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events,
+                                                                        **kwargs)
                         pipeline.sync()
                         ids = self._fetch_ids_after_insert_events(curs, stored_events,
                                                                   **kwargs)

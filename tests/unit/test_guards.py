@@ -47,3 +47,31 @@ def test_a_save_naming_only_aggregates_that_do_not_exist_is_recorded(
                 InvoiceRef.register(POOL, "INV-2", "D1", pm(), AT),
                 **{UNLESS_EXISTS: [uuid4(), uuid4()]})
     assert stored(ledger) == before + 2
+
+
+def test_eventsourcings_append_is_still_lock_notify_insert() -> None:
+    """The guarded PostgreSQL append takes the lock itself, then looks, then notifies and
+    inserts through eventsourcing's own steps, leaving out its second lock. That holds only while
+    eventsourcing's `_insert_stored_events` is exactly lock, notify, insert: a tripwire."""
+    from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
+
+    steps: list[str] = []
+
+    class Spy(PostgresApplicationRecorder):
+        def __init__(self) -> None:  # no datastore: only the steps are recorded
+            pass
+
+        def _lock_table(self, curs: object) -> None:
+            steps.append("lock")
+
+        def _notify_channel(self, curs: object) -> None:
+            steps.append("notify")
+
+    original = PostgresAggregateRecorder._insert_stored_events
+    try:
+        PostgresAggregateRecorder._insert_stored_events = (  # type: ignore[method-assign]
+            lambda self, curs, events, **kw: steps.append("insert"))
+        Spy()._insert_stored_events(object(), [])  # type: ignore[arg-type]
+    finally:
+        PostgresAggregateRecorder._insert_stored_events = original  # type: ignore[method-assign]
+    assert steps == ["lock", "notify", "insert"]

@@ -24,7 +24,7 @@ from psycopg.sql import SQL, Identifier
 from conftest import pg_schema_url
 from pooledbudget import open_ledger
 from pooledbudget.application import LedgerApplication
-from pooledbudget.guards import GuardedPostgresRecorder
+from pooledbudget.guards import FEW, GuardedPostgresRecorder
 
 GROWN_TO = 20_000  # events added after the plans were made: a seq scan would read them all
 
@@ -41,6 +41,7 @@ def pg_ledger(request: pytest.FixtureRequest) -> Iterator[LedgerApplication]:
 
 def _lookups(recorder: GuardedPostgresRecorder) -> dict[str, Callable[[Cursor[DictRow]], Any]]:
     ids = [uuid4() for _ in range(3)]
+    many = [uuid4() for _ in range(FEW + 1)]  # a group's: the join
 
     def guard(curs: Cursor[DictRow]) -> Any:
         recorder.guard_look(curs, ids)
@@ -48,6 +49,7 @@ def _lookups(recorder: GuardedPostgresRecorder) -> dict[str, Callable[[Cursor[Di
 
     return {
         "select_after": lambda curs: recorder.select_after_on(curs, [(i, 1) for i in ids]),
+        "select_after_many": lambda curs: recorder.select_after_on(curs, [(i, 1) for i in many]),
         "existing": lambda curs: recorder.existing_on(curs, ids),
         "guard": guard,
     }
@@ -72,7 +74,7 @@ def _scans(curs: Cursor[DictRow], recorder: GuardedPostgresRecorder) -> tuple[in
     return int(row["seq_scan"]), int(row["idx_scan"])
 
 
-@pytest.mark.parametrize("lookup", ["select_after", "existing", "guard"])
+@pytest.mark.parametrize("lookup", ["select_after", "select_after_many", "existing", "guard"])
 def test_lookups_read_the_index_after_the_log_grows(pg_ledger: LedgerApplication,
                                                    lookup: str) -> None:
     recorder = pg_ledger.recorder
