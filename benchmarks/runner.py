@@ -60,6 +60,8 @@ QUICK = Sizes("quick", 300, g.PoolSpec(pools=3, decisions=12, weeks=20), (10, 1_
 FULL = Sizes("full", 2_000, g.PoolSpec(pools=10, decisions=20, weeks=52), (10, 1_000, 100_000), 300,
              40, (100_000, 1_000_000), (30, 20, 500))
 SIZES = {s.name: s for s in (TINY, QUICK, FULL)}
+COMMAND_SLICE = 50  # command-path spends timed at a time, ledger and bare in turn
+MEMORY_TARGET_FROM = 100_000  # events: the rebuild-memory target compares 100k with 1M
 ROUNDS = 3  # catch-up, rebuild and their bare baseline, measured in turn
 
 
@@ -173,9 +175,6 @@ def command_path(backend: Backend, sizes: Sizes, seed: int, report: Report) -> N
                                       g.YEAR_START + timedelta(days=i % 300), codes[0],
                                       f"cp-{i:06d}"))
                 for i in range(sizes.command_spends)]
-    _, t_ledger = timed(lambda: [ledger.execute(c) for c in commands])
-    ledger.close()
-
     bare = bare_application(backend.url("cmd_bare"))
     ids = []
     for i in range(len(decisions)):
@@ -184,10 +183,17 @@ def command_path(backend: Backend, sizes: Sizes, seed: int, report: Report) -> N
             counter.add(amount="2450.00", note="weekly charge")
         bare.save(counter)
         ids.append(counter.id)
-    _, t_bare = timed(lambda: [get_mutate_save(bare, ids[i % len(ids)])
-                               for i in range(sizes.command_spends)])
-    bare.close()
+    # In turn, a slice of each at a time, so that a busy moment of a shared machine falls on
+    # both alike; each side's time is the sum of its slices.
+    t_ledger = t_bare = 0.0
     n = sizes.command_spends
+    for start in range(0, n, COMMAND_SLICE):
+        part = commands[start:start + COMMAND_SLICE]
+        t_ledger += timed(lambda part=part: [ledger.execute(c) for c in part])[1]
+        t_bare += timed(lambda part=part, start=start: [
+            get_mutate_save(bare, ids[i % len(ids)]) for i in range(start, start + len(part))])[1]
+    ledger.close()
+    bare.close()
     report.add(Figure("command_path", (n / t_ledger) / (n / t_bare), n / t_ledger, n / t_bare,
                       "commands/s", "≥ 0.7", (n / t_ledger) / (n / t_bare) >= 0.7,
                       "RecordSpend (pool, decision, invoice and receipt lookups; 3 aggregates "
@@ -425,9 +431,13 @@ def growing_history(backend: Backend, sizes: Sizes, seed: int, report: Report) -
     small, large = sizes.memory_at
     grew = (memory[large]["ledger_grew_kib"] / 1024, memory[small]["ledger_grew_kib"] / 1024)
     growth = grew[0] / max(grew[1], 1 / 1024)
+    # The target is flatness from 100,000 to 1,000,000 events (full size): smaller histories
+    # are shown, not graded, as the projection's cache is still filling below about 80,000.
+    graded = small >= MEMORY_TARGET_FROM
     report.add(Figure("rebuild_memory_growth", growth, grew[0], grew[1],
-                      "MiB the rebuild added to its process (large ÷ small)", "flat (≤ 1.25)",
-                      growth <= 1.25,
+                      "MiB the rebuild added to its process (large ÷ small)",
+                      "flat (≤ 1.25)" if graded else "(graded from 100k)",
+                      growth <= 1.25 if graded else None,
                       f"peak RSS growth of a rebuild in its own process at "
                       f"{memory[large]['events']} vs {memory[small]['events']} events; bare "
                       f"decode added {memory[large]['bare_grew_kib'] / 1024:.1f} vs "

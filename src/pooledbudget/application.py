@@ -33,6 +33,7 @@ from .aggregates.closure import YearClosure, closure_uuid
 from .aggregates.registry import invoice_uuid, receipt_uuid
 from .aggregates.terms import Actor, ElementTerms, VariedElementTerms
 from .audit.seal import chain_state
+from .collection import collection_paused
 from .errors import (
     AuthorisationError,
     ConcurrencyConflictError,
@@ -204,6 +205,11 @@ class LedgerApplication(Application[UUID]):
                    use_command_time: bool) -> list[CommandResult | LedgerError]:
         if len(commands) <= 1:
             return self._run_one_by_one(commands, use_command_time)
+        with collection_paused():  # the group's objects live until it is saved
+            return self._run_paused_group(commands, use_command_time)
+
+    def _run_paused_group(self, commands: Sequence[c.Command],
+                          use_command_time: bool) -> list[CommandResult | LedgerError]:
         group = _Group(absent=self._absent(commands),
                        current=self._up_to_date(self._touched(commands)))
         self._local.group = group

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select
 
 from ..aggregates import Decision, Pool
 from ..application import LedgerApplication
+from ..collection import collection_paused
 from .contributions import apply_pool_event
 from .decisions import DecisionState, write_decision_states
 from .history import HistoryWriter, Position, position
@@ -216,7 +217,7 @@ def _catch_up(ledger: LedgerApplication, projection: LedgerProjection, until: da
             start=start, limit=batch_size, stop=end, topics=topics, inclusive_of_start=False)
         scanned_to = end if len(notifications) < batch_size else notifications[-1].id
         reached_until = False
-        with store.transaction() as conn:
+        with collection_paused(), store.transaction() as conn:  # the batch lives until written
             if (store.position(conn, ledger.name) or 0) != start:
                 continue  # another process moved on; read again from its position
             last = scanned_to

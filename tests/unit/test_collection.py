@@ -1,0 +1,123 @@
+"""Automatic garbage collection paused for one bulk step (collection.py, decision 0012): no
+collection runs inside a group of a feed or a batch of a catch-up, and the host's setting is
+as it was afterwards, whatever happened inside."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pooledbudget import parse_command
+from pooledbudget.application import LedgerApplication
+from pooledbudget.collection import collection_paused
+from pooledbudget.projections import LedgerProjection, ReadModelStore, catch_up
+
+from .helpers import approved_decision, setup_pool, spend_cmd
+
+
+@pytest.fixture
+def collections() -> Iterator[list[int]]:
+    """The generation of every automatic or explicit collection while the test runs."""
+    seen: list[int] = []
+
+    def record(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            seen.append(info["generation"])
+
+    gc.callbacks.append(record)
+    try:
+        yield seen
+    finally:
+        gc.callbacks.remove(record)
+
+
+def _allocate() -> None:
+    """Enough container objects to trigger several automatic collections, kept alive."""
+    kept = [[i] for i in range(20_000)]
+    assert len(kept) == 20_000
+
+
+def test_no_collection_runs_inside_and_it_is_back_on_after(collections: list[int]) -> None:
+    assert gc.isenabled()
+    with collection_paused():
+        assert not gc.isenabled()
+        _allocate()
+        assert collections == []
+    assert gc.isenabled()
+    _allocate()
+    assert collections, "automatic collection should run again after the block"
+
+
+def test_a_host_that_turned_collection_off_keeps_it_off() -> None:
+    gc.disable()
+    try:
+        with collection_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_it_is_back_on_after_an_error() -> None:
+    with pytest.raises(ZeroDivisionError), collection_paused():
+        1 / 0  # noqa: B018
+    assert gc.isenabled()
+
+
+def _spends(count: int) -> list[Any]:
+    return [parse_command({**spend_cmd("D1", f"GC-{i:04d}", "1.00"), "command_id": f"gc-{i:04d}"})
+            for i in range(count)]
+
+
+def test_a_group_of_a_feed_runs_without_a_collection(
+    ledger: LedgerApplication, collections: list[int], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    setup_pool(ledger)
+    approved_decision(ledger)
+    commands = _spends(300)
+    inside: list[list[int]] = []
+    save = LedgerApplication.save
+
+    def save_and_look(self: LedgerApplication, *objs: object, **kwargs: object) -> object:
+        inside.append(list(collections))  # what had run by the time the group is saved
+        return save(self, *objs, **kwargs)
+
+    monkeypatch.setattr(LedgerApplication, "save", save_and_look)
+    collections.clear()
+    outcomes = ledger.execute_many(commands)
+    assert all(not isinstance(o, Exception) for o in outcomes)
+    assert inside == [[]], "a collection ran while the group was being decided"
+    assert gc.isenabled()
+
+
+def test_a_batch_of_a_catch_up_runs_without_a_collection(
+    ledger: LedgerApplication, collections: list[int], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    setup_pool(ledger)
+    approved_decision(ledger)
+    ledger.execute_many(_spends(300))
+    assert ledger.database is not None
+    store = ReadModelStore.for_database(ledger.database)
+    projection = LedgerProjection(store, ledger)
+    batches: list[list[int]] = []  # collections between a batch's start and its write
+    begin, flush = LedgerProjection.begin, LedgerProjection.flush
+
+    def begin_and_mark(self: LedgerProjection) -> None:
+        batches.append([len(collections)])
+        begin(self)
+
+    def flush_and_look(self: LedgerProjection, conn: Any) -> None:
+        batches[-1] = collections[batches[-1][0]:]
+        flush(self, conn)
+
+    monkeypatch.setattr(LedgerProjection, "begin", begin_and_mark)
+    monkeypatch.setattr(LedgerProjection, "flush", flush_and_look)
+    try:
+        assert catch_up(ledger, projection) > 900
+        assert batches == [[]], "a collection ran while the batch was being applied"
+        assert gc.isenabled()
+    finally:
+        store.close()
