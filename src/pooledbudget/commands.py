@@ -268,11 +268,11 @@ class Command(Model):
     at: Timestamp | None = None
 
     def content_digest(self) -> str:
-        """SHA-256 of the command without `at`, decimals compared by value (R25)."""
+        """SHA-256 of the command without `at`, decimals compared by value (R25). Receipts
+        keep it, so these bytes never change: `json.dumps(data, sort_keys=True,
+        default=_canonical)`, with the encoder that call would build made once."""
         data = self.model_dump(mode="python", exclude={"at"})
-        return hashlib.sha256(
-            json.dumps(data, sort_keys=True, default=_canonical).encode()
-        ).hexdigest()
+        return hashlib.sha256(_DIGEST_ENCODER.encode(data).encode()).hexdigest()
 
     @property
     def kind(self) -> str:
@@ -286,6 +286,9 @@ def _canonical(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+_DIGEST_ENCODER = json.JSONEncoder(sort_keys=True, default=_canonical)
 
 
 class EstablishPool(Command):

@@ -154,3 +154,28 @@ def test_r25_without_command_id_repeats_are_new_commands(ledger: LedgerApplicati
     result = run(ledger, receive_cmd("ASC", "10.00", reference="R1"))
     assert result.duplicate is False
     assert ledger.pool(POOL).received_amount("ASC", YEAR) == Decimal("20.00")
+
+
+def test_content_digests_are_the_bytes_receipts_already_keep() -> None:
+    """Stored receipts hold digests made by `json.dumps(data, sort_keys=True, default=...)`: a
+    resend of any command of the worked year must still digest to exactly that."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    from pooledbudget import LedgerError
+    from pooledbudget.commands import _canonical, parse_json_line
+
+    feed = Path(__file__).parents[1] / "scenarios" / "data" / "family_recovery_pool.jsonl"
+    checked = 0
+    for line in feed.read_text(encoding="utf-8").splitlines():
+        try:
+            command = parse_json_line(line)
+        except LedgerError:  # the year's deliberately malformed lines
+            continue
+        data = command.model_dump(mode="python", exclude={"at"})
+        reference = hashlib.sha256(
+            json.dumps(data, sort_keys=True, default=_canonical).encode()).hexdigest()
+        assert command.content_digest() == reference, line
+        checked += 1
+    assert checked > 50

@@ -102,7 +102,9 @@ _BY_TYPE: dict[type, Callable[[Any], Any]] = {
     dict: _mapping, list: _sequence, tuple: _sequence, Decimal: _decimal, datetime: _datetime,
     date: _date, UUID: _uuid,
 }
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# No circularity check: the encoding above builds new containers, so a cycle never reaches it.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                            check_circular=False)
 
 
 def canonical_bytes(topic: str, fields: Mapping[str, Any]) -> bytes:
