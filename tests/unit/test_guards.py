@@ -49,7 +49,7 @@ def test_a_save_naming_only_aggregates_that_do_not_exist_is_recorded(
     assert stored(ledger) == before + 2
 
 
-def test_eventsourcings_append_is_still_lock_notify_insert() -> None:
+def test_eventsourcings_append_is_still_lock_notify_insert(monkeypatch: pytest.MonkeyPatch) -> None:
     """The guarded PostgreSQL append takes the lock itself, then looks, then notifies and
     inserts through eventsourcing's own steps, leaving out its second lock. That holds only while
     eventsourcing's `_insert_stored_events` is exactly lock, notify, insert: a tripwire."""
@@ -67,11 +67,7 @@ def test_eventsourcings_append_is_still_lock_notify_insert() -> None:
         def _notify_channel(self, curs: object) -> None:
             steps.append("notify")
 
-    original = PostgresAggregateRecorder._insert_stored_events
-    try:
-        PostgresAggregateRecorder._insert_stored_events = (  # type: ignore[method-assign]
-            lambda self, curs, events, **kw: steps.append("insert"))
-        Spy()._insert_stored_events(object(), [])  # type: ignore[arg-type]
-    finally:
-        PostgresAggregateRecorder._insert_stored_events = original  # type: ignore[method-assign]
+    monkeypatch.setattr(PostgresAggregateRecorder, "_insert_stored_events",
+                        lambda self, curs, events, **kw: steps.append("insert"))
+    Spy()._insert_stored_events(object(), [])  # type: ignore[arg-type]
     assert steps == ["lock", "notify", "insert"]
