@@ -502,6 +502,20 @@ def many_funds(backend: Backend, sizes: Sizes, seed: int, report: Report) -> Non
     one_ms, many_ms = _interleaved([fund_reports(ledgers["one"]), fund_reports(ledgers["many"])],
                                    15)
     result["one"]["reports_p50_ms"], result["many"]["reports_p50_ms"] = one_ms, many_ms
+
+    def fund_as_at(ledger: LedgerApplication) -> Callable[[], float]:
+        # the middle of the log is the middle of the fund's year in both: spend is by week
+        middle = ledger.recorder.select_notifications(start=events_in(ledger) // 2, limit=1)[0]
+        at: datetime = ledger.mapper.to_domain_event(middle).timestamp  # type: ignore[attr-defined]
+
+        def one() -> float:
+            t0 = time.perf_counter()
+            reports.shares(ledger, "SYN001", g.YEAR, as_at=at)
+            return time.perf_counter() - t0
+        return one
+
+    result["one"]["as_at_p50_ms"], result["many"]["as_at_p50_ms"] = _interleaved(
+        [fund_as_at(ledgers["one"]), fund_as_at(ledgers["many"])], 5)
     for ledger in ledgers.values():
         ledger.close()
     report.details["funds"] = result
@@ -516,6 +530,11 @@ def many_funds(backend: Backend, sizes: Sizes, seed: int, report: Report) -> Non
                       growth <= 1.5,
                       f"one fund's shares and cost-shift reports (p50) in a database of "
                       f"{pools} funds ÷ of that fund alone"))
+    growth = result["many"]["as_at_p50_ms"] / result["one"]["as_at_p50_ms"]
+    report.add(Figure("funds_as_at_growth", growth, result["many"]["as_at_p50_ms"],
+                      result["one"]["as_at_p50_ms"], "× (many ÷ one)", "≤ 1.5", growth <= 1.5,
+                      f"one fund's shares report as at the middle of its year (p50) in a "
+                      f"database of {pools} funds ÷ of that fund alone"))
 
 
 # -- running ------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,11 +12,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backends import ledger_url
-from ledger_sequences import apply_all, command_sequences
+from ledger_sequences import FIRST_AT, apply_all, command_sequences
 from pooledbudget import reports
 from pooledbudget.application import LedgerApplication, open_ledger
-from pooledbudget.projections import LedgerProjection, ReadModelStore, catch_up, live_store, rebuild
-from read_model_dump import dump
+from pooledbudget.projections import (
+    LedgerProjection,
+    ReadModelStore,
+    catch_up,
+    live_store,
+    read_models_as_at,
+    rebuild,
+)
+from read_model_dump import dump, dump_pool
 from unit.helpers import POOL, YEAR
 
 SHARE_FIELDS = ("agreed", "received", "committed", "spent", "available", "forecast")
@@ -123,3 +130,34 @@ def test_as_at_equals_a_ledger_that_only_saw_commands_up_to_then(
         for build in (reports.shares, reports.cost_shift, reports.risk_share):
             then = build(whole, POOL, YEAR, as_at)
             assert without_label(then) == without_label(build(prefix, POOL, YEAR)), build.__name__
+
+
+OTHER_POOL = "POOL-B"
+
+
+@given(command_sequences(max_steps=15), command_sequences(max_steps=15), st.data())
+def test_one_pool_as_at_equals_the_whole_log_replayed(
+    first: list[dict[str, Any]], second: list[dict[str, Any]], data: st.DataObject
+) -> None:
+    """R22 among several pools: a pool's read models as at T, replayed from that pool's own
+    events only, are row for row those the whole log's replay up to T gives for it, for each
+    of two pools whose commands are interleaved; and, unless T is at or after the last event
+    recorded (the live read models are the answer then), no other pool's rows are in them."""
+    second = [{**command, "pool_id": OTHER_POOL} for command in second]
+    order = data.draw(st.permutations([0] * len(first) + [1] * len(second)), label="order")
+    queues = [iter(first), iter(second)]
+    commands = [dict(next(queues[i])) for i in order]
+    for i, command in enumerate(commands):
+        command["at"] = (FIRST_AT + timedelta(minutes=i)).isoformat()
+    k = data.draw(st.integers(0, len(commands) - 2), label="k")
+    as_at = datetime.fromisoformat(commands[k]["at"])
+    with fresh_ledger() as ledger:
+        apply_all(ledger, commands)
+        whole = LedgerProjection(ReadModelStore.in_memory(), ledger)
+        catch_up(ledger, whole, until=as_at)
+        replayed = as_at < (ledger.last_recorded_time() or as_at)
+        for pool in (POOL, OTHER_POOL):
+            alone = read_models_as_at(ledger, as_at, pool)
+            assert dump_pool(alone, pool) == dump_pool(whole.view, pool), pool
+            if replayed:
+                assert dump_pool(alone, pool) == dump_pool(alone, None), pool

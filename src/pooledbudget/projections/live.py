@@ -1,18 +1,26 @@
 """Getting read models that are current, followed, rebuilt, or as the ledger stood at T.
 
 As-at (R22) replays the log up to T into a private in-memory store, so the live read models are
-never touched; when T is at or after the last recorded event the live store already says it.
+never changed; when T is at or after the last recorded event the live store already says it.
+Asked about one pool, it replays only that pool's events (`one_pool`, decision 0014).
 """
 
 from __future__ import annotations
 
 import threading
 from datetime import datetime
+from uuid import UUID
 from weakref import WeakKeyDictionary
 
+from sqlalchemy import select
+
+from ..aggregates.decision import decision_uuid
+from ..aggregates.pool import pool_uuid
 from ..application import LedgerApplication
+from .one_pool import can_replay_streams, replay_streams
 from .projector import LedgerProjection, Progress, catch_up
 from .store import ReadModelStore
+from .tables import decisions
 
 _LIVE: WeakKeyDictionary[LedgerApplication, LedgerProjection] = WeakKeyDictionary()
 
@@ -36,14 +44,36 @@ def live_store(ledger: LedgerApplication, *, follow: bool = True) -> ReadModelSt
     return projection.view
 
 
-def read_models_as_at(ledger: LedgerApplication, as_at: datetime | None) -> ReadModelStore:
-    """Read models of every event recorded at or before `as_at` (None: now)."""
+def read_models_as_at(ledger: LedgerApplication, as_at: datetime | None,
+                      pool: str | None = None) -> ReadModelStore:
+    """Read models of every event recorded at or before `as_at` (None: now). Given a `pool`,
+    only that pool's rows are sure to be there: the others' events may not be replayed."""
     last = ledger.last_recorded_time()
     if as_at is None or last is None or as_at >= last:
         return live_store(ledger)
     projection = LedgerProjection(ReadModelStore.in_memory(), ledger)
-    catch_up(ledger, projection, until=as_at)
+    aggregate_ids = None if pool is None else pool_aggregate_ids(ledger, pool)
+    if aggregate_ids is None:
+        catch_up(ledger, projection, until=as_at)
+    else:
+        replay_streams(ledger, projection, aggregate_ids, until=as_at)
     return projection.view
+
+
+def pool_aggregate_ids(ledger: LedgerApplication, pool: str) -> list[UUID] | None:
+    """The pool's aggregate and every decision ever proposed in it, from the live read models
+    brought up to date; None when they cannot say (a stock recorder, or the read models behind
+    the log after catching up — being rebuilt by another process), so the whole log is read."""
+    if not can_replay_streams(ledger):
+        return None
+    end = ledger.recorder.max_notification_id() or 0
+    store = live_store(ledger)
+    with store.transaction() as conn:
+        if (store.position(conn, ledger.name) or 0) < end:
+            return None
+        ids = conn.execute(select(decisions.c.decision_id).where(decisions.c.pool_id == pool)
+                           .order_by(decisions.c.decision_id)).scalars().all()
+    return [pool_uuid(pool), *(decision_uuid(pool, decision_id) for decision_id in ids)]
 
 
 def rebuild(ledger: LedgerApplication, progress: Progress | None = None) -> int:

@@ -26,19 +26,19 @@ def _label(as_at: datetime | None) -> str | None:
 
 def shares(ledger: LedgerApplication, pool: str, year: str,
            as_at: datetime | None = None) -> SharesReport:
-    with read_models_as_at(ledger, as_at).transaction() as conn:
+    with read_models_as_at(ledger, as_at, pool).transaction() as conn:
         return shares_report(conn, pool, year, _label(as_at))
 
 
 def cost_shift(ledger: LedgerApplication, pool: str, year: str,
                as_at: datetime | None = None) -> CostShiftReport:
-    with read_models_as_at(ledger, as_at).transaction() as conn:
+    with read_models_as_at(ledger, as_at, pool).transaction() as conn:
         return cost_shift_report(conn, pool, year, _label(as_at))
 
 
 def risk_share(ledger: LedgerApplication, pool: str, year: str,
                as_at: datetime | None = None) -> RiskShareReport:
-    with read_models_as_at(ledger, as_at).transaction() as conn:
+    with read_models_as_at(ledger, as_at, pool).transaction() as conn:
         return risk_share_report(conn, pool, year)
 
 
@@ -46,5 +46,6 @@ def approvals(ledger: LedgerApplication, pool: str, as_of: date | None = None) -
     """Pending approvals as the ledger stood at the end of `as_of` (UTC; default today)."""
     as_of = as_of or datetime.now(UTC).date()
     end_of_day = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=UTC)
-    with read_models_as_at(ledger, end_of_day - timedelta(microseconds=1)).transaction() as conn:
+    with read_models_as_at(ledger, end_of_day - timedelta(microseconds=1),
+                           pool).transaction() as conn:
         return approvals_report(conn, pool, as_of)

@@ -1,0 +1,138 @@
+"""One pool as at T from its own events (decision 0014), on SQLite and PostgreSQL.
+
+The property test in tests/property compares the two replays over generated histories on
+SQLite; these check the same on both backends for a fixed history of two interleaved pools,
+that the whole log is not read, that long streams are read in chunks, and the fall-backs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from pooledbudget import reports
+from pooledbudget.application import LedgerApplication
+from pooledbudget.projections import LedgerProjection, ReadModelStore, catch_up, live, one_pool
+from pooledbudget.projections import read_models_as_at as as_at_store
+from read_model_dump import dump_pool
+from unit.helpers import (
+    POOL,
+    YEAR,
+    approve_cmd,
+    establish_cmd,
+    pledge_cmd,
+    propose_cmd,
+    reverse_cmd,
+    run,
+    spend_cmd,
+    variation_cmd,
+)
+
+OTHER = "Q"
+
+
+def in_pool(command: dict[str, Any], pool: str) -> dict[str, Any]:
+    return {**command, "pool_id": pool}
+
+
+def two_pools(ledger: LedgerApplication) -> list[datetime]:
+    """Two pools whose commands alternate; the recording time of every event, in order."""
+    for pool in (POOL, OTHER):
+        run(ledger, establish_cmd(pool_id=pool, partners=("ASC", "CFS")))
+    for pool in (POOL, OTHER):
+        for code in ("ASC", "CFS"):
+            run(ledger, in_pool(pledge_cmd(code, "100000.00"), pool))
+    for decision_id in ("D1", "D2"):
+        for pool in (POOL, OTHER):
+            run(ledger, in_pool(propose_cmd(decision_id), pool))
+            for code in ("ASC", "CFS"):
+                run(ledger, in_pool(approve_cmd(decision_id, code), pool))
+    for week in range(1, 9):
+        for pool in (POOL, OTHER):
+            decision_id = "D1" if week % 2 else "D2"
+            run(ledger, in_pool(spend_cmd(decision_id, f"INV-{week}", f"{week * 10}.00"), pool))
+    run(ledger, in_pool(reverse_cmd("INV-3"), POOL))
+    run(ledger, in_pool(variation_cmd("D2", "V1", planned_end="2026-12-31"), OTHER))
+    for pool in (POOL, OTHER):
+        run(ledger, in_pool(spend_cmd("D1", "INV-LAST", "5.00"), pool))
+    times = []
+    for notification in ledger.recorder.select_notifications(start=1, limit=10_000):
+        times.append(ledger.mapper.to_domain_event(notification).timestamp)  # type: ignore[attr-defined]
+    return times
+
+
+def whole_log_as_at(ledger: LedgerApplication, at: datetime) -> ReadModelStore:
+    projection = LedgerProjection(ReadModelStore.in_memory(), ledger)
+    catch_up(ledger, projection, until=at)
+    return projection.view
+
+
+def test_each_pool_as_at_equals_the_whole_log_replayed(ledger: LedgerApplication) -> None:
+    times = two_pools(ledger)
+    for at in times[::7]:
+        whole = whole_log_as_at(ledger, at)
+        for pool in (POOL, OTHER):
+            alone = as_at_store(ledger, at, pool)
+            assert dump_pool(alone, pool) == dump_pool(whole, pool), (pool, at)
+            assert dump_pool(alone, pool) == dump_pool(alone, None), "another pool's rows"
+
+
+def test_reports_as_at_do_not_read_the_whole_log(ledger: LedgerApplication,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    times = two_pools(ledger)
+    at = times[len(times) // 2]
+    expected = reports.shares(ledger, POOL, YEAR, at).model_dump()
+    shifts = reports.cost_shift(ledger, POOL, YEAR, at).model_dump()
+    assert any(row["spent"] != "0.00" for row in expected["partners"])  # spend before T
+
+    def no_log_scan(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("topics"):  # a catch-up or replay reads the log by topic
+            raise AssertionError("the whole log was read")
+        return real(*args, **kwargs)
+
+    real = ledger.recorder.select_notifications
+    monkeypatch.setattr(ledger.recorder, "select_notifications", no_log_scan)
+    assert reports.shares(ledger, POOL, YEAR, at).model_dump() == expected
+    assert reports.cost_shift(ledger, POOL, YEAR, at).model_dump() == shifts
+
+
+def test_long_streams_are_read_in_chunks(ledger: LedgerApplication,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    times = two_pools(ledger)
+    at = times[-3]
+    expected = dump_pool(as_at_store(ledger, at, POOL), POOL)
+    reads: list[int] = []
+    real = ledger.recorder.select_stream  # type: ignore[attr-defined]
+
+    def counted(aggregate_id: Any, after: int, limit: int) -> Any:
+        reads.append(after)
+        return real(aggregate_id, after, limit)
+
+    monkeypatch.setattr(one_pool, "STREAM_CHUNK", 2)
+    monkeypatch.setattr(ledger.recorder, "select_stream", counted)
+    assert dump_pool(as_at_store(ledger, at, POOL), POOL) == expected
+    assert len(reads) > 3 and reads.count(0) == 3  # the pool and two decisions, from version 1
+
+
+def test_read_models_behind_the_log_fall_back_to_the_whole_log(
+        ledger: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process rebuilding the live read models: their decision list may be short."""
+    times = two_pools(ledger)
+    at = times[-3]
+    monkeypatch.setattr(live, "live_store", lambda ledger: ReadModelStore.in_memory())
+    assert live.pool_aggregate_ids(ledger, POOL) is None
+    store = as_at_store(ledger, at, POOL)
+    assert dump_pool(store, None) == dump_pool(whole_log_as_at(ledger, at), None)
+
+
+def test_a_recorder_without_streams_falls_back_to_the_whole_log(
+        ledger: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    times = two_pools(ledger)
+    monkeypatch.setattr(one_pool, "can_replay_streams", lambda ledger: False)
+    monkeypatch.setattr(live, "can_replay_streams", lambda ledger: False)
+    assert live.pool_aggregate_ids(ledger, POOL) is None
+    at = times[-3]
+    assert dump_pool(as_at_store(ledger, at, POOL), None) == \
+        dump_pool(whole_log_as_at(ledger, at), None)
