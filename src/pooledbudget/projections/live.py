@@ -8,9 +8,9 @@ Asked about one pool, it replays only that pool's events (`one_pool`, decision 0
 from __future__ import annotations
 
 import threading
+import weakref
 from datetime import datetime
 from uuid import UUID
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 
@@ -22,7 +22,8 @@ from .projector import LedgerProjection, Progress, catch_up
 from .store import ReadModelStore
 from .tables import decisions
 
-_LIVE: WeakKeyDictionary[LedgerApplication, LedgerProjection] = WeakKeyDictionary()
+_LIVE: weakref.WeakKeyDictionary[LedgerApplication, LedgerProjection] = \
+    weakref.WeakKeyDictionary()
 
 
 def _live_projection(ledger: LedgerApplication) -> LedgerProjection:
@@ -31,7 +32,10 @@ def _live_projection(ledger: LedgerApplication) -> LedgerProjection:
         if ledger.database is None:
             raise ValueError("this ledger was not opened with open_ledger(url): no read-model database")
         store = ReadModelStore.for_database(ledger.database)
-        projection = LedgerProjection(store, ledger)
+        # Held weakly: a projection that held its ledger would keep the key of `_LIVE` alive,
+        # and every ledger a process ever opened, with its store, would stay in memory.
+        projection = LedgerProjection(store, weakref.proxy(ledger))
+        weakref.finalize(ledger, store.close)
         _LIVE[ledger] = projection
     return projection
 
@@ -80,7 +84,7 @@ def rebuild(ledger: LedgerApplication, progress: Progress | None = None) -> int:
     """Drops every read model and applies the whole history again; returns events applied."""
     projection = _live_projection(ledger)
     projection.view.drop_read_models()
-    fresh = LedgerProjection(projection.view, ledger)
+    fresh = LedgerProjection(projection.view, projection.ledger)  # the weak reference
     _LIVE[ledger] = fresh
     return catch_up(ledger, fresh, progress=progress)
 
