@@ -34,7 +34,7 @@ from pooledbudget.audit.verify import verify
 from pooledbudget.batch import apply_lines
 from pooledbudget.commands import parse_command
 from pooledbudget.logs import configure_logging
-from pooledbudget.projections import LedgerProjection, ReadModelStore, catch_up, rebuild
+from pooledbudget.projections import LedgerProjection, ReadModelStore, catch_up, live_store, rebuild
 
 from . import generator as g
 from .baseline import Counter, bare_application, bare_decode, batched_appends, get_mutate_save
@@ -447,8 +447,11 @@ def growing_history(backend: Backend, sizes: Sizes, seed: int, report: Report) -
 
 
 def as_at(ledger: LedgerApplication, report: Report) -> None:
-    """Shares as at the start, middle and end of the history vs bare decoding of that prefix."""
+    """Shares as at the start, middle and end of the history vs bare decoding of that prefix.
+    The live read models are caught up first, untimed, as a deployment that follows the log
+    keeps them: one pool's as-at lists the pool's decisions from them (decision 0014)."""
     last = events_in(ledger)
+    live_store(ledger)
     for label, position in (("start", max(1, last // 20)), ("middle", last // 2),
                             ("end", last - max(1, last // 20))):
         notification = ledger.recorder.select_notifications(start=position, limit=1)[0]
