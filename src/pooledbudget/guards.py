@@ -81,14 +81,16 @@ class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
                               topic=row["topic"], state=row["state"]) for row in rows]
         return sorted(events, key=lambda e: (str(e.originator_id), e.originator_version))
 
-    def select_stream(self, aggregate_id: UUID, after: int, limit: int) -> list[Notification]:
-        """One aggregate's events after version `after`, with their notification ids (a range
-        of the primary key: as fast at the end of a long history as at its start)."""
+    def select_stream(self, aggregate_id: UUID, after: int, limit: int,
+                      stop: int) -> list[Notification]:
+        """One aggregate's events after version `after` and up to notification id `stop`, with
+        their ids (a range of the primary key, whose entries hold the rowid: as fast at the end
+        of a long history as at its start)."""
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT rowid, originator_version, topic, state FROM "
                       f"{self.events_table_name} WHERE originator_id = ? AND "
-                      f"originator_version > ? ORDER BY originator_version LIMIT ?",
-                      (aggregate_id.hex, after, limit))
+                      f"originator_version > ? AND rowid <= ? ORDER BY originator_version "
+                      f"LIMIT ?", (aggregate_id.hex, after, stop, limit))
             return [Notification(id=row["rowid"], originator_id=aggregate_id,
                                  originator_version=row["originator_version"],
                                  topic=row["topic"], state=row["state"])
@@ -126,7 +128,7 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
         self._few: dict[int, Composed] = {}
         self.select_stream_statement = SQL(
             "SELECT notification_id, originator_version, topic, state FROM {schema}.{table} "
-            "WHERE originator_id = %s AND originator_version > %s "
+            "WHERE originator_id = %s AND originator_version > %s AND notification_id <= %s "
             "ORDER BY originator_version LIMIT %s"
         ).format(schema=Identifier(self.datastore.schema),
                  table=Identifier(self.events_table_name))
@@ -136,11 +138,14 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
         ).format(schema=Identifier(self.datastore.schema),
                  table=Identifier(self.events_table_name))
 
-    def select_stream(self, aggregate_id: UUID, after: int, limit: int) -> list[Notification]:
-        """One aggregate's events after version `after`, with their notification ids (a range
-        of the primary key, prepared: a by-key plan stays an index scan as the table grows)."""
+    def select_stream(self, aggregate_id: UUID, after: int, limit: int,
+                      stop: int) -> list[Notification]:
+        """One aggregate's events after version `after` and up to notification id `stop`, with
+        their ids (a range of the primary key, prepared: a by-key plan stays an index scan as
+        the table grows)."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.select_stream_statement, (aggregate_id, after, limit), prepare=True)
+            curs.execute(self.select_stream_statement, (aggregate_id, after, stop, limit),
+                         prepare=True)
             return [Notification(id=row["notification_id"], originator_id=aggregate_id,
                                  originator_version=row["originator_version"],
                                  topic=row["topic"], state=bytes(row["state"]))

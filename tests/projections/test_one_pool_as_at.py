@@ -7,7 +7,7 @@ that the whole log is not read, that long streams are read in chunks, and the fa
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -106,14 +106,19 @@ def test_long_streams_are_read_in_chunks(ledger: LedgerApplication,
     reads: list[int] = []
     real = ledger.recorder.select_stream  # type: ignore[attr-defined]
 
-    def counted(aggregate_id: Any, after: int, limit: int) -> Any:
+    def counted(aggregate_id: Any, after: int, limit: int, stop: int) -> Any:
         reads.append(after)
-        return real(aggregate_id, after, limit)
+        return real(aggregate_id, after, limit, stop)
 
     monkeypatch.setattr(one_pool, "STREAM_CHUNK", 2)
     monkeypatch.setattr(ledger.recorder, "select_stream", counted)
     assert dump_pool(as_at_store(ledger, at, POOL), POOL) == expected
     assert len(reads) > 3 and reads.count(0) == 3  # the pool and two decisions, from version 1
+    ids = live.pool_aggregate_ids(ledger, POOL)
+    assert ids is not None
+    projection = LedgerProjection(ReadModelStore.in_memory(), ledger)
+    one_pool.replay_streams(ledger, projection, ids, until=at, batch_size=3)  # many batches
+    assert dump_pool(projection.view, POOL) == expected
 
 
 def test_read_models_behind_the_log_fall_back_to_the_whole_log(
@@ -136,3 +141,39 @@ def test_a_recorder_without_streams_falls_back_to_the_whole_log(
     at = times[-3]
     assert dump_pool(as_at_store(ledger, at, POOL), None) == \
         dump_pool(whole_log_as_at(ledger, at), None)
+
+
+def test_an_as_at_reads_only_what_it_applies(ledger: LedgerApplication,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The streams stop at the last event recorded by T: as at a T early in a decision's life,
+    its later spend is not read at all."""
+    two_pools(ledger)
+    for week in range(40):
+        run(ledger, in_pool(spend_cmd("D2", f"LATE-{week}", "1.00"), POOL))
+    ids = live.pool_aggregate_ids(ledger, POOL)
+    assert ids is not None and len(ids) == 3
+    early = [ledger.mapper.to_domain_event(n).timestamp  # type: ignore[attr-defined]
+             for n in ledger.recorder.select_notifications(start=1, limit=40)][-1]
+    rows: list[int] = []
+    real = ledger.recorder.select_stream  # type: ignore[attr-defined]
+
+    def counted(aggregate_id: Any, after: int, limit: int, stop: int) -> Any:
+        chunk = real(aggregate_id, after, limit, stop)
+        rows.append(len(chunk))
+        return chunk
+
+    monkeypatch.setattr(ledger.recorder, "select_stream", counted)
+    projection = LedgerProjection(ReadModelStore.in_memory(), ledger)
+    applied = one_pool.replay_streams(ledger, projection, ids, until=early)
+    pool_events = sum(len(list(ledger.events.get(i))) for i in ids)
+    assert applied > 0 and pool_events > 40 + applied
+    assert sum(rows) == applied
+
+
+def test_the_last_event_by_t_is_found_by_halving_the_log(ledger: LedgerApplication) -> None:
+    times = two_pools(ledger)
+    assert one_pool.last_id_at(ledger, times[0] - timedelta(seconds=1)) == 0
+    assert one_pool.last_id_at(ledger, times[-1] + timedelta(days=1)) == len(times)
+    for at in sorted(set(times)):
+        expected = max(i for i, t in enumerate(times, start=1) if t <= at)
+        assert one_pool.last_id_at(ledger, at) == expected, at
