@@ -96,15 +96,18 @@ class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
                                  topic=row["topic"], state=row["state"])
                     for row in c.fetchall()]
 
-    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
-        """Which of these aggregates have been created (one query for a whole group)."""
+    def existing(self, ids: Sequence[UUID], stop: int | None = None) -> set[UUID]:
+        """Which of these aggregates have been created (by notification id `stop`, if given):
+        one query for a whole group."""
         found: set[UUID] = set()
+        by = "" if stop is None else " AND rowid <= ?"
         with self.datastore.transaction(commit=False) as c:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 c.execute(f"SELECT originator_id FROM {self.events_table_name} WHERE "
-                          f"originator_version = 1 AND originator_id IN "
-                          f"({','.join('?' * len(chunk))})", [i.hex for i in chunk])
+                          f"originator_version = 1{by} AND originator_id IN "
+                          f"({','.join('?' * len(chunk))})",
+                          [*([] if stop is None else [stop]), *(i.hex for i in chunk)])
                 found.update(UUID(row["originator_id"]) for row in c.fetchall())
         return found
 
@@ -137,6 +140,11 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
             "AND originator_version = 1"
         ).format(schema=Identifier(self.datastore.schema),
                  table=Identifier(self.events_table_name))
+        self.existing_by_statement = SQL(
+            "SELECT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s) "
+            "AND originator_version = 1 AND notification_id <= %s"
+        ).format(schema=Identifier(self.datastore.schema),
+                 table=Identifier(self.events_table_name))
 
     def select_stream(self, aggregate_id: UUID, after: int, limit: int,
                       stop: int) -> list[Notification]:
@@ -151,10 +159,14 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
                                  topic=row["topic"], state=bytes(row["state"]))
                     for row in curs.fetchall()]
 
-    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
-        """Which of these aggregates have been created (one query for a whole group)."""
+    def existing(self, ids: Sequence[UUID], stop: int | None = None) -> set[UUID]:
+        """Which of these aggregates have been created (by notification id `stop`, if given):
+        one query for a whole group."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            return self.existing_on(curs, ids)
+            if stop is None:
+                return self.existing_on(curs, ids)
+            curs.execute(self.existing_by_statement, (list(ids), stop), prepare=True)
+            return {row["originator_id"] for row in curs.fetchall()}
 
     def existing_on(self, curs: Cursor[DictRow], ids: Sequence[UUID]) -> set[UUID]:
         curs.execute(self.existing_statement, (list(ids),), prepare=True)

@@ -177,3 +177,33 @@ def test_the_last_event_by_t_is_found_by_halving_the_log(ledger: LedgerApplicati
     for at in sorted(set(times)):
         expected = max(i for i, t in enumerate(times, start=1) if t <= at)
         assert one_pool.last_id_at(ledger, at) == expected, at
+
+
+def test_decisions_proposed_after_t_are_not_read(ledger: LedgerApplication,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fund's later decisions are left out in one query, not each asked for nothing."""
+    times = two_pools(ledger)
+    ids = live.pool_aggregate_ids(ledger, POOL)
+    assert ids is not None
+    pool_id, first, second = ids  # the pool, D1 and D2 (in decision order)
+    d1_created = [n.id for n in ledger.recorder.select_notifications(start=1, limit=1000)
+                  if n.originator_id == first and n.originator_version == 1][0]
+    d2_created = [n.id for n in ledger.recorder.select_notifications(start=1, limit=1000)
+                  if n.originator_id == second and n.originator_version == 1][0]
+    assert d1_created < d2_created
+    recorder: Any = ledger.recorder
+    assert recorder.existing(ids, d2_created - 1) == {pool_id, first}
+    assert recorder.existing(ids, d2_created) == {pool_id, first, second}
+    assert recorder.existing(ids) == {pool_id, first, second}
+    asked: list[Any] = []
+    real = recorder.select_stream
+
+    def counted(aggregate_id: Any, after: int, limit: int, stop: int) -> Any:
+        asked.append(aggregate_id)
+        return real(aggregate_id, after, limit, stop)
+
+    monkeypatch.setattr(ledger.recorder, "select_stream", counted)
+    at = times[d2_created - 2]  # the event just before D2's proposal
+    expected = dump_pool(whole_log_as_at(ledger, at), POOL)
+    assert dump_pool(as_at_store(ledger, at, POOL), POOL) == expected
+    assert set(asked) == {pool_id, first}
