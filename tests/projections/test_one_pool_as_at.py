@@ -207,3 +207,19 @@ def test_decisions_proposed_after_t_are_not_read(ledger: LedgerApplication,
     expected = dump_pool(whole_log_as_at(ledger, at), POOL)
     assert dump_pool(as_at_store(ledger, at, POOL), POOL) == expected
     assert set(asked) == {pool_id, first}
+
+
+def test_a_ledger_without_a_read_model_database_still_answers_as_at(clock: Any) -> None:
+    """A ledger built by hand (no `open_ledger` URL, so no live read models) replays the log."""
+    from pooledbudget.application import LedgerApplication
+    from pooledbudget.persistence import database
+
+    db = database("memory://")
+    ledger = LedgerApplication(env={**db.env, "CREATE_TABLE": "y"}, clock=clock)
+    assert ledger.database is None
+    times = two_pools(ledger)
+    at = times[len(times) // 2]
+    assert live.pool_aggregate_ids(ledger, POOL) is None
+    assert dump_pool(as_at_store(ledger, at, POOL), POOL) == \
+        dump_pool(whole_log_as_at(ledger, at), POOL)
+    ledger.close()

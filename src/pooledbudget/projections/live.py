@@ -66,9 +66,10 @@ def read_models_as_at(ledger: LedgerApplication, as_at: datetime | None,
 
 def pool_aggregate_ids(ledger: LedgerApplication, pool: str) -> list[UUID] | None:
     """The pool's aggregate and every decision ever proposed in it, from the live read models
-    brought up to date; None when they cannot say (a stock recorder, or the read models behind
-    the log after catching up — being rebuilt by another process), so the whole log is read."""
-    if not can_replay_streams(ledger):
+    brought up to date; None when they cannot say (a stock recorder, no read-model database, or
+    the read models behind the log after catching up — being rebuilt by another process), so
+    the whole log is read."""
+    if not can_replay_streams(ledger) or ledger.database is None:
         return None
     end = ledger.recorder.max_notification_id() or 0
     store = live_store(ledger)
