@@ -121,3 +121,26 @@ def test_a_batch_of_a_catch_up_runs_without_a_collection(
         assert gc.isenabled()
     finally:
         store.close()
+
+
+def test_verify_walks_the_log_without_a_collection(
+    ledger: LedgerApplication, collections: list[int], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pooledbudget.audit import verify as verifying
+
+    setup_pool(ledger)
+    approved_decision(ledger)
+    ledger.execute_many(_spends(300))
+    checked: list[int] = []
+    check = verifying._Checker.check
+
+    def check_and_allocate(self: Any, logged: Any) -> bool:
+        _allocate()  # enough to set the collector off, were it running
+        checked.append(len(collections))
+        return check(self, logged)
+
+    monkeypatch.setattr(verifying._Checker, "check", check_and_allocate)
+    collections.clear()
+    assert verifying.verify(ledger).ok
+    assert len(checked) > 900 and checked[-1] == 0, "a collection ran while the log was walked"
+    assert gc.isenabled()

@@ -23,6 +23,7 @@ from eventsourcing.utils import get_topic
 
 from ..aggregates import Decision, Pool
 from ..aggregates.chain import GENESIS, event_hash, stored_fields
+from ..collection import collection_paused
 from .chain_state import PoolChainState
 from .log_scan import LoggedEvent, scan_log
 
@@ -181,12 +182,16 @@ def verify(app: Application[Any], *, pool: str | None = None, seal: str | None =
     seals = _seals(app, pool)
     checker = _Checker(pool, list(seals))
     done = 0
-    for logged in scan_log(app):
-        if not checker.check(logged):
-            return checker.result
-        done += 1
-        if progress is not None and done % 1000 == 0:
-            progress(done)
+    # The chains' heads and the pools of every aggregate live until the walk ends, and the
+    # collector's full sweeps over them found nothing (0 unreachable objects after 200,000
+    # events) yet cost 8-12% of a verify: paused for the walk, as for a catch-up batch (0012).
+    with collection_paused():
+        for logged in scan_log(app):
+            if not checker.check(logged):
+                return checker.result
+            done += 1
+            if progress is not None and done % 1000 == 0:
+                progress(done)
     checker.check_seals_before(10**18)
     if checker.result.ok and seal is not None and seal not in {s.digest for s in seals}:
         checker.bad(None, "no seal with this digest: it was removed or altered", seal=seal)
