@@ -152,24 +152,29 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
         their ids (a range of the primary key, prepared: a by-key plan stays an index scan as
         the table grows)."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.select_stream_statement, (aggregate_id, after, stop, limit),
-                         prepare=True)
-            return [Notification(id=row["notification_id"], originator_id=aggregate_id,
-                                 originator_version=row["originator_version"],
-                                 topic=row["topic"], state=bytes(row["state"]))
-                    for row in curs.fetchall()]
+            return self.select_stream_on(curs, aggregate_id, after, limit, stop)
+
+    def select_stream_on(self, curs: Cursor[DictRow], aggregate_id: UUID, after: int,
+                         limit: int, stop: int) -> list[Notification]:
+        curs.execute(self.select_stream_statement, (aggregate_id, after, stop, limit),
+                     prepare=True)
+        return [Notification(id=row["notification_id"], originator_id=aggregate_id,
+                             originator_version=row["originator_version"],
+                             topic=row["topic"], state=bytes(row["state"]))
+                for row in curs.fetchall()]
 
     def existing(self, ids: Sequence[UUID], stop: int | None = None) -> set[UUID]:
         """Which of these aggregates have been created (by notification id `stop`, if given):
         one query for a whole group."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            if stop is None:
-                return self.existing_on(curs, ids)
-            curs.execute(self.existing_by_statement, (list(ids), stop), prepare=True)
-            return {row["originator_id"] for row in curs.fetchall()}
+            return self.existing_on(curs, ids, stop)
 
-    def existing_on(self, curs: Cursor[DictRow], ids: Sequence[UUID]) -> set[UUID]:
-        curs.execute(self.existing_statement, (list(ids),), prepare=True)
+    def existing_on(self, curs: Cursor[DictRow], ids: Sequence[UUID],
+                    stop: int | None = None) -> set[UUID]:
+        if stop is None:
+            curs.execute(self.existing_statement, (list(ids),), prepare=True)
+        else:
+            curs.execute(self.existing_by_statement, (list(ids), stop), prepare=True)
         return {row["originator_id"] for row in curs.fetchall()}
 
     def select_after(self, after: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:

@@ -52,6 +52,8 @@ def _lookups(recorder: GuardedPostgresRecorder) -> dict[str, Callable[[Cursor[Di
         "select_after": lambda curs: recorder.select_after_on(curs, [(i, 1) for i in ids]),
         "select_after_many": lambda curs: recorder.select_after_on(curs, [(i, 1) for i in many]),
         "existing": lambda curs: recorder.existing_on(curs, ids),
+        "existing_by": lambda curs: recorder.existing_on(curs, ids, 10**12),
+        "select_stream": lambda curs: recorder.select_stream_on(curs, ids[0], 0, 1000, 10**12),
         "guard": guard,
     }
 
@@ -75,7 +77,8 @@ def _scans(curs: Cursor[DictRow], recorder: GuardedPostgresRecorder) -> tuple[in
     return int(row["seq_scan"]), int(row["idx_scan"])
 
 
-@pytest.mark.parametrize("lookup", ["select_after", "select_after_many", "existing", "guard"])
+@pytest.mark.parametrize("lookup", ["select_after", "select_after_many", "existing",
+                                    "existing_by", "select_stream", "guard"])
 def test_lookups_read_the_index_after_the_log_grows(pg_ledger: LedgerApplication,
                                                    lookup: str) -> None:
     recorder = pg_ledger.recorder
@@ -97,7 +100,8 @@ def test_lookups_read_the_index_after_the_log_grows(pg_ledger: LedgerApplication
 
 def test_the_lookups_still_find_what_is_there_after_growth(pg_ledger: LedgerApplication) -> None:
     """The scan counters above are only worth something if the look-ups answer rightly on the
-    grown table: a stored aggregate's later events, by both paths, and its existence."""
+    grown table: a stored aggregate's later events, by both paths and as a stream, and its
+    existence."""
     recorder = pg_ledger.recorder
     assert isinstance(recorder, GuardedPostgresRecorder)
     known = uuid4()
@@ -109,7 +113,11 @@ def test_the_lookups_still_find_what_is_there_after_growth(pg_ledger: LedgerAppl
         few = recorder.select_after_on(curs, [(known, 1)])
         many = recorder.select_after_on(curs, [(known, 1), *others])
         found = recorder.existing_on(curs, [known, uuid4()])
+        found_by = recorder.existing_on(curs, [known, uuid4()], 10**12)
+        stream = recorder.select_stream_on(curs, known, 1, 1000, 10**12)
     assert [(e.originator_id, e.originator_version) for e in few] == [(known, 2), (known, 3)]
+    assert found_by == {known}
+    assert [(n.originator_id, n.originator_version) for n in stream] == [(known, 2), (known, 3)]
     assert [(e.originator_id, e.originator_version) for e in many] == [(known, 2), (known, 3)]
     assert found == {known}
     assert recorder.max_notification_id() >= 503
