@@ -67,6 +67,12 @@ def test_it_is_back_on_after_an_error() -> None:
     assert gc.isenabled()
 
 
+def _with_300_spends(ledger: LedgerApplication) -> None:
+    setup_pool(ledger)
+    approved_decision(ledger)
+    ledger.execute_many(_spends(300))
+
+
 def _spends(count: int) -> list[Any]:
     return [parse_command({**spend_cmd("D1", f"GC-{i:04d}", "1.00"), "command_id": f"gc-{i:04d}"})
             for i in range(count)]
@@ -96,9 +102,7 @@ def test_a_group_of_a_feed_runs_without_a_collection(
 def test_a_batch_of_a_catch_up_runs_without_a_collection(
     ledger: LedgerApplication, collections: list[int], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    setup_pool(ledger)
-    approved_decision(ledger)
-    ledger.execute_many(_spends(300))
+    _with_300_spends(ledger)
     assert ledger.database is not None
     store = ReadModelStore.for_database(ledger.database)
     projection = LedgerProjection(store, ledger)
@@ -128,9 +132,7 @@ def test_verify_walks_the_log_without_a_collection(
 ) -> None:
     from pooledbudget.audit import verify as verifying
 
-    setup_pool(ledger)
-    approved_decision(ledger)
-    ledger.execute_many(_spends(300))
+    _with_300_spends(ledger)
     checked: list[int] = []
     check = verifying._Checker.check
 
