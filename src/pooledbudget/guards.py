@@ -115,36 +115,31 @@ class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
 class GuardedPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
-        self.guard_statement = SQL(
+        self.guard_statement = self._on_table(
             "SELECT originator_id FROM {schema}.{table} "
-            "WHERE originator_id = ANY(%s) AND originator_version = 1 LIMIT 1"
-        ).format(schema=Identifier(self.datastore.schema),
-                 table=Identifier(self.events_table_name))
-        self.select_after_statement = SQL(
+            "WHERE originator_id = ANY(%s) AND originator_version = 1 LIMIT 1")
+        self.select_after_statement = self._on_table(
             "SELECT e.originator_id, e.originator_version, e.topic, e.state "
             "FROM unnest(%s::uuid[], %s::bigint[]) AS after(id, version) "
             "JOIN {schema}.{table} AS e ON e.originator_id = after.id "
             "AND e.originator_version > after.version "
-            "ORDER BY e.originator_id, e.originator_version"
-        ).format(schema=Identifier(self.datastore.schema),
-                 table=Identifier(self.events_table_name))
+            "ORDER BY e.originator_id, e.originator_version")
         self._few: dict[int, Composed] = {}
-        self.select_stream_statement = SQL(
+        self.select_stream_statement = self._on_table(
             "SELECT notification_id, originator_version, topic, state FROM {schema}.{table} "
             "WHERE originator_id = %s AND originator_version > %s AND notification_id <= %s "
-            "ORDER BY originator_version LIMIT %s"
-        ).format(schema=Identifier(self.datastore.schema),
-                 table=Identifier(self.events_table_name))
-        self.existing_statement = SQL(
+            "ORDER BY originator_version LIMIT %s")
+        self.existing_statement = self._on_table(
             "SELECT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s) "
-            "AND originator_version = 1"
-        ).format(schema=Identifier(self.datastore.schema),
-                 table=Identifier(self.events_table_name))
-        self.existing_by_statement = SQL(
+            "AND originator_version = 1")
+        self.existing_by_statement = self._on_table(
             "SELECT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s) "
-            "AND originator_version = 1 AND notification_id <= %s"
-        ).format(schema=Identifier(self.datastore.schema),
-                 table=Identifier(self.events_table_name))
+            "AND originator_version = 1 AND notification_id <= %s")
+
+    def _on_table(self, text: str) -> Composed:
+        """A statement on this recorder's events table (`{schema}.{table}` in `text`)."""
+        return SQL(text).format(schema=Identifier(self.datastore.schema),
+                                table=Identifier(self.events_table_name))
 
     def select_stream(self, aggregate_id: UUID, after: int, limit: int,
                       stop: int) -> list[Notification]:
@@ -210,10 +205,9 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
     def _select_few(self, count: int) -> Composed:
         statement = self._few.get(count)
         if statement is None:
-            one = SQL("SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
-                      "WHERE originator_id = %s AND originator_version > %s").format(
-                          schema=Identifier(self.datastore.schema),
-                          table=Identifier(self.events_table_name))
+            one = self._on_table("SELECT originator_id, originator_version, topic, state "
+                                 "FROM {schema}.{table} "
+                                 "WHERE originator_id = %s AND originator_version > %s")
             statement = self._few[count] = SQL(" UNION ALL ").join([one] * count)
         return statement
 
