@@ -170,5 +170,39 @@ def generate(spec: PoolSpec, seed: int = 1) -> list[dict[str, Any]]:
     return out
 
 
+_RENAMED = ("command_id", "decision_id", "invoice_ref", "variation_id", "reference")
+_DATES = ("start", "planned_end", "service_date", "received_on", "effective_from")
+
+
+def later_year(commands: list[dict[str, Any]], years: int) -> list[dict[str, Any]]:
+    """One pool's year of commands as the same fund's year `years` later: pledges, decisions
+    and spend of that financial year, with ids of their own (the pool is not established
+    again)."""
+    out = []
+    for command in commands:
+        if command["command"] == "EstablishPool":
+            continue
+        shifted = dict(command)
+        for key in _RENAMED:
+            if key in shifted:
+                shifted[key] = f"Y{years}-{shifted[key]}"
+        if "case_ref" in shifted:
+            shifted["case_ref"] = f"{shifted['case_ref']}-Y{years}"
+        if "year" in shifted:
+            shifted["year"] = year_of(years, shifted["year"])
+        for key in _DATES:
+            if key in shifted:
+                day = date.fromisoformat(shifted[key])
+                shifted[key] = day.replace(year=day.year + years).isoformat()
+        out.append(shifted)
+    return out
+
+
+def year_of(years: int, year: str = YEAR) -> str:
+    """The financial year `years` after `year` ("2026-27" and 2: "2028-29")."""
+    first = int(year[:4]) + years
+    return f"{first}-{(first + 1) % 100:02d}"
+
+
 def as_lines(commands: list[dict[str, Any]]) -> list[str]:
     return [json.dumps(c) for c in commands]

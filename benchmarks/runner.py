@@ -51,14 +51,15 @@ class Sizes:
     follow_probes: int  # feeds a fresh projection is timed applying, at each
     memory_at: tuple[int, int]  # history sizes (events) for rebuild peak memory
     funds: tuple[int, int, int]  # pools in one database, decisions in each, projection cache
+    years: tuple[int, int] = (2, 3)  # financial years of one fund, decisions in each
 
 
 TINY = Sizes("tiny", 20, g.PoolSpec(pools=1, decisions=4, weeks=4), (10, 200), 5, 3, (100, 300),
              (3, 3, 4))
 QUICK = Sizes("quick", 300, g.PoolSpec(pools=3, decisions=12, weeks=20), (10, 1_000, 100_000), 100,
-              5, (50_000, 100_000), (6, 8, 24))
+              5, (50_000, 100_000), (6, 8, 24), years=(4, 10))
 FULL = Sizes("full", 2_000, g.PoolSpec(pools=10, decisions=20, weeks=52), (10, 1_000, 100_000), 300,
-             40, (100_000, 1_000_000), (30, 20, 500))
+             40, (100_000, 1_000_000), (30, 20, 500), years=(10, 20))
 SIZES = {s.name: s for s in (TINY, QUICK, FULL)}
 COMMAND_SLICE = 50  # command-path spends timed at a time, ledger and bare in turn
 MEMORY_TARGET_FROM = 100_000  # events: the rebuild-memory target compares 100k with 1M
@@ -540,6 +541,51 @@ def many_funds(backend: Backend, sizes: Sizes, seed: int, report: Report) -> Non
                       f"database of {pools} funds ÷ of that fund alone"))
 
 
+# -- 8. many years of one fund -------------------------------------------------------------------
+
+
+def many_years(backend: Backend, sizes: Sizes, seed: int, report: Report) -> None:
+    """One fund's latest year as at its middle, in a fund of many years ÷ the same year's
+    commands in a fund of one: a report is of one year, and its as-at replays that year's
+    decisions only (decision 0014), so the fund's earlier years add nothing."""
+    years, decisions = sizes.years
+    year_one = g.generate(g.PoolSpec(pools=1, decisions=decisions, weeks=52), seed)
+    probes: list[Callable[[], float]] = []
+    sizes_of: dict[str, int] = {}
+    ledgers = []
+    for label, n_years in (("one", 1), ("many", years)):
+        ledger = open_ledger(backend.url(f"years_{label}"))
+        ledgers.append(ledger)
+        for earlier in range(n_years - 1):
+            apply_all(ledger, g.as_lines(g.later_year(year_one, earlier) if earlier else year_one))
+        start = events_in(ledger)
+        last = n_years - 1
+        apply_all(ledger, g.as_lines(g.later_year(year_one, last) if last else year_one))
+        end = events_in(ledger)
+        sizes_of[label] = end
+        middle = ledger.recorder.select_notifications(start=start + (end - start) // 2, limit=1)[0]
+        at: datetime = ledger.mapper.to_domain_event(middle).timestamp  # type: ignore[attr-defined]
+        year = g.year_of(last)
+        reports.shares(ledger, "SYN001", year)  # untimed: the live read models, caught up
+
+        def probe(ledger: LedgerApplication = ledger, year: str = year,
+                  at: datetime = at) -> float:
+            t0 = time.perf_counter()
+            reports.shares(ledger, "SYN001", year, as_at=at)
+            return time.perf_counter() - t0
+        probes.append(probe)
+    one_ms, many_ms = _interleaved(probes, 5)
+    for ledger in ledgers:
+        ledger.close()
+    report.details["years"] = {"one": {"events": sizes_of["one"], "as_at_p50_ms": one_ms},
+                               "many": {"events": sizes_of["many"], "as_at_p50_ms": many_ms}}
+    growth = many_ms / one_ms
+    report.add(Figure("years_as_at_growth", growth, many_ms, one_ms, "× (many ÷ one)", "≤ 1.5",
+                      growth <= 1.5,
+                      f"one fund's shares report as at the middle of its latest year (p50) after "
+                      f"{years} years ({sizes_of['many']} events) ÷ after that year alone"))
+
+
 # -- running ------------------------------------------------------------------------------------
 
 
@@ -552,7 +598,7 @@ def run(db: str = "sqlite", size: str = "quick", seed: int = 1,
     started = time.perf_counter()
     try:
         steps = report.details["step_seconds"] = {}
-        for step in (command_path, batch_import, growing_history, many_funds):
+        for step in (command_path, batch_import, growing_history, many_funds, many_years):
             if progress:
                 progress(step.__name__)
             began = time.perf_counter()

@@ -18,6 +18,7 @@ from pooledbudget.projections import LedgerProjection, ReadModelStore, catch_up,
 from pooledbudget.projections import read_models_as_at as as_at_store
 from read_model_dump import dump_pool
 from unit.helpers import (
+    NEXT_YEAR,
     POOL,
     YEAR,
     approve_cmd,
@@ -223,3 +224,52 @@ def test_a_ledger_without_a_read_model_database_still_answers_as_at(clock: Any) 
     assert dump_pool(as_at_store(ledger, at, POOL), POOL) == \
         dump_pool(whole_log_as_at(ledger, at), POOL)
     ledger.close()
+
+
+def two_years(ledger: LedgerApplication) -> list[datetime]:
+    """One pool with decisions in two financial years whose spend alternates."""
+    run(ledger, establish_cmd(partners=("ASC", "CFS")))
+    for year in (YEAR, NEXT_YEAR):
+        for code in ("ASC", "CFS"):
+            run(ledger, pledge_cmd(code, "100000.00", year=year))
+    run(ledger, propose_cmd("D1"))
+    run(ledger, propose_cmd("N1", year=NEXT_YEAR, start="2027-04-01", planned_end="2027-09-30"))
+    for decision_id in ("D1", "N1"):
+        for code in ("ASC", "CFS"):
+            run(ledger, approve_cmd(decision_id, code))
+    for week in range(1, 7):
+        run(ledger, spend_cmd("D1", f"A-{week}", f"{week}.00"))
+        run(ledger, spend_cmd("N1", f"B-{week}", f"{week}.50", service_date="2027-05-01"))
+    run(ledger, reverse_cmd("B-2"))
+    return [ledger.mapper.to_domain_event(n).timestamp  # type: ignore[attr-defined]
+            for n in ledger.recorder.select_notifications(start=1, limit=10_000)]
+
+
+def year_rows(store: ReadModelStore, year: str) -> dict[str, list[str]]:
+    """The pool's rows of one year (every row of a table without a year)."""
+    return {name: [row for row in rows if '"year"' not in row or f'"year": "{year}"' in row]
+            for name, rows in dump_pool(store, POOL).items()}
+
+
+def test_one_year_as_at_replays_that_years_decisions_only(ledger: LedgerApplication) -> None:
+    """A report is of one pool and one financial year, and a decision belongs to one year: as
+    at T, that year's rows equal the whole log's replay, and the other year's decisions were not
+    replayed (so one year's as-at does not grow with the fund's other years)."""
+    times = two_years(ledger)
+    for at in times[len(times) // 3:-1:5]:  # before the last event (the live models answer then)
+        assert at < times[-1]
+        whole = whole_log_as_at(ledger, at)
+        for year, other in ((YEAR, "N1"), (NEXT_YEAR, "D1")):
+            alone = as_at_store(ledger, at, POOL, year)
+            assert year_rows(alone, year) == year_rows(whole, year), (year, at)
+            decisions = [row for row in dump_pool(alone, POOL)["pb_decisions"]]
+            assert not any(f'"decision_id": "{other}"' in row for row in decisions)
+            assert reports.shares(ledger, POOL, year, at).model_dump() == \
+                shares_of(whole, year, at)
+
+
+def shares_of(store: ReadModelStore, year: str, at: datetime) -> dict[str, Any]:
+    from pooledbudget.reports.shares import shares_report
+
+    with store.transaction() as conn:
+        return shares_report(conn, POOL, year, at.isoformat()).model_dump()

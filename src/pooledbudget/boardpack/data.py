@@ -137,7 +137,7 @@ def gather(ledger: LedgerApplication, pool: str, year: str, as_at: datetime | No
     as_of = as_at.date() if as_at else max(datetime.now(UTC).date(),
                                            last.astimezone(UTC).date() if last else date.min)
     approvals = reports.approvals(ledger, pool, as_of)
-    with read_models_as_at(ledger, as_at, pool).transaction() as conn:
+    with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
         row = conn.execute(select(pools).where(pools.c.pool_id == pool)).first()
         shares = shares_report(conn, pool, year, None if as_at is None else as_at.isoformat())
         names = {p["code"]: p["name"] for p in row.partners} if row else {}

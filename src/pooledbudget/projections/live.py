@@ -49,14 +49,15 @@ def live_store(ledger: LedgerApplication, *, follow: bool = True) -> ReadModelSt
 
 
 def read_models_as_at(ledger: LedgerApplication, as_at: datetime | None,
-                      pool: str | None = None) -> ReadModelStore:
+                      pool: str | None = None, year: str | None = None) -> ReadModelStore:
     """Read models of every event recorded at or before `as_at` (None: now). Given a `pool`,
-    only that pool's rows are sure to be there: the others' events may not be replayed."""
+    only that pool's rows are sure to be there, and given a `year` too, only the pool's rows
+    and its rows of that year: the others' events may not be replayed."""
     last = ledger.last_recorded_time()
     if as_at is None or last is None or as_at >= last:
         return live_store(ledger)
     projection = LedgerProjection(ReadModelStore.in_memory(), ledger)
-    aggregate_ids = None if pool is None else pool_aggregate_ids(ledger, pool)
+    aggregate_ids = None if pool is None else pool_aggregate_ids(ledger, pool, year)
     if aggregate_ids is None:
         catch_up(ledger, projection, until=as_at)
     else:
@@ -64,9 +65,11 @@ def read_models_as_at(ledger: LedgerApplication, as_at: datetime | None,
     return projection.view
 
 
-def pool_aggregate_ids(ledger: LedgerApplication, pool: str) -> list[UUID] | None:
-    """The pool's aggregate and every decision ever proposed in it, from the live read models
-    brought up to date; None when they cannot say (a stock recorder, no read-model database, or
+def pool_aggregate_ids(ledger: LedgerApplication, pool: str,
+                       year: str | None = None) -> list[UUID] | None:
+    """The pool's aggregate and every decision ever proposed in it (for `year`, if given: a
+    decision belongs to one financial year), from the live read models brought up to date;
+    None when they cannot say (a stock recorder, no read-model database, or
     the read models behind the log after catching up — being rebuilt by another process), so
     the whole log is read."""
     if not can_replay_streams(ledger) or ledger.database is None:
@@ -76,8 +79,10 @@ def pool_aggregate_ids(ledger: LedgerApplication, pool: str) -> list[UUID] | Non
     with store.transaction() as conn:
         if (store.position(conn, ledger.name) or 0) < end:
             return None
-        ids = conn.execute(select(decisions.c.decision_id).where(decisions.c.pool_id == pool)
-                           .order_by(decisions.c.decision_id)).scalars().all()
+        query = select(decisions.c.decision_id).where(decisions.c.pool_id == pool)
+        if year is not None:
+            query = query.where(decisions.c.year == year)
+        ids = conn.execute(query.order_by(decisions.c.decision_id)).scalars().all()
     return [pool_uuid(pool), *(decision_uuid(pool, decision_id) for decision_id in ids)]
 
 

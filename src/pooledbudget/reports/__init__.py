@@ -26,19 +26,19 @@ def _label(as_at: datetime | None) -> str | None:
 
 def shares(ledger: LedgerApplication, pool: str, year: str,
            as_at: datetime | None = None) -> SharesReport:
-    with read_models_as_at(ledger, as_at, pool).transaction() as conn:
+    with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
         return shares_report(conn, pool, year, _label(as_at))
 
 
 def cost_shift(ledger: LedgerApplication, pool: str, year: str,
                as_at: datetime | None = None) -> CostShiftReport:
-    with read_models_as_at(ledger, as_at, pool).transaction() as conn:
+    with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
         return cost_shift_report(conn, pool, year, _label(as_at))
 
 
 def risk_share(ledger: LedgerApplication, pool: str, year: str,
                as_at: datetime | None = None) -> RiskShareReport:
-    with read_models_as_at(ledger, as_at, pool).transaction() as conn:
+    with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
         return risk_share_report(conn, pool, year)
 
 
