@@ -100,14 +100,14 @@ class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
         """Which of these aggregates have been created (by notification id `stop`, if given):
         one query for a whole group."""
         found: set[UUID] = set()
-        by = "" if stop is None else " AND rowid <= ?"
+        by, bound = ("", []) if stop is None else (" AND rowid <= ?", [stop])
         with self.datastore.transaction(commit=False) as c:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 c.execute(f"SELECT originator_id FROM {self.events_table_name} WHERE "
                           f"originator_version = 1{by} AND originator_id IN "
                           f"({','.join('?' * len(chunk))})",
-                          [*([] if stop is None else [stop]), *(i.hex for i in chunk)])
+                          [*bound, *(i.hex for i in chunk)])
                 found.update(UUID(row["originator_id"]) for row in c.fetchall())
         return found
 

@@ -74,9 +74,10 @@ def in_log_order(recorder: StreamRecorder, aggregate_ids: Sequence[UUID],
     merge of their streams, each read lazily, a chunk at a time). Aggregates created after
     `stop` are left out first, in one query: a fund's thousands of decisions are not each
     asked for nothing when T is early in its history."""
-    created = recorder.existing(list(dict.fromkeys(aggregate_ids)), stop)
+    unique = list(dict.fromkeys(aggregate_ids))
+    created = recorder.existing(unique, stop)
     streams = [_stream(recorder, aggregate_id, stop)
-               for aggregate_id in dict.fromkeys(aggregate_ids) if aggregate_id in created]
+               for aggregate_id in unique if aggregate_id in created]
     return heapq.merge(*streams, key=attrgetter("id"))
 
 
