@@ -66,6 +66,18 @@ HANDLING: dict[str, str] = {
     "ConcurrencyConflictError": "Lost a race with other writers several times: send it again.",
     "DatabaseURLError": "Fix the `--db` URL or `$POOLEDBUDGET_DB`.",
     "UsageError": "Fix the command-line arguments.",
+    "TimeInFutureError": "Under `--use-command-time`, correct the `at` (a typo in the year?); a "
+                         "simulation whose times run past today passes `--allow-future-times`.",
+    "EnvironmentProblem": "Point the command at the right place (CLI exit 2): the message says "
+                          "what is missing, unreachable, read-only or not a ledger.",
+    "DatabaseNotFoundError": "Check `--db` (a typo creates nothing: read-only commands never make "
+                             "a database) or `--pool`; `pooledbudget apply` makes a new ledger.",
+    "DatabaseUnavailableError": "The database cannot be opened or written as asked: fix the "
+                                "path, host, port, permissions or file named in the message.",
+    "CipherKeyError": "Set `$POOLEDBUDGET_CIPHER_KEY` to the key the events were written with "
+                      "(`pooledbudget new-key` makes one); this is not tampering.",
+    "OutputPathError": "Choose another `-o` file, or pass `--force` to replace one that is not "
+                       "a database.",
     "LedgerError": "The base class: catch it to handle every rejection.",
 }
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -40,10 +41,18 @@ from .errors import (
     IdempotencyConflictError,
     LedgerError,
     StateError,
+    TimeInFutureError,
     TimeWentBackwardsError,
 )
 from .guards import UNLESS_EXISTS
-from .persistence import Database, at_rest_options, database, prepare, setup_lock
+from .persistence import (
+    Database,
+    at_rest_options,
+    check_cipher,
+    database,
+    prepare,
+    setup_lock,
+)
 
 log = structlog.get_logger("pooledbudget")
 A = TypeVar("A", bound=Aggregate)
@@ -51,6 +60,9 @@ Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 5
 INTERNAL_EVENTS = {"InvoiceRegistered", "CommandAccepted", "YearClosureRecorded"}
 GROUP_SIZE = 1000
+# How far after the clock a command's `at` may be under `use_command_time` (clocks differ a
+# little between machines); beyond it the line fails `time_in_future`, unless allowed.
+FUTURE_TOLERANCE = timedelta(minutes=5)
 # Sealing reads the stored log (chain_state), so these run alone, after the group before them
 # is saved.
 RUN_ALONE = (c.CloseYear, c.SealPool)
@@ -154,11 +166,16 @@ class LedgerApplication(Application[UUID]):
 
     # -- the one entry point ------------------------------------------------------------------
 
-    def execute(self, command: c.Command, *, use_command_time: bool = False) -> CommandResult:
-        """Runs one command atomically; raises `LedgerError` (nothing written) if rejected."""
+    def execute(self, command: c.Command, *, use_command_time: bool = False,
+                allow_future_times: bool = False) -> CommandResult:
+        """Runs one command atomically; raises `LedgerError` (nothing written) if rejected.
+
+        `use_command_time`: record it at its `at`, which must not be more than
+        `FUTURE_TOLERANCE` after the clock unless `allow_future_times` (simulations)."""
         started = time.perf_counter()
         try:
-            result = self._execute(command, use_command_time)
+            with self._future_times(allow_future_times):
+                result = self._execute(command, use_command_time)
         except LedgerError as error:
             _log(command, error, started)
             raise
@@ -166,7 +183,8 @@ class LedgerApplication(Application[UUID]):
         return result
 
     def execute_many(self, commands: Sequence[c.Command], *, use_command_time: bool = False,
-                     group_size: int = GROUP_SIZE) -> list[CommandResult | LedgerError]:
+                     group_size: int = GROUP_SIZE,
+                     allow_future_times: bool = False) -> list[CommandResult | LedgerError]:
         """Runs commands in order with exactly the outcomes `execute` gives one at a time, but
         saves the accepted ones of each group of up to `group_size` in one atomic save.
 
@@ -176,6 +194,21 @@ class LedgerApplication(Application[UUID]):
         rejected command had already changed an aggregate, the group is run again one command
         at a time.
         """
+        with self._future_times(allow_future_times):
+            return self._execute_many(commands, use_command_time, group_size)
+
+    @contextmanager
+    def _future_times(self, allowed: bool) -> Iterator[None]:
+        """Whether `_recording_time` accepts an `at` after the clock, for this thread's call."""
+        before = getattr(self._local, "allow_future_times", False)
+        self._local.allow_future_times = allowed or before
+        try:
+            yield
+        finally:
+            self._local.allow_future_times = before
+
+    def _execute_many(self, commands: Sequence[c.Command], use_command_time: bool,
+                      group_size: int) -> list[CommandResult | LedgerError]:
         outcomes: list[CommandResult | LedgerError] = []
         group: list[c.Command] = []
         for command in commands:
@@ -391,6 +424,13 @@ class LedgerApplication(Application[UUID]):
             raise TimeWentBackwardsError(
                 f"at {command.at.isoformat()} is earlier than the last recorded time "
                 f"{last.isoformat()}", field="at")
+        if not getattr(self._local, "allow_future_times", False):
+            now = self.clock()
+            if command.at > now + FUTURE_TOLERANCE:
+                raise TimeInFutureError(
+                    f"at {command.at.isoformat()} is more than 5 minutes after the clock "
+                    f"({now.isoformat()}); a simulation passes --allow-future-times",
+                    field="at")
         return command.at
 
     def last_recorded_time(self) -> datetime | None:
@@ -752,4 +792,10 @@ def open_ledger(url: str | None = None, *, clock: Clock = utc_now,
     env["AGGREGATE_CACHE_MAXSIZE"] = str(cache_size)
     env["CREATE_TABLE"] = "y"
     with setup_lock(db):  # several processes may open a fresh database at once
-        return LedgerApplication(env=env, clock=clock, database=db)
+        app = LedgerApplication(env=env, clock=clock, database=db)
+    try:
+        check_cipher(app)  # a missing or wrong key is refused before anything is misread
+    except LedgerError:
+        app.close()
+        raise
+    return app

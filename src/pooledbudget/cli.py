@@ -9,13 +9,15 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from .application import GROUP_SIZE, LedgerApplication, open_ledger
+from .application import GROUP_SIZE, LedgerApplication
 from .audit import cli as audit_cli
 from .batch import apply_lines
 from .boardpack.cli import register as register_board_pack
+from .cli_safety import financial_year, run_safely
 from .errors import LedgerError
 from .exports import register as register_exports
 from .logs import configure_logging
+from .opening import open_existing, open_for_writing, read_only_note
 from .terminal import console
 
 REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share")
@@ -27,16 +29,21 @@ class UsageError(LedgerError):
 
 def _apply(args: argparse.Namespace) -> int:
     try:
-        handle = open(args.file, encoding="utf-8")  # noqa: SIM115
+        handle = open(args.file, "rb")  # noqa: SIM115 - bytes: each line is decoded on its own
     except OSError as error:
         print(f"pooledbudget apply: cannot read {args.file}: {error.strerror}", file=sys.stderr)
         return 2
-    ledger = open_ledger(args.db)
+    try:
+        ledger = open_for_writing(args.db)
+    except BaseException:
+        handle.close()
+        raise
     failed = False
     try:
         with handle:
             for result in apply_lines(ledger, handle, use_command_time=args.use_command_time,
-                                      group_size=args.group_size):
+                                      group_size=args.group_size,
+                                      allow_future_times=args.allow_future_times):
                 failed |= not result["ok"]
                 print(json.dumps(result), flush=True)
         if args.projections:
@@ -72,11 +79,14 @@ def _report(args: argparse.Namespace) -> int:
     if args.kind == "approvals" and args.as_at:
         raise UsageError("report approvals takes --as-of DATE, not --as-at", field="as_at")
     as_at = _recording_time(args.as_at) if args.as_at else None
-    ledger = open_ledger(args.db)
+    ledger = open_existing(args.db, pool=args.pool)
     try:
         report = _build_report(ledger, args, as_at)
+        note = read_only_note(ledger)
     finally:
         ledger.close()
+    if note:
+        print(f"pooledbudget: {note}", file=sys.stderr)
     if args.format == "json":
         print(report.model_dump_json(indent=2))
     elif args.format == "csv":
@@ -105,7 +115,7 @@ def _build_report(ledger: LedgerApplication, args: argparse.Namespace,
 def _projections(args: argparse.Namespace) -> int:
     from .projections import follow, rebuild
 
-    ledger = open_ledger(args.db)
+    ledger = open_for_writing(args.db, must_exist=True)
     try:
         if args.projections_action == "rebuild":
             return _rebuild(ledger, rebuild)
@@ -133,16 +143,18 @@ def _demo(args: argparse.Namespace) -> int:
 
     from . import reports
     from .boardpack import write_board_pack
+    from .demo_ledger import mark_demo_ledger, replace_demo_ledger
     from .reports.render import to_table
 
     path = Path(args.db_file)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    replace_demo_ledger(path)  # refuses a file that is not a demo ledger made here
     scenario = files("pooledbudget") / "scenarios" / "family_recovery_pool.jsonl"
-    ledger = open_ledger(f"sqlite:///{path}")
+    ledger = open_for_writing(f"sqlite:///{path}")
     try:
+        mark_demo_ledger(path)
+        # The scenario's years run past today: a simulation, so its future times are allowed.
         results = list(apply_lines(ledger, scenario.read_text(encoding="utf-8").splitlines(),
-                                   use_command_time=True))
+                                   use_command_time=True, allow_future_times=True))
         failed = [r for r in results if not r["ok"]]
         out = console()
         out.print(f"Applied the worked scenario to {path}: {len(results) - len(failed)} lines "
@@ -179,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="database URL (default $POOLEDBUDGET_DB, else sqlite:///pooledbudget.db)")
     apply.add_argument("--use-command-time", action="store_true",
                        help="record each line at its `at` time (migrations, scenarios)")
+    apply.add_argument("--allow-future-times", action="store_true",
+                       help="with --use-command-time, accept `at` times more than 5 minutes "
+                            "after the clock (simulations; otherwise they fail time_in_future)")
     apply.add_argument("--no-projections", dest="projections", action="store_false",
                        help="leave the read models for a separate `projections run` process")
     apply.add_argument("--group-size", type=_positive, default=GROUP_SIZE,
@@ -189,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="print a report (DOMAIN R19-R22)")
     report.add_argument("kind", choices=REPORT_KINDS)
     report.add_argument("--pool", required=True)
-    report.add_argument("--year", help="financial year, e.g. 2026-27 (all but approvals)")
+    report.add_argument("--year", type=financial_year,
+                        help="financial year, e.g. 2026-27 (all but approvals)")
     report.add_argument("--as-at", help="as the ledger stood at this recording time (ISO-8601)")
     report.add_argument("--as-of", help="approvals: the date days waiting are counted to")
     report.add_argument("--format", choices=["json", "table", "csv"], default="json")
@@ -221,12 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(args.log)
-    try:
-        code: int = args.run(args)
-    except LedgerError as error:
-        print(f"pooledbudget: {error.message}", file=sys.stderr)
-        return 2
-    return code
+    return run_safely(args.run, args)  # exit 2 with one clear line on any failure
 
 
 if __name__ == "__main__":

@@ -74,3 +74,33 @@ class ConcurrencyConflictError(LedgerError):
     """The command lost a race against another writer more times than it retries."""
 
     code = "concurrency_conflict"
+
+
+class TimeInFutureError(LedgerError):
+    """Under `use_command_time`, `at` is more than five minutes after the ledger's clock."""
+
+    code = "time_in_future"
+
+
+class EnvironmentProblem(LedgerError):
+    """The command cannot run where it was pointed: a database that is missing, unreachable,
+    read-only or not a ledger, a cipher key that is missing or wrong, an output path it must not
+    write. Nothing was read or written; the CLI exits 2."""
+
+    code = "environment"
+
+
+class DatabaseNotFoundError(EnvironmentProblem):
+    code = "database_not_found"
+
+
+class DatabaseUnavailableError(EnvironmentProblem):
+    code = "database_unavailable"
+
+
+class CipherKeyError(EnvironmentProblem):
+    code = "cipher_key"
+
+
+class OutputPathError(EnvironmentProblem):
+    code = "output_path"

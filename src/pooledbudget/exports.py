@@ -16,14 +16,16 @@ import re
 import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from .application import LedgerApplication, open_ledger
+from .application import LedgerApplication
+from .cli_safety import add_force, checked_output, financial_year
+from .csv_safety import safe_row
 from .errors import InvalidCommandError
 from .money import from_pence
+from .opening import open_existing, read_only_note
 from .projections import read_models_as_at
 from .projections.tables import decisions, pools, spend_allocations, spend_reversals, spends
 from .reports.pool_info import pool_info
@@ -99,18 +101,18 @@ def transparency_csv(ledger: LedgerApplication, pool: str, quarter: str,
         lines = [line for line in _lines(conn, pool) if start <= line.recorded < end]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(TRANSPARENCY_COLUMNS)
+    writer.writerow(TRANSPARENCY_COLUMNS)  # user text in the rows is quoted if it could run
     for line in lines:
         r = line.row
         element = f", {r.element}" if r.element else ""
         narrative = (f"Reversal of {r.invoice_ref}: {line.reason}" if line.reversal else
                      f"Pooled fund decision {r.decision_id}{element}; service "
                      f"{r.service_date:%d/%m/%Y}")
-        writer.writerow([
+        writer.writerow(safe_row([
             body_name or names.get(info.host, info.host), f"{line.recorded:%d/%m/%Y}",
             r.supplier or "Not recorded", line.transaction,
             str(from_pence(line.sign * r.amount_pence)), "0.00", department,
-            _humane(r.category), (sercop or {}).get(r.category, ""), narrative])
+            _humane(r.category), (sercop or {}).get(r.category, ""), narrative]))
     return out.getvalue()
 
 
@@ -124,20 +126,20 @@ def ledger_csv(ledger: LedgerApplication, pool: str, year: str) -> str:
             parts.setdefault(a.invoice_ref, {})[a.partner] = (a.funded_pence, a.responsible_pence)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["transaction", "kind", "invoice_ref", "recorded_on", "service_date",
+    writer.writerow(safe_row(["transaction", "kind", "invoice_ref", "recorded_on", "service_date",
                      "decision_id", "category", "element", "supplier", "amount", "reversed",
                      "reason", *(f"funded_{c}" for c in order),
-                     *(f"responsible_{c}" for c in order)])
+                     *(f"responsible_{c}" for c in order)]))
     for line in lines:
         r, sign = line.row, line.sign
         mine = parts.get(r.invoice_ref, {})
-        writer.writerow([
+        writer.writerow(safe_row([
             line.transaction, "reversal" if line.reversal else "spend", r.invoice_ref,
             line.recorded.isoformat(), r.service_date.isoformat(), r.decision_id, r.category,
             r.element or "", r.supplier or "", str(from_pence(sign * r.amount_pence)),
             "yes" if r.reversed else "no", line.reason or "",
             *(str(from_pence(sign * mine.get(c, (0, 0))[0])) for c in order),
-            *(str(from_pence(sign * mine.get(c, (0, 0))[1])) for c in order)])
+            *(str(from_pence(sign * mine.get(c, (0, 0))[1])) for c in order)]))
     return out.getvalue()
 
 
@@ -151,16 +153,19 @@ def register(subparsers: Any) -> None:
     transparency.add_argument("--sercop", action="append", default=[], metavar="CATEGORY=SERVICE",
                               help="SeRCOP service for a decision category (repeatable)")
     ledger = kinds.add_parser("ledger", help="every spend line with its per-partner allocation")
-    ledger.add_argument("--year", required=True, help="financial year, e.g. 2026-27")
+    ledger.add_argument("--year", required=True, type=financial_year,
+                        help="financial year, e.g. 2026-27")
     for p in (transparency, ledger):
         p.add_argument("--pool", required=True)
         p.add_argument("--db", default=None)
         p.add_argument("-o", "--output", help="file to write (default: standard output)")
+        add_force(p)
         p.set_defaults(run=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    ledger = open_ledger(args.db)
+    output = checked_output(args.output, db_url=args.db, force=args.force) if args.output else None
+    ledger = open_existing(args.db, pool=args.pool)
     try:
         if args.export_kind == "transparency":
             if any("=" not in item for item in args.sercop):
@@ -169,10 +174,13 @@ def _run(args: argparse.Namespace) -> int:
             text = transparency_csv(ledger, args.pool, args.quarter, args.body_name, sercop)
         else:
             text = ledger_csv(ledger, args.pool, args.year)
+        note = read_only_note(ledger)
     finally:
         ledger.close()
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+    if note:
+        print(f"pooledbudget: {note}", file=sys.stderr)
+    if output:
+        output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
     return 0

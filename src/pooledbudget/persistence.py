@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import count
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .errors import LedgerError
+from .errors import CipherKeyError, LedgerError
 from .guards import POSTGRES_RECORDER_TOPIC, SQLITE_RECORDER_TOPIC
+from .redaction import redact
 
 DEFAULT_URL = "sqlite:///pooledbudget.db"
 _memory_ids = count(1)
@@ -31,6 +33,7 @@ class Database:
     env: dict[str, str]
     sqlalchemy_url: str
     schema: str | None = None
+    read_only: bool = False  # a SQLite file this process may not write: read models not caught up
 
 
 CIPHER_KEY_VARIABLE = "POOLEDBUDGET_CIPHER_KEY"
@@ -43,8 +46,60 @@ def at_rest_options() -> dict[str, str]:
     key = os.environ.get(CIPHER_KEY_VARIABLE)
     if not key:
         return {}
+    check_key(key)
     return {"CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher", "CIPHER_KEY": key,
             "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor"}
+
+
+def check_key(key: str) -> None:
+    """A key is 16, 24 or 32 bytes in base64, as `new_key` makes: anything else is refused
+    here, by name, rather than deep inside the cipher."""
+    import binascii
+    from base64 import b64decode
+
+    try:
+        size = len(b64decode(key.strip().encode("ascii"), validate=True))
+    except (binascii.Error, UnicodeEncodeError):
+        size = -1
+    if size not in (16, 24, 32):
+        raise CipherKeyError(
+            f"${CIPHER_KEY_VARIABLE} is not a valid key: it must be 16, 24 or 32 bytes in "
+            "base64, as `pooledbudget new-key` prints", field=CIPHER_KEY_VARIABLE,
+            code="cipher_key_invalid")
+
+
+def check_cipher(app: Any) -> None:
+    """Refuses a ledger whose stored events the configured key cannot read, before anything
+    misreads them as tampered with: no key for encrypted events, a key for plain ones, or the
+    wrong key. The first, middle and last events are tried; if any decodes, the key is right
+    (an event that then fails to decode is for `verify` to report)."""
+    last = app.recorder.max_notification_id() or 0
+    if not last:
+        return
+    samples = []
+    for start in sorted({1, (last + 1) // 2, last}):
+        samples += app.recorder.select_notifications(start=start, limit=1)
+    for notification in samples:
+        try:
+            app.mapper.to_domain_event(notification)
+            return
+        except Exception:  # noqa: BLE001,S112 - any failure to decode: try the next sample
+            continue
+    if not samples:
+        return
+    if not os.environ.get(CIPHER_KEY_VARIABLE):
+        raise CipherKeyError(
+            f"cannot decrypt: the stored events are encrypted (or unreadable) and "
+            f"${CIPHER_KEY_VARIABLE} is not set: set it to the key they were written with",
+            field=CIPHER_KEY_VARIABLE, code="cipher_key_missing")
+    if all(bytes(n.state[:1]) == b"{" for n in samples):
+        raise CipherKeyError(
+            f"${CIPHER_KEY_VARIABLE} is set but this database's events are not encrypted: "
+            "unset it to read them", field=CIPHER_KEY_VARIABLE, code="cipher_key_unexpected")
+    raise CipherKeyError(
+        f"cannot decrypt: ${CIPHER_KEY_VARIABLE} is the wrong key for this database (not one of "
+        f"the {len(samples)} events tried decrypts with it; tampering would spoil only the "
+        "events it touched)", field=CIPHER_KEY_VARIABLE, code="cipher_key_wrong")
 
 
 def new_key() -> str:
@@ -74,7 +129,8 @@ def database(url: str | None = None) -> Database:
     if scheme == "sqlite":
         path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
         if not path:
-            raise DatabaseURLError(f"a SQLite URL names a file: sqlite:///path, not {url!r}")
+            raise DatabaseURLError(f"a SQLite URL names a file: sqlite:///path, not "
+                                   f"{redact(repr(url))}", field="db")
         return Database(
             url=url,
             kind="sqlite",
@@ -83,6 +139,11 @@ def database(url: str | None = None) -> Database:
             sqlalchemy_url=f"sqlite+pysqlite:///{path}",
         )
     if scheme in ("postgresql", "postgres"):
+        try:
+            port = parts.port
+        except ValueError:
+            raise DatabaseURLError(f"the port in {redact(repr(url))} is not a number from 1 to "
+                                   "65535", field="db") from None
         query = parse_qs(parts.query)
         schema = query.get("schema", [None])[0]
         env = {
@@ -90,7 +151,7 @@ def database(url: str | None = None) -> Database:
             "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
             "POSTGRES_DBNAME": parts.path.lstrip("/") or "postgres",
             "POSTGRES_HOST": parts.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_PORT": str(port or 5432),
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
         }
@@ -105,8 +166,8 @@ def database(url: str | None = None) -> Database:
             schema=schema,
         )
     raise DatabaseURLError(
-        f"unsupported database URL {url!r}: use sqlite:///path, memory:// or postgresql://..."
-    )
+        f"unsupported database URL {redact(repr(url))}: use sqlite:///path, memory:// or "
+        "postgresql://...", field="db")
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from ..application import open_ledger
+from ..opening import open_existing
 
 
 def register(sub: Any) -> None:
@@ -42,7 +42,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     from .verify import verify
 
-    ledger = open_ledger(args.db)
+    ledger = open_existing(args.db, pool=args.pool)
     try:
         total = ledger.recorder.max_notification_id() or 0
         if args.no_progress or not sys.stderr.isatty():
@@ -61,7 +61,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _history(args: argparse.Namespace) -> int:
     from .history import history
 
-    ledger = open_ledger(args.db)
+    ledger = open_existing(args.db, pool=args.pool)
     try:
         rows = list(history(ledger, args.pool, args.decision))
     finally:

@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
+
+from ..cli_safety import add_force, checked_output, financial_year
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "board-pack", help="write the board pack (self-contained HTML, prints to A4)")
     parser.add_argument("--pool", required=True)
-    parser.add_argument("--year", required=True, help="financial year, e.g. 2026-27")
+    parser.add_argument("--year", required=True, type=financial_year,
+                        help="financial year, e.g. 2026-27")
     parser.add_argument("--as-at", help="as the ledger stood at this recording time (ISO-8601)")
     parser.add_argument("--tolerance", default="5",
                         help="variance tolerance in percent for the red/amber/green rating (default 5)")
     parser.add_argument("--db", default=None)
     parser.add_argument("-o", "--output", default="board-pack.html", help="HTML file to write")
+    add_force(parser)
     parser.set_defaults(run=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..application import open_ledger
     from ..cli import UsageError, _recording_time
+    from ..opening import open_existing, read_only_note
     from . import write_board_pack
 
     try:
@@ -33,10 +37,14 @@ def _run(args: argparse.Namespace) -> int:
     if not tolerance.is_finite() or tolerance < 0:
         raise UsageError(f"--tolerance {args.tolerance!r} is not a percentage ≥ 0", field="tolerance")
     as_at = _recording_time(args.as_at) if args.as_at else None
-    ledger = open_ledger(args.db)
+    output = checked_output(args.output, db_url=args.db, force=args.force)
+    ledger = open_existing(args.db, pool=args.pool)
     try:
-        path = write_board_pack(ledger, args.pool, args.year, Path(args.output), as_at, tolerance)
+        path = write_board_pack(ledger, args.pool, args.year, output, as_at, tolerance)
+        note = read_only_note(ledger)
     finally:
         ledger.close()
+    if note:
+        print(f"pooledbudget: {note}", file=sys.stderr)
     print(f"Board pack written to {path}")
     return 0

@@ -41,9 +41,10 @@ def _live_projection(ledger: LedgerApplication) -> LedgerProjection:
 
 
 def live_store(ledger: LedgerApplication, *, follow: bool = True) -> ReadModelStore:
-    """The live read models, caught up with every recorded event unless `follow` is False."""
+    """The live read models, caught up with every recorded event unless `follow` is False or
+    the database is read-only (then as they stand: see `opening.read_only_note`)."""
     projection = _live_projection(ledger)
-    if follow:
+    if follow and not (ledger.database is not None and ledger.database.read_only):
         catch_up(ledger, projection)
     return projection.view
 

@@ -26,9 +26,10 @@ class TrackingConflictError(Exception):
 class ReadModelStore(TrackingRecorder):
     """A SQLAlchemy database of read-model tables plus the projection's tracking position."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, create: bool = True) -> None:
         self.engine = engine
-        metadata.create_all(engine)
+        if create:
+            metadata.create_all(engine)
 
     @classmethod
     def for_database(cls, db: Database) -> ReadModelStore:
@@ -40,7 +41,7 @@ class ReadModelStore(TrackingRecorder):
             event.listen(engine, "connect", _sqlite_pragmas)
         if db.schema:
             engine = engine.execution_options(schema_translate_map={None: db.schema})
-        return cls(engine)
+        return cls(engine, create=not db.read_only)
 
     @classmethod
     def in_memory(cls) -> ReadModelStore:

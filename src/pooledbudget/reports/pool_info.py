@@ -19,7 +19,14 @@ class PoolInfo:
     risk_share: dict[str, Any]
 
     def members(self, year: str) -> list[str]:
-        return [p["code"] for p in self.partners if p["from_year"] <= year]
+        """The partners in `year`, in agreement order; a year before the pool began has none,
+        and is refused rather than reported as zeros (or divided among nobody)."""
+        found = [p["code"] for p in self.partners if p["from_year"] <= year]
+        if not found:
+            first = min(p["from_year"] for p in self.partners)
+            raise StateError(f"pool {self.pool_id} starts in {first}: it has no {year} (R5)",
+                             field="year", code="year_before_pool", rule="R5")
+        return found
 
 
 def pool_info(conn: Connection, pool_id: str) -> PoolInfo:

@@ -16,6 +16,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from ..csv_safety import safe_row
 from .models import ApprovalsReport, CostShiftReport, RiskShareReport, SharesReport
 
 
@@ -91,6 +92,6 @@ def to_csv(report: BaseModel) -> str:
     _, header, rows, _ = report_rows(report)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(safe_row(header))
+    writer.writerows(safe_row(row) for row in rows)  # text that could run as a formula, quoted
     return out.getvalue()
