@@ -30,7 +30,7 @@ def golden_vectors() -> list[dict[str, Any]]:
     ledger = open_ledger("memory://")
     try:
         for command in COMMANDS:
-            ledger.execute(parse_command(command), use_command_time=True)
+            ledger.execute(parse_command(command), use_command_time=True, allow_future_times=True)
         vectors = []
         for n in ledger.recorder.select_notifications(start=1, limit=100):
             event: Any = ledger.mapper.to_domain_event(n)

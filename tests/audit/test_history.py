@@ -14,7 +14,7 @@ from pooledbudget.cli import main
 def db(tmp_path: Path, scenario_dir: Path, capsys: pytest.CaptureFixture[str]) -> str:
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     main(["apply", str(scenario_dir / "family_recovery_pool.jsonl"), "--db", url,
-          "--use-command-time"])
+          "--use-command-time", "--allow-future-times"])
     capsys.readouterr()
     return url
 

@@ -25,7 +25,7 @@ def ledger_file(tmp_path: Path, scenario_dir: Path) -> Path:
     path = tmp_path / "ledger.db"
     app = open_ledger(f"sqlite:///{path}")
     list(apply_lines(app, (scenario_dir / "family_recovery_pool.jsonl").read_text().splitlines(),
-                     use_command_time=True))
+                     use_command_time=True, allow_future_times=True))
     app.close()
     return path
 

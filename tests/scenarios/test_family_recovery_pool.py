@@ -23,7 +23,7 @@ def test_scenario_fails_exactly_the_listed_lines(
     source = scenario_dir / "family_recovery_pool.jsonl"
     expected = json.loads((scenario_dir / "family_recovery_pool.expected.json").read_text())
     db = db_url
-    code, results = run_apply(capsys, str(source), "--db", db, "--use-command-time")
+    code, results = run_apply(capsys, str(source), "--db", db, "--use-command-time", "--allow-future-times")
     want = {item["line"]: item["rule"] for item in expected["failing_lines"]}
     total = sum(1 for line in source.read_text().splitlines() if line.strip())
     assert [r["line"] for r in results] == list(range(1, total + 1))
@@ -51,9 +51,10 @@ def test_applying_the_scenario_twice_changes_nothing(
     db_url: str, scenario_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = scenario_dir / "family_recovery_pool.jsonl"
-    run_apply(capsys, str(source), "--db", db_url, "--use-command-time")
+    run_apply(capsys, str(source), "--db", db_url, "--use-command-time", "--allow-future-times")
     before = stored_events(db_url)
-    code, second = run_apply(capsys, str(source), "--db", db_url, "--use-command-time")
+    code, second = run_apply(capsys, str(source), "--db", db_url, "--use-command-time",
+                             "--allow-future-times")
     assert code == 1
     assert before > 100
     assert stored_events(db_url) == before

@@ -44,7 +44,7 @@ def expected(scenario_dir: Path) -> dict[str, Any]:
 def scenario_db(db_url: str, scenario_dir: Path, capsys: pytest.CaptureFixture[str]) -> str:
     db = db_url
     code, _ = cli(capsys, "apply", str(scenario_dir / "family_recovery_pool.jsonl"), "--db", db,
-                  "--use-command-time")
+                  "--use-command-time", "--allow-future-times")
     assert code == 1  # the scenario's intended failures
     return db
 
@@ -110,7 +110,7 @@ def test_projections_run_apart_from_apply(
     catches up with every recorded event."""
     db = db_url
     cli(capsys, "apply", str(scenario_dir / "family_recovery_pool.jsonl"), "--db", db,
-        "--use-command-time", "--no-projections")
+        "--use-command-time", "--allow-future-times", "--no-projections")
     assert applied_position(db) is None
     code, _ = cli(capsys, "projections", "run", "--until-idle", "--db", db)
     assert code == 0

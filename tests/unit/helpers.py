@@ -46,7 +46,8 @@ def auditor(partner: str = "ASC") -> dict[str, str]:
 # -- running -----------------------------------------------------------------------------------
 
 def run(ledger: LedgerApplication, command: Cmd, *, use_command_time: bool = False) -> CommandResult:
-    return ledger.execute(parse_command(command), use_command_time=use_command_time)
+    return ledger.execute(parse_command(command), use_command_time=use_command_time,
+                          allow_future_times=use_command_time)  # test times run past today
 
 
 def written(ledger: LedgerApplication) -> int:
