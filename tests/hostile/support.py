@@ -28,8 +28,12 @@ SCENARIO = SCENARIO_COPIES / "family_recovery_pool.jsonl"
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     """`pooledbudget ARGV` in this process: its exit code, standard output and error. Any
-    exception escaping `main` fails the test (the CLI must never end in a traceback)."""
-    code = main(list(argv))
+    exception escaping `main` fails the test (the CLI must never end in a traceback); argparse's
+    usage errors exit as they do from a shell."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # argparse's usage errors
+        code = exit_.code if isinstance(exit_.code, int) else 2
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
