@@ -5,8 +5,18 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any
 
 import structlog
+
+from .redaction import redact
+
+
+def _redact_passwords(_logger: Any, _method: str,
+                      event: MutableMapping[str, Any]) -> Mapping[str, Any]:
+    """No password in a database URL reaches a log line, whichever field carries it."""
+    return {k: redact(v) if isinstance(v, str) else v for k, v in event.items()}
 
 
 def configure_logging(mode: str | None = None) -> None:
@@ -17,6 +27,7 @@ def configure_logging(mode: str | None = None) -> None:
     )
     structlog.configure(
         processors=[
+            _redact_passwords,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             renderer,

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .application import Clock, LedgerApplication, open_ledger, utc_now
-from .errors import DatabaseNotFoundError, DatabaseUnavailableError, StateError
+from .errors import DatabaseNotFoundError, DatabaseUnavailableError, LedgerError, StateError
 from .persistence import Database, at_rest_options, check_cipher, database, setup_lock
 from .redaction import redact
 
@@ -76,7 +76,16 @@ def open_for_writing(url: str | None, *, clock: Clock = utc_now,
                 f"the database {str(path)!r} is read-only: this command records, so it needs "
                 "write access to the file and its directory", field="db",
                 code="database_read_only")
-    return open_ledger(url, clock=clock)
+    try:
+        return open_ledger(url, clock=clock)
+    except LedgerError:
+        raise
+    except Exception as error:
+        if db.kind != "postgres":
+            raise
+        raise DatabaseUnavailableError(f"cannot connect to {redact(db.url)}: "
+                                       f"{redact(' '.join(str(error).split()))}",
+                                       field="db") from None
 
 
 def open_existing(url: str | None, *, pool: str | None = None,
