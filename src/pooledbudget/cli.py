@@ -18,6 +18,7 @@ from .errors import LedgerError
 from .exports import register as register_exports
 from .logs import configure_logging
 from .opening import open_existing, open_for_writing, read_only_note
+from .rotate_key import register as register_rotate_key
 from .terminal import console
 
 REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "signatories", "sign-offs")
@@ -233,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_board_pack(sub)
     register_exports(sub)
     audit_cli.register(sub)
+    register_rotate_key(sub)
     return parser
 
 
