@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from .errors import OutputPathError
 from .opening import is_sqlite_file
@@ -19,7 +20,7 @@ def is_demo_ledger(path: Path) -> bool:
     if not is_sqlite_file(path):
         return False
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
         try:
             (found,) = conn.execute("PRAGMA application_id").fetchone()
         finally:
