@@ -166,7 +166,7 @@ def apply_all(ledger: LedgerApplication, commands: list[Cmd], after_each: Any = 
     accepted = []
     for command in commands:
         try:
-            run(ledger, command, use_command_time=True, allow_future_times=True)
+            run(ledger, command, use_command_time=True)
         except LedgerError:
             accepted.append(False)
         else:
