@@ -1,7 +1,7 @@
 """The service layer: one method per command — load, check, decide, save atomically.
 
-Checks run in the order DOMAIN.md fixes: shape (by the command models), idempotency (R25), the
-recording clock, authority (R26), a closed year (R17), the state rules, then the limits. A
+Checks run in the order docs/reference/rules.md fixes: shape (by the command models), idempotency
+(R25), the recording clock, authority (R26), a closed year (R17), the state rules, then the limits. A
 rejected command raises a `LedgerError` and nothing is written.
 """
 

@@ -54,9 +54,9 @@ def _future_times() -> list[str]:
     from pooledbudget.cli import build_parser
 
     for action in build_parser()._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            if "--allow-future-times" in action.choices["apply"].format_help():
-                return ["--allow-future-times"]
+        if isinstance(action, argparse._SubParsersAction) and \
+                "--allow-future-times" in action.choices["apply"].format_help():
+            return ["--allow-future-times"]
     return []
 
 

@@ -461,7 +461,7 @@ def test_r12_new_split_applies_from_effective_date(ledger: LedgerApplication) ->
 
 
 def test_r12_effective_from_defaults_to_the_decision_start(ledger: LedgerApplication) -> None:
-    """R12 (INTERCHANGE): effective_from defaults to the decision's start."""
+    """R12 (wire format): effective_from defaults to the decision's start."""
     setup_pool(ledger)
     approved_decision(ledger, funding={"ASC": "50", "CFS": "50"}, start="2026-05-01")
     run(ledger, variation_cmd("D1", "V1", funding={"ASC": "80", "CFS": "20"}))
