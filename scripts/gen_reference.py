@@ -51,6 +51,11 @@ EVENT_RULES: dict[str, str] = {
     "InvoiceRegistered": "R13 (an invoice reference is never reused within the pool)",
     "CommandAccepted": "R25 (a command_id is applied once; repeats return the first result)",
     "YearClosureRecorded": "R17 (nothing more is recorded in a closed year: the storage-level guard)",
+    "SignatoryRegisterAdopted": "R27 (the register given whole, once; verification starts here)",
+    "SignatoryRegistered": "R28 (an entry added to the register)",
+    "SignatoryRevoked": "R28 (an entry ended, with a reason)",
+    "DecisionFirstSignature": "R30 (the first of two signatures; the partner still waits)",
+    "VariationFirstSignature": "R30 (the first of two signatures on a variation)",
 }
 
 # How a program should react to each kind of error (by error class).
@@ -223,6 +228,25 @@ def _call_name(node: ast.Call) -> str:
     return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
 
 
+def _error_helpers(trees: Any) -> dict[str, tuple[int, int, ast.AST | None, str]]:
+    """Functions such as `_state_error(message, field, code, rule="R27")` that build an error
+    from positional arguments: name -> (position of code, of rule, rule's default, class)."""
+    helpers = {}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.FunctionDef) and node.name.endswith("_error")):
+                continue
+            names = [a.arg for a in node.args.args]
+            if "code" not in names or "rule" not in names:
+                continue
+            defaults = dict(zip(names[len(names) - len(node.args.defaults):], node.args.defaults,
+                                strict=True))
+            returns = node.returns.id if isinstance(node.returns, ast.Name) else "LedgerError"
+            helpers[node.name] = (names.index("code"), names.index("rule"), defaults.get("rule"),
+                                  returns)
+    return helpers
+
+
 def scan_error_codes() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """(codes, classes): each code with its rules, error class and where it is raised;
     each error class with its own code and rule."""
@@ -243,6 +267,7 @@ def scan_error_codes() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, A
                     classes[node.name] = {"code": attrs["code"], "rule": attrs.get("rule"),
                                           "bases": bases, "doc": ast.get_docstring(node),
                                           "where": str(path.relative_to(REPO / "src"))}
+    helpers = _error_helpers(trees.values())
     for path, tree in trees.items():
         where = str(path.relative_to(REPO / "src"))
         for node in ast.walk(tree):
@@ -251,8 +276,12 @@ def scan_error_codes() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, A
             keywords = {k.arg: k.value for k in node.keywords}
             name = _call_name(node)
             code, rule = _constant(keywords.get("code")), keywords.get("rule")
-            if name == "_state_error" and len(node.args) >= 4:
-                code, rule, name = _constant(node.args[2]), node.args[3], "StateError"
+            if name in helpers:
+                code_at, rule_at, default, name = helpers[name]
+                if code is None and len(node.args) > code_at:
+                    code = _constant(node.args[code_at])
+                if rule is None:
+                    rule = node.args[rule_at] if len(node.args) > rule_at else default
             if code is None:
                 continue
             entry = codes[code]

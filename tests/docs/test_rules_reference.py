@@ -91,12 +91,18 @@ def test_every_error_code_raised_under_a_rule_is_named_in_its_entry() -> None:
 
 
 def test_every_rule_implemented_so_far_is_cited_by_a_test() -> None:
-    """A test module cites a rule as `R14` in its text or in a name (`test_r14_...`)."""
+    """A test module cites a rule as `R14` in its text or in a name (`test_r14_...`); a rule a
+    scenario's `*.errors.json` names counts too, as tests/scenarios/test_every_scenario.py
+    requires each listed line to fail under it."""
     tests = [p for p in sorted((REPO / "tests").rglob("test_*.py"))
              if p.name not in ("test_rules_reference.py", "test_before_after.py")]
     text = "\n".join(p.read_text(encoding="utf-8") for p in tests)
     cited = {int(n) for n in CITATION.findall(text)}
     cited |= {int(n) for n in re.findall(r"test_r([0-9]+)_", text)}
+    if (REPO / "tests" / "scenarios" / "test_every_scenario.py").exists():
+        for listed in sorted((REPO / "tests" / "scenarios" / "data").glob("*.errors.json")):
+            cited |= {int(item["rule"][1:]) for item in json.loads(listed.read_text("utf-8"))
+                      if item.get("rule")}
     untested = sorted(_rules_in(_source_files()) - cited)
     assert untested == [], f"rules the source implements that no test cites: {untested}"
 
