@@ -78,8 +78,10 @@ def test_every_implemented_rule_links_to_its_code_and_its_tests() -> None:
     entries = _entries()
     for number in sorted(_rules_in(_source_files())):
         links = LINK.findall(entries[number])
-        assert any(link.startswith("../../src/") for link in links), f"R{number}: no link into src/"
-        assert any(link.startswith("../../tests/") for link in links), f"R{number}: no link into tests/"
+        assert any(link.startswith("../../src/") for link in links), \
+            f"R{number} is cited in src/: link its code from its entry in docs/reference/rules.md"
+        assert any(link.startswith("../../tests/") for link in links), \
+            f"R{number} is cited in src/: link its tests from its entry in docs/reference/rules.md"
 
 
 def test_every_error_code_raised_under_a_rule_is_named_in_its_entry() -> None:
@@ -87,7 +89,8 @@ def test_every_error_code_raised_under_a_rule_is_named_in_its_entry() -> None:
     codes, _ = _gen_reference().scan_error_codes()
     missing = [f"{code} (R{rule[1:]})" for code, info in codes.items() for rule in info["rules"]
                if re.fullmatch(r"R[0-9]+", rule) and f"`{code}`" not in entries[int(rule[1:])]]
-    assert codes and missing == []
+    assert codes, "the scan found no error codes"
+    assert missing == [], "name these codes in their rule's entry in docs/reference/rules.md"
 
 
 def test_every_rule_implemented_so_far_is_cited_by_a_test() -> None:
