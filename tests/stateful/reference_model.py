@@ -1,4 +1,5 @@
-"""A small reference model of one pool and one financial year, written from DOMAIN.md alone.
+"""A small reference model of one pool and one financial year, written from the rules alone
+(docs/reference/rules.md).
 
 Plain dicts, `Decimal` and `Fraction`; nothing from `pooledbudget` is used. `ReferenceLedger.expect`
 says what the ledger must do with a command dict: reject it under a rule, or accept it with these
@@ -238,7 +239,7 @@ class ReferenceLedger:
     # -- the one entry point -----------------------------------------------------------------
 
     def expect(self, cmd: Cmd) -> Outcome:
-        """R25 first (after shape), then the command's own checks in DOMAIN order."""
+        """R25 first (after shape), then the command's own checks in the rules' order."""
         command_id = cmd.get("command_id")
         if command_id in self.receipts:
             key, events = self.receipts[command_id]
