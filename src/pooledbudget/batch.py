@@ -24,7 +24,7 @@ def apply_lines(
     ledger: LedgerApplication, lines: Iterable[str | bytes], *, use_command_time: bool = False,
     group_size: int = GROUP_SIZE, allow_future_times: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Yields the result object for every non-blank line, numbered from 1. Lines may be bytes
+    """Yields the wire-format result object for every non-blank line, numbered from 1. Lines may be bytes
     (as read from a file): each is decoded as UTF-8 on its own, so one bad line fails alone."""
     decoded = (_decode(n, raw) for n, raw in enumerate(lines, start=1))
     numbered = ((n, text) for n, text in decoded

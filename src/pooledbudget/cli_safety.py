@@ -83,8 +83,7 @@ def financial_year(text: str) -> str:
 def checked_output(output: str, *, db_url: str | None, force: bool) -> Path:
     """An output path a command may write: never the ledger's database (nor any SQLite file),
     and an existing file only with --force."""
-    from .opening import is_sqlite_file, sqlite_path
-    from .persistence import database
+    from .persistence import database, is_sqlite_file, sqlite_path
 
     path = Path(output)
     db_file = sqlite_path(database(db_url))

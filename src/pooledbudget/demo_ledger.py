@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .errors import OutputPathError
-from .opening import is_sqlite_file
+from .persistence import is_sqlite_file
 
 DEMO_APPLICATION_ID = 0x70624465  # "pbDe"
 

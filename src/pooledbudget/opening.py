@@ -19,28 +19,19 @@ from urllib.parse import quote
 
 from .application import Clock, LedgerApplication, open_ledger, utc_now
 from .errors import DatabaseNotFoundError, DatabaseUnavailableError, LedgerError, StateError
-from .persistence import Database, at_rest_options, check_cipher, database, setup_lock
+from .persistence import (
+    Database,
+    at_rest_options,
+    check_cipher,
+    database,
+    is_sqlite_file,
+    setup_lock,
+    sqlite_path,
+)
 from .redaction import redact
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 POSTGRES_EVENTS_TABLE = "pooledbudget_events"
 SQLITE_EVENTS_TABLE = "stored_events"
-
-
-def sqlite_path(db: Database) -> Path | None:
-    """The file of a SQLite database URL; None for PostgreSQL and in-memory databases."""
-    name = db.env.get("SQLITE_DBNAME", "")
-    if db.kind != "sqlite" or not name or name.startswith("file:"):
-        return None
-    return Path(name)
-
-
-def is_sqlite_file(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
-    except OSError:
-        return False
 
 
 def _check_sqlite_file(path: Path) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import count
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -106,6 +107,26 @@ def new_key() -> str:
     from eventsourcing.cryptography import AESCipher
 
     return AESCipher.create_key(num_bytes=32)
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def sqlite_path(db: Database) -> Path | None:
+    """The file of a SQLite database URL; None for PostgreSQL and in-memory databases."""
+    name = db.env.get("SQLITE_DBNAME", "")
+    if db.kind != "sqlite" or not name or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def is_sqlite_file(path: Path) -> bool:
+    """Whether the file starts with SQLite's header (whatever the ledger in it)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
 
 
 def resolve_url(url: str | None) -> str:

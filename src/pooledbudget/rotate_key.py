@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .cli_options import add_db_option
 from .errors import CipherKeyError, LedgerError
 from .persistence import CIPHER_KEY_VARIABLE, check_key
 
@@ -27,7 +28,7 @@ def register(sub: Any) -> None:
     parser = sub.add_parser(
         "rotate-key", help=f"re-encrypt every stored event with ${NEW_KEY_VARIABLE} "
                            f"(the old key is ${CIPHER_KEY_VARIABLE})")
-    parser.add_argument("--db", default=None)
+    add_db_option(parser)
     parser.set_defaults(run=_run)
 
 

@@ -7,6 +7,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..cli_options import UsageError, add_db_option, recording_time
 from ..cli_safety import add_force, checked_output, financial_year
 
 
@@ -19,14 +20,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--as-at", help="as the ledger stood at this recording time (ISO-8601)")
     parser.add_argument("--tolerance", default="5",
                         help="variance tolerance in percent for the red/amber/green rating (default 5)")
-    parser.add_argument("--db", default=None)
+    add_db_option(parser)
     parser.add_argument("-o", "--output", default="board-pack.html", help="HTML file to write")
     add_force(parser)
     parser.set_defaults(run=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..cli import UsageError, _recording_time
     from ..opening import open_existing, read_only_note
     from . import write_board_pack
 
@@ -36,7 +36,7 @@ def _run(args: argparse.Namespace) -> int:
         tolerance = Decimal("NaN")
     if not tolerance.is_finite() or tolerance < 0:
         raise UsageError(f"--tolerance {args.tolerance!r} is not a percentage ≥ 0", field="tolerance")
-    as_at = _recording_time(args.as_at) if args.as_at else None
+    as_at = recording_time(args.as_at) if args.as_at else None
     output = checked_output(args.output, db_url=args.db, force=args.force)
     ledger = open_existing(args.db, pool=args.pool)
     try:
