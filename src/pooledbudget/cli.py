@@ -18,7 +18,7 @@ from .exports import register as register_exports
 from .logs import configure_logging
 from .terminal import console
 
-REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share")
+REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "outcomes")
 
 
 class UsageError(LedgerError):
@@ -98,7 +98,7 @@ def _build_report(ledger: LedgerApplication, args: argparse.Namespace,
                              field="as_of") from None
         return reports.approvals(ledger, args.pool, as_of)
     build = {"shares": reports.shares, "cost-shift": reports.cost_shift,
-             "risk-share": reports.risk_share}[args.kind]
+             "risk-share": reports.risk_share, "outcomes": reports.outcomes}[args.kind]
     return build(ledger, args.pool, args.year, as_at)
 
 

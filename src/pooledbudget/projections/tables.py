@@ -161,8 +161,56 @@ spend_reversals = Table(  # when each reversal was recorded (R16), for exports b
     Index("ix_pb_spend_reversals_pool_year", "pool_id", "year"),
 )
 
+contingent = Table(  # R34: outcome elements' remaining exposure, by decision and partner
+    "pb_contingent", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("decision_id", String(64), primary_key=True),
+    Column("partner", String(12), primary_key=True),
+    Column("year", String(7), nullable=False),
+    Column("amount_pence", MONEY, nullable=False),
+    Index("ix_pb_contingent_pool_year", "pool_id", "year"),
+)
+
+decision_order = Table(  # the notification id at which each decision was proposed
+    "pb_decision_order", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("decision_id", String(64), primary_key=True),
+    Column("sequence", Integer, nullable=False),
+)
+
+outcome_elements = Table(  # R35: each outcome element of an approved decision, as it stands
+    "pb_outcome_elements", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("decision_id", String(64), primary_key=True),
+    Column("element", Text, primary_key=True),
+    Column("year", String(7), nullable=False),
+    Column("position", Integer, nullable=False),  # the element's place in the decision
+    Column("measure", Text, nullable=False),
+    Column("price_pence", MONEY, nullable=False),
+    Column("max_count", Integer, nullable=False),
+    Column("count_paid", Integer, nullable=False),
+    Column("paid_pence", MONEY, nullable=False),
+    Column("remaining_pence", MONEY, nullable=False),
+    Index("ix_pb_outcome_elements_pool_year", "pool_id", "year"),
+)
+
+outcome_payments = Table(  # R33: which spends are outcome payments, and on what evidence
+    "pb_outcome_payments", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("invoice_ref", String(64), primary_key=True),
+    Column("decision_id", String(64), nullable=False),
+    Column("element", Text, nullable=False),
+    Column("year", String(7), nullable=False),
+    Column("evidence_ref", String(64), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("achieved_on", Date, nullable=False),
+    Index("ix_pb_outcome_payments_pool_year", "pool_id", "year"),
+)
+
 READ_MODEL_TABLES = [pools, contributions, closed_years, decisions, commitments,
                      approvals_pending, spends, spend_allocations, contribution_events,
-                     forecast_movements, spend_reversals]
+                     forecast_movements, spend_reversals, contingent, decision_order,
+                     outcome_elements, outcome_payments]
 ROW_HEAVY_TABLES = [decisions, commitments, spends, spend_allocations, contribution_events,
-                    forecast_movements, spend_reversals]  # rows per decision, spend or event
+                    forecast_movements, spend_reversals, contingent, decision_order,
+                    outcome_elements, outcome_payments]  # rows per decision, spend or event

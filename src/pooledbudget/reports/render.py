@@ -16,7 +16,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from .models import ApprovalsReport, CostShiftReport, RiskShareReport, SharesReport
+from .models import (
+    ApprovalsReport,
+    CostShiftReport,
+    OutcomesReport,
+    RiskShareReport,
+    SharesReport,
+)
 
 
 class Rows(NamedTuple):
@@ -34,11 +40,11 @@ def report_rows(report: BaseModel) -> Rows:
 @report_rows.register
 def _shares(report: SharesReport) -> Rows:
     header = ["partner", "agreed", "received", "contribution_share", "committed", "spent",
-              "spend_share", "available", "forecast"]
+              "spend_share", "available", "contingent", "forecast"]
     rows = [[getattr(p, column) for column in header] for p in report.partners]
     t = report.total
     rows.append(["total", t.agreed, t.received, "", t.committed, t.spent, "", t.available,
-                 t.forecast])
+                 t.contingent, t.forecast])
     return Rows(_title("Contributor shares", report.pool, report.year, report.as_at), header, rows)
 
 
@@ -60,6 +66,19 @@ def _approvals(report: ApprovalsReport) -> Rows:
     rows = [[p.decision_id, p.variation_id or "", " ".join(p.waiting_on), str(p.days_waiting)]
             for p in report.pending]
     return Rows(f"Approvals pending — {report.pool} as of {report.as_of}", header, rows)
+
+
+@report_rows.register
+def _outcomes(report: OutcomesReport) -> Rows:
+    """A row per outcome element, then a row per partner with the outcome payments it funded
+    and those it was responsible for (R35); `section` says which."""
+    header = ["section", "decision_id", "element", "measure", "price", "max_count",
+              "count_paid", "paid", "remaining", "partner", "funded", "responsible"]
+    rows = [["outcome", o.decision_id, o.element, o.measure, o.price, str(o.max_count),
+             str(o.count_paid), o.paid, o.remaining, "", "", ""] for o in report.outcomes]
+    rows += [["partner", *[""] * 8, p.partner, p.funded, p.responsible]
+             for p in report.partners]
+    return Rows(_title("Outcomes", report.pool, report.year, report.as_at), header, rows)
 
 
 @report_rows.register
