@@ -26,6 +26,7 @@ from .contributions import apply_pool_event
 from .decisions import DecisionState, write_decision_states
 from .history import HistoryWriter, Position, position
 from .outcomes import OutcomeWriter, write_outcome_states
+from .sign_offs import SignOffWriter
 from .spend import SpendWriter
 from .store import ReadModelStore
 from .tables import closed_years, pools
@@ -71,6 +72,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._spends = SpendWriter()
         self._history = HistoryWriter()
         self._outcomes = OutcomeWriter()
+        self._sign_offs = SignOffWriter()
         self._dirty: dict[UUID, Decision] = {}
         self._new: set[UUID] = set()
         self._pending_since: dict[UUID, int] = {}
@@ -90,6 +92,7 @@ class LedgerProjection(Projection[ReadModelStore]):
             self._spends.apply(conn, event, decision, sequence)
             self._history.apply_decision(event, decision, before, sequence)
             self._outcomes.apply(event, decision, sequence)
+            self._sign_offs.apply(event, decision, sequence)
             self._dirty[event.originator_id] = decision
             if isinstance(event, (Decision.Proposed, Decision.VariationProposed)):
                 self._pending_since[event.originator_id] = sequence
@@ -111,6 +114,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._spends.discard()
         self._history.discard()
         self._outcomes.discard()
+        self._sign_offs.discard()
         self._dirty.clear()
         self._new.clear()
         self._pending_since.clear()
@@ -121,6 +125,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._spends.flush(conn)
         self._history.flush(conn)
         self._outcomes.flush(conn)
+        self._sign_offs.flush(conn)
         closed_by_year: dict[tuple[str, str], bool] = {}  # one look-up per pool and year
         states = []
         for aggregate_id, decision in self._dirty.items():
