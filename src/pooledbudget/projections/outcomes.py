@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .decisions import DecisionState
 
 expect_columns(contingent, "pool_id", "decision_id", "partner", "year", "amount_pence")
-expect_columns(decision_order, "pool_id", "decision_id", "sequence")
+expect_columns(decision_order, "pool_id", "decision_id", "year", "sequence")
 expect_columns(outcome_elements, "pool_id", "decision_id", "element", "year", "position",
                "measure", "price_pence", "max_count", "count_paid", "paid_pence",
                "remaining_pence")
@@ -42,7 +42,8 @@ class OutcomeWriter:
 
     def apply(self, event: Any, decision: Decision, sequence: int) -> None:
         if isinstance(event, Decision.Proposed):
-            self._orders.append((decision.pool_id, decision.decision_id, sequence))
+            self._orders.append((decision.pool_id, decision.decision_id, decision.year,
+                                 sequence))
         elif isinstance(event, Decision.OutcomeRecorded):
             self._payments.append((decision.pool_id, event.invoice_ref, decision.decision_id,
                                    event.element, decision.year, event.evidence_ref,

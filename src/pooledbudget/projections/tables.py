@@ -176,6 +176,7 @@ decision_order = Table(  # the notification id at which each decision was propos
     "pb_decision_order", metadata,
     Column("pool_id", String(64), primary_key=True),
     Column("decision_id", String(64), primary_key=True),
+    Column("year", String(7), nullable=False),
     Column("sequence", Integer, nullable=False),
 )
 
