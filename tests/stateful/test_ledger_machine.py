@@ -89,8 +89,9 @@ ARGUMENTS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
 }
 # Spend and approvals most often; closing the year (after which most commands fail R17) rarely.
 KINDS = (["record_spend"] * 6 + ["record_outcome"] * 4 + ["answer_decision"] * 5
-         + ["propose_decision"] * 3 + ["answer_variation"] * 3 + ["propose_variation"] * 3 + ["reverse_spend"] * 2 + ["end_decision"] * 2 + ["contribution"] * 2
-         + ["resend"] * 2 + ["close_year"])
+         + ["propose_decision"] * 3 + ["answer_variation"] * 3 + ["propose_variation"] * 3
+         + ["reverse_spend"] * 2 + ["end_decision"] * 2 + ["contribution"] * 2 + ["resend"] * 2
+         + ["close_year"])
 NEEDS_APPROVED = {"record_spend", "record_outcome", "propose_variation", "end_decision"}
 NEEDS_DECISION = {"record_spend", "record_outcome", "answer_decision", "answer_variation",
                   "propose_variation", "end_decision"}
