@@ -285,10 +285,11 @@ class VariedOutcome(Model):
         return self
 
 
-def _absent_outcome_left_out(model: Element | VariedElement,
+def _absent_outcome_left_out(model: Element | VariedElement | ProposeDecision,
                              handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-    """A cost element dumps as it did before outcome elements existed, so the content digests
-    that receipts keep (R25) do not change for commands sent before them."""
+    """A cost element (or a one-element decision's cost) dumps as it did before outcome
+    elements existed, so the content digests that receipts keep (R25) do not change for
+    commands sent before them."""
     data: dict[str, Any] = handler(model)
     if model.outcome is None:
         data.pop("outcome", None)
@@ -468,12 +469,17 @@ class ProposeDecision(Command):
     planned_end: Day
     elements: list[Element] | None = None
     cost: Cost | None = None
+    outcome: Outcome | None = None  # the one-element form of an outcome element (R32)
     funding: SplitField | None = None
     responsibility: SplitField | None = None
 
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _absent_outcome_left_out(self, handler)
+
     @model_validator(mode="after")
     def _one_form(self) -> ProposeDecision:
-        one_element = self.cost is not None or self.funding is not None
+        one_element = any(x is not None for x in (self.cost, self.outcome, self.funding))
         if self.elements is not None:
             if one_element or self.responsibility is not None:
                 raise ValueError("give either elements or cost/funding, not both")
@@ -482,15 +488,15 @@ class ProposeDecision(Command):
             names = [e.name for e in self.elements]
             if len(set(names)) != len(names):
                 raise ValueError("element names must be unique")
-        elif self.cost is None or self.funding is None:
-            raise ValueError("a decision needs elements, or cost and funding")
+        elif (self.cost is None) == (self.outcome is None) or self.funding is None:
+            raise ValueError("a decision needs elements, or cost (or outcome) and funding")
         return self
 
     def element_list(self) -> list[Element]:
         if self.elements is not None:
             return list(self.elements)
-        assert self.cost is not None and self.funding is not None
-        return [Element(name="main", cost=self.cost, funding=self.funding,
+        assert self.funding is not None
+        return [Element(name="main", cost=self.cost, outcome=self.outcome, funding=self.funding,
                         responsibility=self.responsibility)]
 
 

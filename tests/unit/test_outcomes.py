@@ -411,3 +411,29 @@ def test_r34_nothing_is_contingent_before_approval(ledger: LedgerApplication) ->
     setup_pool(ledger, THREE)
     run(ledger, propose_cmd("D1", elements=[outcome_element("r", "10.00", 3, {"ICB": "100"})]))
     assert figure(ledger, "contingent") == money(ASC="0.00", CFS="0.00", ICB="0.00")
+
+
+def test_r32_a_one_element_decision_may_be_an_outcome(ledger: LedgerApplication) -> None:
+    """R32, R9: the one-element form takes an `outcome` in place of a `cost` (element `main`)."""
+    setup_pool(ledger, THREE)
+    cmd = propose_cmd("D1", funding={"ICB": "100"})
+    del cmd["cost"]
+    cmd["outcome"] = {"measure": "In work for 6 months", "price": "1500.00", "max_count": 10}
+    run(ledger, cmd)
+    main = decision(ledger).elements["main"]
+    assert (main.cost, main.outcome.max_count) == (Decimal("15000.00"), 10)  # type: ignore[union-attr]
+    invalid(cmd | {"cost": total("10.00")}, rule=None)
+
+
+def test_r25_receipts_of_cost_element_commands_are_unchanged() -> None:
+    """R25: a decision of cost elements digests to the bytes it did before outcome elements
+    existed (the digest below was computed before), so resending an old feed is a duplicate."""
+    from pooledbudget import parse_command
+
+    cmd = {"command": "ProposeDecision",
+           "actor": {"id": "a", "partner": "ASC", "role": "pool_manager"}, "pool_id": "P",
+           "decision_id": "D", "year": "2026-27", "case_ref": "CASE-1", "category": "x",
+           "start": "2026-04-01", "planned_end": "2026-05-01",
+           "elements": [{"name": "a", "cost": {"total": "10.00"}, "funding": {"ASC": "100"}}]}
+    assert parse_command(cmd).content_digest() == (
+        "794cb9d77f180c4fadc260f90f87ca82246270ae2b4f2eec45bcdade58e21c02")
