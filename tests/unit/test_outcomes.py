@@ -437,3 +437,24 @@ def test_r25_receipts_of_cost_element_commands_are_unchanged() -> None:
            "elements": [{"name": "a", "cost": {"total": "10.00"}, "funding": {"ASC": "100"}}]}
     assert parse_command(cmd).content_digest() == (
         "794cb9d77f180c4fadc260f90f87ca82246270ae2b4f2eec45bcdade58e21c02")
+
+
+def test_r35_outcomes_report_shows_typed_text_as_typed(ledger: LedgerApplication) -> None:
+    """R35: the report as a table shows a measure as typed (never as markup) and as CSV never
+    lets a spreadsheet read it as a formula."""
+    import io
+
+    from rich.console import Console
+
+    from pooledbudget import reports
+    from pooledbudget.reports.render import to_csv, to_table
+
+    setup_pool(ledger, THREE)
+    approved_decision(ledger, elements=[outcome_element(
+        "result", "10.00", 2, {"ICB": "100"}, measure="=SUM(A1) [bold]housed[/bold]")])
+    report = reports.outcomes(ledger, "P", "2026-27")
+    assert report.outcomes[0].measure == "=SUM(A1) [bold]housed[/bold]"
+    assert "'=SUM(A1) [bold]housed[/bold]" in to_csv(report)
+    out = io.StringIO()
+    Console(file=out, width=300).print(to_table(report))
+    assert "[bold]housed[/bold]" in out.getvalue()

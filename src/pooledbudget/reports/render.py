@@ -76,8 +76,9 @@ def _outcomes(report: OutcomesReport) -> Rows:
     and those it was responsible for (R35); `section` says which."""
     header = ["section", "decision_id", "element", "measure", "price", "max_count",
               "count_paid", "paid", "remaining", "partner", "funded", "responsible"]
-    rows = [["outcome", o.decision_id, o.element, o.measure, o.price, str(o.max_count),
-             str(o.count_paid), o.paid, o.remaining, "", "", ""] for o in report.outcomes]
+    rows = [["outcome", o.decision_id, _user_text(o.element), _user_text(o.measure), o.price,
+             str(o.max_count), str(o.count_paid), o.paid, o.remaining, "", "", ""]
+            for o in report.outcomes]
     rows += [["partner", *[""] * 8, p.partner, p.funded, p.responsible]
              for p in report.partners]
     return Rows(_title("Outcomes", report.pool, report.year, report.as_at), header, rows)
@@ -117,6 +118,12 @@ def _sign_offs(report: SignOffsReport) -> Rows:
     return Rows(_title("Sign-offs", report.pool, report.year, report.as_at), header, rows, note)
 
 
+def _user_text(text: str) -> str:
+    """Text people typed (an element's name, an outcome's measure), kept from being read as a
+    formula by a spreadsheet opening the CSV."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _title(name: str, pool: str, year: str, as_at: str | None) -> str:
     return f"{name} — {pool} {year}" + (f" as at {as_at}" if as_at else "")
 
@@ -127,7 +134,7 @@ def to_table(report: BaseModel) -> RenderableType:
     for i, column in enumerate(header):
         table.add_column(column.replace("_", " "), justify="left" if i == 0 else "right")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))  # shown as typed, never read as markup
     return Group(table, Text(note)) if note else table
 
 
