@@ -19,7 +19,8 @@ from .exports import register as register_exports
 from .logs import configure_logging
 from .terminal import console
 
-REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "signatories", "sign-offs")
+REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "outcomes", "signatories",
+                "sign-offs")
 NO_YEAR = ("approvals", "signatories")  # reports over every year of the pool
 
 
@@ -89,7 +90,8 @@ def _build_report(ledger: LedgerApplication, args: argparse.Namespace,
     if args.kind == "signatories":
         return reports.signatories(ledger, args.pool, as_at)
     build = {"shares": reports.shares, "cost-shift": reports.cost_shift,
-             "risk-share": reports.risk_share, "sign-offs": reports.sign_offs}[args.kind]
+             "risk-share": reports.risk_share, "outcomes": reports.outcomes,
+             "sign-offs": reports.sign_offs}[args.kind]
     return build(ledger, args.pool, args.year, as_at)
 
 
