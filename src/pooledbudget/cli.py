@@ -16,7 +16,6 @@ from .boardpack.cli import register as register_board_pack
 from .errors import LedgerError
 from .exports import register as register_exports
 from .logs import configure_logging
-from .terminal import console
 
 REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share")
 
@@ -66,6 +65,7 @@ def _recording_time(text: str) -> datetime:
 
 def _report(args: argparse.Namespace) -> int:
     from .reports.render import to_csv, to_table
+    from .terminal import console
 
     if args.kind != "approvals" and not args.year:
         raise UsageError(f"report {args.kind} needs --year", field="year")
@@ -134,6 +134,7 @@ def _demo(args: argparse.Namespace) -> int:
     from . import reports
     from .boardpack import write_board_pack
     from .reports.render import to_table
+    from .terminal import console
 
     path = Path(args.db_file)
     for suffix in ("", "-wal", "-shm"):
