@@ -17,10 +17,12 @@ h2 { font-size: 12pt; margin: 4mm 0 1.5mm; border-bottom: 2px solid var(--ink); 
 h3 { font-size: 10pt; margin: 3mm 0 1mm; }
 p { margin: 1.5mm 0; }
 .sub { color: var(--muted); margin-top: 0; }
-.headline { display: grid; grid-template-columns: 20mm repeat(5, minmax(0, 1fr)); gap: 2mm; margin: 3mm 0 1mm; }
+.headline { display: grid; grid-template-columns: 20mm repeat(5, minmax(0, 1fr)); gap: 2mm;
+  margin: 3mm 0 1mm; }
 .tile { background: var(--band); border-radius: 2px; padding: 2mm; }
 .tile .label { font-size: 7.5pt; color: var(--muted); }
-.tile .value { font-size: 10pt; overflow-wrap: anywhere; font-weight: 600; font-variant-numeric: tabular-nums; }
+.tile .value { font-size: 10pt; overflow-wrap: anywhere; font-weight: 600;
+  font-variant-numeric: tabular-nums; }
 .rag { color: #fff; font-weight: 700; display: flex; align-items: center; justify-content: center;
   border-radius: 2px; font-size: 11pt; }
 .rag-red { background: var(--red); } .rag-amber { background: var(--amber); }
