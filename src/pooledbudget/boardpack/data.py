@@ -222,7 +222,8 @@ def _next_month(month: date) -> date:
 
 def _months(conn: Connection, pool: str, year: str, now: datetime) -> list[MonthPoint]:
     """Month by month of the financial year, up to `now`'s month (or the last movement)."""
-    moves = conn.execute(select(forecast_movements).where(
+    fm = forecast_movements.c
+    moves = conn.execute(select(fm.recorded_at, fm.spent_delta_pence, fm.committed_delta_pence).where(
         forecast_movements.c.pool_id == pool, forecast_movements.c.year == year)
         .order_by(forecast_movements.c.sequence)).all()
     agreed = conn.execute(select(contribution_events).where(
