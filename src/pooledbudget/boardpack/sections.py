@@ -245,7 +245,13 @@ def sign_offs(data: BoardPackData, appendices: Appendices) -> str:
          s.actor, OUTCOME.get(s.outcome, s.outcome),
          "–" if s.amount is None else gbp(s.amount),
          "no limit" if s.limit is None else gbp(s.limit), s.recorded_at[:10]] for s in items]
-    shown = pick(items, TOP_SIGN_OFFS, lambda i: Decimal(items[i].amount or 0),
+    cost = {d.decision_id: d.cost for d in data.decisions}  # when no amount was signed for
+
+    def size(i: int) -> Decimal:
+        signed = items[i].amount
+        return Decimal(signed) if signed is not None else cost.get(items[i].decision_id, Decimal(0))
+
+    shown = pick(items, TOP_SIGN_OFFS, size,
                  must=lambda i: items[i].outcome != "approved", must_limit=5)
     listing = Listing("sign-offs", "Sign-offs this year", "sign-offs", "sign-off",
                       [Column("Decision"), Column("Partner"), Column("Signed by"),
@@ -253,6 +259,7 @@ def sign_offs(data: BoardPackData, appendices: Appendices) -> str:
                        Column("Signer's limit", numeric=True), Column("Date", numeric=True)],
                       rows, shown, total_label=None)
     lead = (f"<p>{plural(len(items), 'sign-off')} this year"
-            + (f"; the table shows the {TOP_SIGN_OFFS} largest and up to five declines or first "
-               "of two signatures" if shown is not None else "") + ".</p>")
+            + (f"; the table shows the {TOP_SIGN_OFFS} largest (by the amount signed for, else the "
+               "decision's cost) and up to five declines or first of two signatures"
+               if shown is not None else "") + ".</p>")
     return f"<h2>Sign-offs</h2>{lead}{appendices.main_table(listing)}"
