@@ -17,7 +17,6 @@ from .cli_options import UsageError, add_db_option, recording_time
 from .errors import LedgerError
 from .exports import register as register_exports
 from .logs import configure_logging
-from .terminal import console
 
 REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "outcomes", "signatories",
                 "sign-offs")
@@ -56,6 +55,7 @@ def _positive(text: str) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from .reports.render import to_csv, to_table
+    from .terminal import console
 
     if args.kind not in NO_YEAR and not args.year:
         raise UsageError(f"report {args.kind} needs --year", field="year")
@@ -127,6 +127,7 @@ def _demo(args: argparse.Namespace) -> int:
     from . import reports
     from .boardpack import write_board_pack
     from .reports.render import to_table
+    from .terminal import console
 
     path = Path(args.db_file)
     for suffix in ("", "-wal", "-shm"):
