@@ -19,9 +19,9 @@ from .exports import register as register_exports
 from .logs import configure_logging
 from .opening import open_existing, open_for_writing, read_only_note
 from .rotate_key import register as register_rotate_key
-from .terminal import console
 
-REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "signatories", "sign-offs")
+REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "outcomes", "signatories",
+                "sign-offs")
 NO_YEAR = ("approvals", "signatories")  # reports over every year of the pool
 
 
@@ -62,6 +62,7 @@ def _positive(text: str) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from .reports.render import to_csv, to_table
+    from .terminal import console
 
     if args.kind not in NO_YEAR and not args.year:
         raise UsageError(f"report {args.kind} needs --year", field="year")
@@ -99,7 +100,8 @@ def _build_report(ledger: LedgerApplication, args: argparse.Namespace,
     if args.kind == "signatories":
         return reports.signatories(ledger, args.pool, as_at)
     build = {"shares": reports.shares, "cost-shift": reports.cost_shift,
-             "risk-share": reports.risk_share, "sign-offs": reports.sign_offs}[args.kind]
+             "risk-share": reports.risk_share, "outcomes": reports.outcomes,
+             "sign-offs": reports.sign_offs}[args.kind]
     return build(ledger, args.pool, args.year, as_at)
 
 
@@ -136,6 +138,7 @@ def _demo(args: argparse.Namespace) -> int:
     from .boardpack import write_board_pack
     from .demo_ledger import mark_demo_ledger, replace_demo_ledger
     from .reports.render import to_table
+    from .terminal import console
 
     path = Path(args.db_file)
     replace_demo_ledger(path)  # refuses a file that is not a demo ledger made here
