@@ -84,19 +84,19 @@ class _Origin:
     subject_id: str
 
 
+# Each kind of stream: the subject it is about, and the field of its first event naming it.
+_SUBJECTS: list[tuple[type[Any], str, str]] = [
+    (Pool.Event, "pool", "pool_id"), (Decision.Event, "decision", "decision_id"),
+    (InvoiceRef.Event, "invoice", "invoice_ref"), (CommandReceipt.Event, "command", "command_id"),
+    (YearClosure.Event, "closure", "year")]
+
+
 def _origin_of(created: Any) -> _Origin:
     """A stream's pool and subject, from its first event."""
     pool = getattr(created, "pool_id", None)
-    if isinstance(created, Pool.Event):
-        return _Origin(pool, "pool", created.pool_id)
-    if isinstance(created, Decision.Event):
-        return _Origin(pool, "decision", created.decision_id)
-    if isinstance(created, InvoiceRef.Event):
-        return _Origin(pool, "invoice", created.invoice_ref)
-    if isinstance(created, CommandReceipt.Event):
-        return _Origin(pool, "command", created.command_id)
-    if isinstance(created, YearClosure.Event):
-        return _Origin(pool, "closure", created.year)
+    for event_class, subject, name in _SUBJECTS:
+        if isinstance(created, event_class):
+            return _Origin(pool, subject, str(getattr(created, name)))
     return _Origin(pool, type(created).__qualname__.split(".")[0].lower(), "")
 
 
