@@ -15,10 +15,11 @@ from .batch import apply_lines
 from .boardpack.cli import register as register_board_pack
 from .errors import LedgerError
 from .exports import register as register_exports
+from .integration_cli import register as register_integration
 from .logs import configure_logging
 from .terminal import console
 
-REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share")
+REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "balances")
 
 
 class UsageError(LedgerError):
@@ -97,6 +98,13 @@ def _build_report(ledger: LedgerApplication, args: argparse.Namespace,
             raise UsageError(f"--as-of {args.as_of!r} is not a date YYYY-MM-DD",
                              field="as_of") from None
         return reports.approvals(ledger, args.pool, as_of)
+    if args.kind == "balances":
+        from .reports.balances import month_end_balances
+
+        if not args.month or as_at:
+            raise UsageError("report balances takes --month YYYY-MM (and no --as-at)",
+                             field="month")
+        return month_end_balances(ledger, args.pool, args.year, args.month)
     build = {"shares": reports.shares, "cost-shift": reports.cost_shift,
              "risk-share": reports.risk_share}[args.kind]
     return build(ledger, args.pool, args.year, as_at)
@@ -192,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--year", help="financial year, e.g. 2026-27 (all but approvals)")
     report.add_argument("--as-at", help="as the ledger stood at this recording time (ISO-8601)")
     report.add_argument("--as-of", help="approvals: the date days waiting are counted to")
+    report.add_argument("--month", help="balances: the calendar month (UTC), e.g. 2026-07")
     report.add_argument("--format", choices=["json", "table", "csv"], default="json")
     report.add_argument("--db", default=None)
     report.set_defaults(run=_report)
@@ -214,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_board_pack(sub)
     register_exports(sub)
     audit_cli.register(sub)
+    register_integration(sub)
     return parser
 
 

@@ -100,7 +100,7 @@ def _origin_of(created: Any) -> _Origin:
     return _Origin(pool, type(created).__qualname__.split(".")[0].lower(), "")
 
 
-class _Origins:
+class StreamOrigins:
     """Each stream's origin, read from its first event once (a page may start mid-stream)."""
 
     def __init__(self, app: Application[Any]) -> None:
@@ -132,7 +132,7 @@ def changes(app: Application[Any], after: int = 0, limit: int | None = None,
                               or limit < 1):
         raise FeedError(f"limit must be a whole number of 1 or more, not {limit!r}",
                         field="limit")
-    origins = _Origins(app)
+    origins = StreamOrigins(app)
     given = 0
     start = after
     while True:
@@ -142,7 +142,7 @@ def changes(app: Application[Any], after: int = 0, limit: int | None = None,
         if not notifications:
             return
         for n in notifications:
-            change = _change(app, origins, n)
+            change = change_from(app, origins, n)
             if pool is not None and change.pool != pool:
                 continue
             yield change
@@ -152,7 +152,7 @@ def changes(app: Application[Any], after: int = 0, limit: int | None = None,
         start = notifications[-1].id
 
 
-def _change(app: Application[Any], origins: _Origins, n: Any) -> Change:
+def change_from(app: Application[Any], origins: StreamOrigins, n: Any) -> Change:
     aggregate_id = UUID(str(n.originator_id))
     try:
         event: Any = app.mapper.to_domain_event(n)
