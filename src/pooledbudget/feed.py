@@ -40,6 +40,12 @@ class FeedError(LedgerError):
     code = "invalid_feed_request"
 
 
+class UnreadableEventError(FeedError):
+    """A stored event's bytes cannot be decoded (altered, or a key that does not match)."""
+
+    code = "unreadable_event"
+
+
 @dataclass(frozen=True)
 class Change:
     """One stored event as the feed gives it.
@@ -157,9 +163,9 @@ def change_from(app: Application[Any], origins: StreamOrigins, n: Any) -> Change
     try:
         event: Any = app.mapper.to_domain_event(n)
     except Exception as error:  # noqa: BLE001 - altered bytes fail in many ways
-        raise FeedError(f"the event at position {n.id} cannot be read ({type(error).__name__}); "
-                        "run `pooledbudget verify`", field="position",
-                        code="unreadable_event") from error
+        raise UnreadableEventError(f"the event at position {n.id} cannot be read "
+                                   f"({type(error).__name__}); run `pooledbudget verify`",
+                                   field="position") from error
     origin = origins.of(aggregate_id, n.originator_version, event)
     actor = getattr(event, "actor", None)
     return Change(
