@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
-from .aggregates import Pool, decision_uuid
+from .aggregates import decision_uuid
 from .application import LedgerApplication
 from .feed import Change, StreamOrigins, change_from
 from .money import from_pence
@@ -25,6 +25,8 @@ from .projections.tables import (
     pools,
     spends,
 )
+from .reports import signatories
+from .reports.models import SignatoriesReport
 from .reports.pool_info import is_closed, pool_info
 
 
@@ -124,7 +126,7 @@ class PoolView(View):
     partners: list[PartnerView]
     risk_share: dict[str, Any]
     years: list[YearView]
-    signatories: list[dict[str, Any]] | None  # the signatory register, where the pool keeps one
+    signatories: SignatoriesReport | None  # the active signatory register, if the pool keeps one
 
 
 def _money(pence: int | None) -> str:
@@ -233,6 +235,11 @@ def _variations(history: list[Change]) -> list[VariationView]:
     return [VariationView(**v) for v in found.values()]
 
 
+def _register(ledger: LedgerApplication, pool: str) -> SignatoriesReport | None:
+    found = signatories(ledger, pool)
+    return found if found.verified else None
+
+
 def show_pool(ledger: LedgerApplication, pool: str) -> PoolView:
     """A pool: partners in agreement order, host, risk-share rule, its years, its register."""
     with live_store(ledger).transaction() as conn:
@@ -258,16 +265,7 @@ def show_pool(ledger: LedgerApplication, pool: str) -> PoolView:
         years=[YearView(year=y, closed=years_closed[y], agreed=_money(money.get(y, [0])[0]),
                         received=_money(money.get(y, [0, 0])[1]), decisions=counts.get(y, 0))
                for y in years],
-        signatories=_register(ledger.pool(pool, read_only=True)))
-
-
-def _register(pool: Pool) -> list[dict[str, Any]] | None:
-    """The pool's signatory register as its aggregate holds it, if it keeps one."""
-    register = getattr(pool, "register", None)
-    if register is None:
-        return None
-    entries = register.values() if isinstance(register, dict) else register
-    return [dict(vars(e)) if hasattr(e, "__dict__") else dict(e) for e in entries]
+        signatories=_register(ledger, pool))
 
 
 __all__ = ["DecisionSummary", "DecisionView", "PoolView", "decision_history", "list_decisions",

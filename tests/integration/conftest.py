@@ -12,10 +12,9 @@ from pooledbudget.batch import apply_lines
 from scenario_ledger import module_scenario_dir
 
 
-def apply_scenario(url: str) -> LedgerApplication:
+def apply_scenario(url: str, name: str = "family_recovery_pool.jsonl") -> LedgerApplication:
     ledger = open_ledger(url)
-    lines = (module_scenario_dir() / "family_recovery_pool.jsonl").read_text(
-        encoding="utf-8").splitlines()
+    lines = (module_scenario_dir() / name).read_text(encoding="utf-8").splitlines()
     list(apply_lines(ledger, lines, use_command_time=True))
     return ledger
 

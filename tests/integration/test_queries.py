@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,21 @@ def test_show_cli_prints_json(scenario: LedgerApplication, args: list[str],
         assert [d["decision_id"] for d in data] == ["PLA-C"]
     else:
         assert data["decision_id"] == "PLA-A" and data["history"]
+
+
+def test_a_pool_with_a_register_shows_its_active_signatories(tmp_path: Path) -> None:
+    from scenario_ledger import module_scenario_dir
+
+    from .conftest import apply_scenario
+
+    ledger = apply_scenario(f"sqlite:///{tmp_path / 's.db'}", "signatory_pool.jsonl")
+    try:
+        pool = next(c.pool for c in ledger.changes(limit=1))
+        assert pool is not None
+        view = show_pool(ledger, pool)
+        assert view.signatories is not None and view.signatories.verified
+        assert {s.role for s in view.signatories.signatories} >= {"pool_manager",
+                                                                  "budget_holder"}
+        assert (module_scenario_dir() / "signatory_pool.jsonl").exists()
+    finally:
+        ledger.close()
