@@ -97,13 +97,20 @@ _SUBJECTS: list[tuple[type[Any], str, str]] = [
     (YearClosure.Event, "closure", "year")]
 
 
+_KINDS: dict[type[Any], tuple[str, str | None]] = {}  # event class -> (subject, naming field)
+
+
 def _origin_of(created: Any) -> _Origin:
     """A stream's pool and subject, from its first event."""
-    pool = getattr(created, "pool_id", None)
-    for event_class, subject, name in _SUBJECTS:
-        if isinstance(created, event_class):
-            return _Origin(pool, subject, str(getattr(created, name)))
-    return _Origin(pool, type(created).__qualname__.split(".")[0].lower(), "")
+    kind = _KINDS.get(type(created))
+    if kind is None:
+        kind = next(((subject, name) for event_class, subject, name in _SUBJECTS
+                     if isinstance(created, event_class)),
+                    (type(created).__qualname__.split(".")[0].lower(), None))
+        _KINDS[type(created)] = kind
+    subject, name = kind
+    return _Origin(getattr(created, "pool_id", None), subject,
+                   "" if name is None else str(getattr(created, name)))
 
 
 class StreamOrigins:
