@@ -64,6 +64,14 @@ class ApprovalView(View):
     position: int
 
 
+class DeclineView(View):
+    partner: str
+    actor: str
+    reason: str
+    recorded_at: str
+    position: int
+
+
 class VariationView(View):
     variation_id: str
     status: str  # pending | applied | declined
@@ -100,6 +108,7 @@ class DecisionView(View):
     waiting_on: list[str]
     elements: list[ElementView]
     approvals: list[ApprovalView]
+    declined: DeclineView | None  # the decline that declined the decision (R10), if any
     variations: list[VariationView]
     spends: list[SpendView]
     history: list[dict[str, Any]]  # the decision's events as the change feed gives them
@@ -188,6 +197,10 @@ def show_decision(ledger: LedgerApplication, pool: str, decision_id: str) -> Dec
         required=list(decision.required), waiting_on=decision.waiting_on,
         elements=[_element(name, e) for name, e in decision.elements.items()],
         approvals=[_approval(c) for c in history if c.event == "DecisionShareApproved"],
+        declined=next((DeclineView(partner=c.fields["partner"],
+                                   actor=(c.actor or {}).get("id", ""), reason=c.reason or "",
+                                   recorded_at=c.recorded_at.isoformat(), position=c.position)
+                       for c in history if c.event == "DecisionDeclined"), None),
         variations=_variations(history),
         spends=[SpendView(invoice_ref=ref, amount=str(s.amount),
                           service_date=s.service_date.isoformat(),

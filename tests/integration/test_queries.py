@@ -51,6 +51,9 @@ def test_a_decision_shows_its_terms_approvals_variations_spend_and_history(
     assert [when for when, _ in adult.funding_history] == [None, "2026-07-27"]
     assert [a.partner for a in view.approvals] == view.required
     assert [(v.variation_id, v.status) for v in view.variations] == [("PLA-B-V1", "applied")]
+    assert view.declined is None
+    declined = show_decision(scenario, "FRP", "PLA-C").declined
+    assert declined is not None and declined.reason and declined.partner in view.required
     assert Decimal(view.spent) == sum(Decimal(s.amount) for s in view.spends if not s.reversed)
     history = view.history
     assert history[0]["event"] == "DecisionProposed"
