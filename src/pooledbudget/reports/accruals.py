@@ -81,6 +81,8 @@ def decision_accrual(decision: Decision, month_end: date, order: list[str]) -> d
         return parts
     spent = spent_to(decision, month_end)
     for name, element in decision.elements.items():
+        if getattr(element, "outcome", None) is not None:
+            continue  # an outcome element (R32) is paid on evidence, never by time
         expected = element_expected(element.cost_basis, element.cost, decision.start,
                                     decision.end, month_end)
         owed = expected - spent.get(name, Fraction(0))
