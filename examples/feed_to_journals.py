@@ -69,7 +69,8 @@ def lines_for(staging: sqlite3.Connection, change: Change) -> list[JournalLine]:
     elif change.event == "DecisionProposed":
         staging.execute("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?)",
                         (pool, fields["decision_id"], fields["year"], fields["category"]))
-    if change.event not in ("SpendRecorded", "SpendReversed", "ContributionReceived"):
+    spend = change.event in ("SpendRecorded", "OutcomeRecorded")  # an outcome payment is spend
+    if not spend and change.event not in ("SpendReversed", "ContributionReceived"):
         return []
     host, codes_text = staging.execute("SELECT host, partners FROM pools WHERE pool = ?",
                                        (pool,)).fetchone()
@@ -80,7 +81,7 @@ def lines_for(staging: sqlite3.Connection, change: Change) -> list[JournalLine]:
             year=fields["year"], pence=pence(fields["amount"]), reference=fields["reference"],
             received_on=date.fromisoformat(fields["received_on"]))]
     else:
-        if change.event == "SpendRecorded":
+        if spend:
             staging.execute("INSERT OR REPLACE INTO spends VALUES (?, ?, ?, ?, ?, ?)", (
                 pool, fields["invoice_ref"], change.subject_id, fields["element"],
                 fields["service_date"],
