@@ -25,6 +25,7 @@ from eventsourcing.application import Application
 
 from .aggregates import CommandReceipt, Decision, InvoiceRef, Pool
 from .aggregates.closure import YearClosure
+from .aggregates.registry import EvidenceRef
 from .errors import LedgerError
 
 BATCH = 500
@@ -53,12 +54,12 @@ class Change:
     `position`: its notification id (strictly increasing; store it to resume); `recorded_at`:
     when it was recorded (UTC); `pool`: the pool its stream belongs to (None only for a command
     receipt of a command that names no pool); `stream`: the id of its aggregate's stream, with
-    `subject` (`pool`, `decision`, `invoice`, `command` or `closure`) and `subject_id` (the pool,
-    decision, invoice reference, command id or year it is about); `version`: its place in that
-    stream (1 = created); `event`: the stable event name (docs/reference/events.md); `actor`:
-    {id, partner, role} of who recorded it; `reason`: for corrections, variations and declines;
-    `fields`: everything else the event records, as the audit history shows it; `hash`: its
-    link in the stream's hash chain.
+    `subject` (`pool`, `decision`, `invoice`, `command`, `closure` or `evidence`) and
+    `subject_id` (the pool, decision, invoice reference, command id, year or evidence reference
+    it is about); `version`: its place in that stream (1 = created); `event`: the stable event
+    name (docs/reference/events.md); `actor`: {id, partner, role} of who recorded it; `reason`:
+    for corrections, variations and declines; `fields`: everything else the event records, as
+    the audit history shows it; `hash`: its link in the stream's hash chain.
     """
 
     position: int
@@ -94,7 +95,7 @@ class _Origin:
 _SUBJECTS: list[tuple[type[Any], str, str]] = [
     (Pool.Event, "pool", "pool_id"), (Decision.Event, "decision", "decision_id"),
     (InvoiceRef.Event, "invoice", "invoice_ref"), (CommandReceipt.Event, "command", "command_id"),
-    (YearClosure.Event, "closure", "year")]
+    (YearClosure.Event, "closure", "year"), (EvidenceRef.Event, "evidence", "evidence_ref")]
 
 
 _KINDS: dict[type[Any], tuple[str, str | None]] = {}  # event class -> (subject, naming field)
