@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
-import structlog
 from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
@@ -54,7 +53,10 @@ from .errors import (
     TimeInFutureError,
     TimeWentBackwardsError,
 )
+from .feed import Change
+from .feed import changes as _changes
 from .guards import UNLESS_EXISTS
+from .logs import ledger_logger
 from .persistence import (
     Database,
     at_rest_options,
@@ -64,7 +66,7 @@ from .persistence import (
     setup_lock,
 )
 
-log = structlog.get_logger("pooledbudget")
+log = ledger_logger()  # silent unless the host asks (logs.py)
 A = TypeVar("A", bound=Aggregate)
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 5
@@ -458,6 +460,12 @@ class LedgerApplication(Application[UUID]):
         event: Any = self.mapper.to_domain_event(notification)
         timestamp: datetime = event.timestamp
         return timestamp
+
+    def changes(self, after: int = 0, limit: int | None = None,
+                pool: str | None = None) -> Iterator[Change]:
+        """Every stored event after position `after` (of one pool, if given), oldest first, at
+        most `limit`: the change feed (feed.py, docs/developers/integration.md)."""
+        return _changes(self, after=after, limit=limit, pool=pool)
 
     # -- loading ------------------------------------------------------------------------------
 

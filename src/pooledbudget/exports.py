@@ -25,6 +25,7 @@ from .cli_options import add_db_option
 from .cli_safety import add_force, checked_output, financial_year
 from .csv_safety import safe_row
 from .errors import InvalidCommandError
+from .integration_cli import register_journals
 from .money import from_pence
 from .opening import open_existing, read_only_note
 from .projections import read_models_as_at
@@ -156,6 +157,7 @@ def register(subparsers: Any) -> None:
     ledger = kinds.add_parser("ledger", help="every spend line with its per-partner allocation")
     ledger.add_argument("--year", required=True, type=financial_year,
                         help="financial year, e.g. 2026-27")
+    register_journals(kinds)
     for p in (transparency, ledger):
         p.add_argument("--pool", required=True)
         add_db_option(p)

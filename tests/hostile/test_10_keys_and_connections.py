@@ -159,13 +159,11 @@ def test_apply_to_a_read_only_database_is_exit_2(
 
 
 def test_a_password_in_any_log_field_is_redacted(capsys: pytest.CaptureFixture[str]) -> None:
-    import structlog
-
-    from pooledbudget.logs import configure_logging
+    from pooledbudget.logs import configure_logging, ledger_logger
 
     configure_logging("json")
     try:
-        structlog.get_logger("pooledbudget").info(
+        ledger_logger().info(
             "opened", db=f"postgresql://admin:{PASSWORD}@db/ledger",
             detail=f"host=db password={PASSWORD} user=admin")
     finally:
