@@ -19,7 +19,7 @@ import pytest
 
 from pooledbudget import reports
 from pooledbudget.application import LedgerApplication, open_ledger
-from pooledbudget.boardpack import board_pack, gather, write_board_pack
+from pooledbudget.boardpack import board_pack, gather, render, write_board_pack
 from pooledbudget.boardpack.listing import Appendices
 from pooledbudget.boardpack.outcomes import TOP_OUTCOMES, section
 from pooledbudget.boardpack.wording import gbp
@@ -135,21 +135,31 @@ def test_outcome_words_are_a_boards(ledger: LedgerApplication) -> None:
     assert " a outcome" not in board_text and " a exposure" not in board_text
 
 
+def many_outcomes(count: int) -> list[OutcomeLine]:
+    """`count` outcome elements of varied sizes, on long measures (a county's outcomes contract)."""
+    return [OutcomeLine(decision_id=f"X-{i:03d}", element=f"e{i}",
+                        measure=f"Measure {i}: in settled accommodation for six months after release",
+                        price=f"{100 * (1 + i % 7)}.00", max_count=10, count_paid=i % 10,
+                        paid=str(Decimal(100 * (1 + i % 7) * (i % 10))),
+                        remaining=str(Decimal(100 * (1 + i % 7) * (10 - i % 10))))
+            for i in range(count)]
+
+
 def test_many_outcomes_show_the_largest_and_add_up_the_rest(ledger: LedgerApplication) -> None:
     """With more outcomes than a sheet shows: the largest by paid and still payable, one
     "N other outcomes" row adding up the rest, totals unchanged, every outcome in the appendix."""
     data = gather(ledger, POOL, YEAR)
     assert data.outcomes is not None
-    many = [OutcomeLine(decision_id=f"X-{i:02d}", element=f"e{i}", measure=f"Measure {i}",
-                        price="100.00", max_count=10, count_paid=i % 10,
-                        paid=str(Decimal(100 * (i % 10))), remaining=str(Decimal(100 * (10 - i % 10))))
-            for i in range(25)]
+    many = many_outcomes(25)
     data = replace(data, outcomes=data.outcomes.model_copy(update={"outcomes": many}))
     appendices = Appendices()
     html = section(data, appendices)
     rows = table_rows(html, "outcomes-table")
     assert len(rows) == TOP_OUTCOMES + 2  # the shown, the others, the total
     others, total = rows[-2], rows[-1]
+    size = {o.decision_id: Decimal(o.paid) + Decimal(o.remaining) for o in many}
+    largest = sorted(size, key=lambda d: (-size[d], d))[:TOP_OUTCOMES]
+    assert [r[0] for r in rows[:TOP_OUTCOMES]] == largest
     assert others[0].startswith(f"{25 - TOP_OUTCOMES} other outcomes")
 
     def money(cell: str) -> Decimal:
@@ -180,3 +190,28 @@ def test_outcomes_pack_prints_and_passes_the_accessibility_check(
     assert printed.main_count == 6
     assert printed.sheet_titles[4] == "Outcome payments"
     assert "Outcome payments not yet earned could cost up to £76,000.00" in printed.pages[0]
+
+
+def test_a_county_sized_outcomes_list_prints_on_one_sheet_and_in_full_in_the_appendix(
+    ledger: LedgerApplication, tmp_path: Path
+) -> None:
+    """120 outcomes (long measures): the outcomes sheet is still one page showing the 10 that
+    matter and the others' row; the appendix prints all 120, pages numbered, no violation."""
+    data = gather(ledger, POOL, YEAR)
+    assert data.outcomes is not None
+    many = many_outcomes(120)
+    pack = tmp_path / "many.html"
+    pack.write_text(render(replace(data, outcomes=data.outcomes.model_copy(
+        update={"outcomes": many}))), encoding="utf-8")
+    with chromium(viewport={"width": 900, "height": 1200}) as browser:
+        page = browser.new_page()
+        page.goto(pack.as_uri())
+        printed = print_pack(page)
+        violations = axe_violations(page)
+    assert violations == []
+    check_printed(printed)
+    assert printed.main_count == 6 and printed.sheet_titles[4] == "Outcome payments"
+    assert "110 other outcomes" in printed.pages[4]
+    assert printed.sheet_titles[6] == "Appendix A: Outcome payments by outcome"
+    text = " ".join(printed.pages[6:])
+    assert [o.decision_id for o in many if not re.search(rf"\b{o.decision_id}\b", text)] == []
