@@ -304,7 +304,7 @@ class LedgerApplication(Application[UUID]):
                 if isinstance(decided, CommandResult):
                     return decided  # a duplicate (R25)
                 try:
-                    self.save(*decided.aggregates, **{UNLESS_EXISTS: decided.guard})
+                    self.save(*decided.aggregates, unless_exists=decided.guard)
                     self._cache_saved(decided.aggregates)
                 except IntegrityError:
                     if not optimistic:

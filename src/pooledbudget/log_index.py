@@ -29,8 +29,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from .audit.chain_state import fold_digest
 from .aggregates.chain import GENESIS
+from .audit.chain_state import fold_digest
 
 LOG_INDEX = "log_index"  # the save's keyword: one IndexEntry per stored event, in order
 NO_POOL = ""  # the pool key of an event that belongs to no pool
