@@ -239,3 +239,24 @@ def test_any_run_of_rows_removed_or_altered_is_reported(commands: list[dict[str,
         assert not anchored.ok, (action, start, length, len(ids))
         at_the_end = start + length == len(ids) and action == "delete with links"
         assert at_the_end or not plain.ok, (action, start, length, len(ids))
+
+
+def test_the_board_pack_and_the_ledger_export_carry_the_head(unsealed: Database,
+                                                              capsys: Any) -> None:
+    """The head written down outside the database, where a board and a finance team keep it."""
+    from pooledbudget.boardpack import render
+    from pooledbudget.boardpack.data import gather
+    from pooledbudget.exports import ledger_csv
+
+    _, result = verify(unsealed.url, capsys)
+    [head] = result["heads"]
+    app = open_ledger(unsealed.url)
+    try:
+        html = render(gather(app, "FRP", "2026-27"))
+        export = ledger_csv(app, "FRP", "2026-27")
+    finally:
+        app.close()
+    assert f"--expect-head {head['head']}" in html
+    lines = export.splitlines()
+    assert lines[0].endswith(",ledger_head")
+    assert all(line.endswith("," + head["head"]) for line in lines[1:]) and len(lines) > 5

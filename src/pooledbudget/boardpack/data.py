@@ -16,6 +16,7 @@ from sqlalchemy import Connection, func, select
 
 from .. import reports
 from ..application import LedgerApplication
+from ..log_index import head
 from ..money import from_pence
 from ..projections import read_models_as_at
 from ..projections.tables import (
@@ -89,6 +90,7 @@ class BoardPackData:
     contributions: list[Contribution]
     decisions: list[DecisionSpend]
     months: list[MonthPoint] = field(default_factory=list)
+    ledger_head: dict[str, Any] | None = None  # the pool's last link when the pack was made
 
     @property
     def budget(self) -> Decimal:
@@ -155,6 +157,7 @@ def gather(ledger: LedgerApplication, pool: str, year: str, as_at: datetime | No
             contributions=_contributions(conn, pool, year, shares),
             decisions=_decisions(conn, pool, year),
             months=_months(conn, pool, year, as_at or datetime.now(UTC)),
+            ledger_head=head(ledger.recorder, pool),
         )
 
 

@@ -168,12 +168,23 @@ def _approvals(data: BoardPackData) -> str:
                      f"Oldest first, as of {data.approvals_as_of:%d %B %Y} (R21)", numeric_from=3))
 
 
+def _anchor(data: BoardPackData) -> str:
+    """The pool's ledger head when the pack was made: kept with the pack, it lets anyone check
+    later that the ledger still holds everything the pack was made from."""
+    if data.ledger_head is None:
+        return ""
+    digest = str(data.ledger_head["head"])
+    return (f'<p class="anchor">Ledger head: <code>{escape(digest)}</code> (event '
+            f'{data.ledger_head["seq"]} of the pool). Check it with <code>pooledbudget verify '
+            f'--pool {escape(data.pool_id)} --expect-head {escape(digest)}</code>.</p>')
+
+
 def render(data: BoardPackData) -> str:
     by_decision, by_category = _spend(data)
     pages = [("Summary", _headline(data) + _contributions(data) + _shares(data)),
              ("Trend and spend", _trend(data) + by_decision),
              ("Spend by category and cost shift", by_category + _cost_shift(data)),
-             ("Risk share and approvals", _risk(data) + _approvals(data))]
+             ("Risk share and approvals", _risk(data) + _approvals(data) + _anchor(data))]
     title = f"{data.pool_name} — board pack {data.year}"
     cover = (f"<h1>{escape(title)}</h1><p class=sub>{escape(data.pool_id)} · host "
              f"{escape(capitalise(in_sentence(data.partners.get(data.host, data.host))))} · "
