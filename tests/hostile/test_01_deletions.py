@@ -260,3 +260,39 @@ def test_the_board_pack_and_the_ledger_export_carry_the_head(unsealed: Database,
     lines = export.splitlines()
     assert lines[0].endswith(",ledger_head")
     assert all(line.endswith("," + head["head"]) for line in lines[1:]) and len(lines) > 5
+
+
+def test_a_ledger_written_before_the_links_verifies_and_links_from_then_on(
+        db_url: str, scenario_dir: Path, capsys: Any) -> None:
+    """A database as an earlier release left it (no links, no stream index, no settings):
+    it verifies clean, its as-at finds every decision (the index is filled from the log), and
+    the links start at the first event written after the upgrade and catch deletions from
+    then on."""
+    lines = scenario_lines(scenario_dir, without=NO_SEAL)
+    build(db_url, lines[:60])
+    db = Database(db_url)
+    for table in ("stored_events_links", "stored_events_streams", "stored_events_index_meta"):
+        db.run(f"DROP TABLE {table}")
+    before_upgrade = len(db.events())
+    code, result = verify(db_url, capsys)  # reopening makes the tables, links_from = the end
+    assert code == 0 and result["heads"] == []
+    build(db_url, lines[60:])
+    code, result = verify(db_url, capsys)
+    assert code == 0
+    [head] = result["heads"]
+    assert head["seq"] == len(db.events()) - before_upgrade
+    app = open_ledger(db_url)
+    try:
+        from pooledbudget.projections.live import pool_aggregate_ids
+
+        ids = pool_aggregate_ids(app, "FRP")
+    finally:
+        app.close()
+    proposed = db.events("pooledbudget:DecisionProposed")
+    assert ids is not None and len(ids) == 1 + len(proposed)
+    assert any(row[0] <= before_upgrade for row in proposed)
+    decision = spent_decision(db)
+    stream = [row[0] for row in db.stream(decision) if row[0] > before_upgrade]
+    db.delete_events(stream[-1:])
+    code, result = verify(db_url, capsys)
+    assert code == 1 and result["first_bad"]["notification_id"] == stream[-1]
