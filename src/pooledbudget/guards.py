@@ -19,6 +19,7 @@ The recorders are chosen through eventsourcing's `APPLICATION_RECORDER_TOPIC` se
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
@@ -166,6 +167,7 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         self.sql_create_statements += [self._index_sql(s) for s in ix.POSTGRES_CREATE]
+        self._appending = threading.local()  # the append in progress on this thread
         self.guard_statement = self._on_table(
             "SELECT originator_id FROM {schema}.{table} "
             "WHERE originator_id = ANY(%s) AND originator_version = 1 LIMIT 1")
@@ -206,26 +208,36 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.transaction(commit=True) as curs:
             curs.executemany(self._index_sql(template), rows)
 
+    def _lock_table(self, curs: Cursor[DictRow]) -> None:
+        """The table lock, then (when the append carries index entries) the look-up of its
+        pools' last links, sent in the same pipeline: answered with the inserts' sync, after
+        the lock, so no round trip of its own and no append in between."""
+        super()._lock_table(curs)
+        entries = getattr(self._appending, "entries", None)
+        if entries:
+            look = curs.connection.cursor()
+            look.execute(self._index_sql(ix.LAST_LINKS_POSTGRES),
+                         (list(dict.fromkeys(entry.pool for entry in entries)),), prepare=True)
+            self._appending.look = look
+
     def _fetch_ids_after_insert_events(self, curs: Cursor[DictRow],
                                        stored_events: Sequence[StoredEvent],
                                        **kwargs: Any) -> Sequence[int] | None:
-        """The notification ids, then each event's link onto its pool's last one and the
-        stream index's rows: in the append's transaction, after its table lock, so the last
-        link read is the last committed."""
+        """The notification ids, then each event's link onto its pool's last one (looked up
+        after the lock) and the stream index's rows, queued in the append's transaction."""
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         entries = kwargs.get(ix.LOG_INDEX)
-        if not entries or ids is None:
+        look = getattr(self._appending, "look", None)
+        self._appending.look = None
+        if not entries or ids is None or look is None:
             return ids
-        last: dict[str, tuple[int, str]] = {}
-        for pool in dict.fromkeys(entry.pool for entry in entries):
-            curs.execute(self._index_sql(ix.LAST_LINK), (pool,), prepare=True)
-            row = curs.fetchone()
-            if row is not None:
-                last[pool] = (int(row["seq"]), row["link"])
+        with look:
+            last = {row["pool_id"]: (int(row["seq"]), row["link"]) for row in look.fetchall()}
         links = ix.new_links(entries, stored_events, ids, last)
-        curs.executemany(self._index_sql(ix.INSERT_LINK),
-                         [(k.pool, k.seq, k.notification_id, k.aggregate_id, k.version, k.link)
-                          for k in links])
+        curs.execute(self._index_sql(ix.INSERT_LINKS_POSTGRES),  # one statement for them all
+                     ([k.pool for k in links], [k.seq for k in links],
+                      [k.notification_id for k in links], [k.aggregate_id for k in links],
+                      [k.version for k in links], [k.link for k in links]), prepare=True)
         streams = ix.new_streams(entries, stored_events, ids)
         if streams:
             curs.executemany(self._index_sql(ix.INSERT_STREAM), streams)
@@ -318,6 +330,15 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
         behind it, and the pipeline with it.) Its answer is read after the sync; a guarded
         aggregate that exists raises inside the transaction block, which rolls the append
         back."""
+        self._appending.entries = kwargs.get(ix.LOG_INDEX)
+        self._appending.look = None
+        try:
+            return self._insert_guarded(stored_events, **kwargs)
+        finally:
+            self._appending.entries = None
+
+    def _insert_guarded(self, stored_events: Sequence[StoredEvent],
+                        **kwargs: Any) -> Sequence[int] | None:
         guarded = _guarded(kwargs)
         if not guarded:
             notification_ids: Sequence[int] | None = super().insert_events(stored_events,

@@ -127,9 +127,14 @@ POSTGRES_CREATE = [
     "WHERE name = 'links_from' AND value = 0 ON CONFLICT DO NOTHING",
 ]
 LAST_LINK = "SELECT seq, link FROM {links} WHERE pool_id = ? ORDER BY seq DESC LIMIT 1"
+LAST_LINKS_POSTGRES = ("SELECT p.pool_id, l.seq, l.link FROM unnest(?::text[]) AS p(pool_id) "
+                       "JOIN LATERAL (SELECT seq, link FROM {links} WHERE pool_id = p.pool_id "
+                       "ORDER BY seq DESC LIMIT 1) AS l ON true")
 HEAD = ("SELECT pool_id, seq, notification_id, link FROM {links} WHERE pool_id = ? "
         "ORDER BY seq DESC LIMIT 1")
 INSERT_LINK = "INSERT INTO {links} VALUES (?, ?, ?, ?, ?, ?)"
+INSERT_LINKS_POSTGRES = ("INSERT INTO {links} SELECT * FROM unnest(?::text[], ?::bigint[], "
+                         "?::bigint[], ?::uuid[], ?::bigint[], ?::text[])")
 INSERT_STREAM = "INSERT INTO {streams} VALUES (?, ?, ?, ?, ?)"
 BACKFILL_STREAM = {"sqlite": "INSERT OR IGNORE INTO {streams} VALUES (?, ?, ?, ?, ?)",
                    "postgres": "INSERT INTO {streams} VALUES (?, ?, ?, ?, ?) "
