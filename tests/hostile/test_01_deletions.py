@@ -6,6 +6,7 @@ plain `verify` (the pool's links), and a truncation of the newest events by `--e
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from pooledbudget.aggregates import Decision
 from pooledbudget.aggregates.chain import event_hash
 from pooledbudget.application import open_ledger
 from pooledbudget.audit.verify import verify as verify_ledger
+from tests.backends import BACKEND_VARIABLE, ledger_url
 from tests.conftest import FakeClock
 from tests.unit.helpers import approve_cmd, establish_cmd, pledge_cmd, propose_cmd, run, spend_cmd
 
@@ -203,7 +205,10 @@ def test_any_run_of_rows_removed_or_altered_is_reported(commands: list[dict[str,
     `verify` always, except for rows removed with their links at the very end of the log,
     which `verify --expect-head` (the head written down before) reports."""
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'ledger.db'}"
+        # A SQLite file (tampered with through sqlite3), or with
+        # POOLEDBUDGET_PROPERTY_BACKEND=postgresql a new schema per example (tests/backends.py).
+        url = (ledger_url() if os.environ.get(BACKEND_VARIABLE) == "postgresql"
+               else f"sqlite:///{Path(folder) / 'ledger.db'}")
         app = open_ledger(url, clock=FakeClock())
         for command in commands:
             run(app, command)

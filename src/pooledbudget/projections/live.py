@@ -12,6 +12,8 @@ import weakref
 from datetime import datetime
 from uuid import UUID
 
+from eventsourcing.persistence import PersistenceError
+
 from ..aggregates.pool import pool_uuid
 from ..application import LedgerApplication
 from ..log_index import backfill_streams, has_index, pool_streams, streams_ready
@@ -74,7 +76,10 @@ def pool_aggregate_ids(ledger: LedgerApplication, pool: str,
     if not can_replay_streams(ledger) or not has_index(recorder):
         return None
     if not streams_ready(recorder):
-        backfill_streams(ledger)
+        try:
+            backfill_streams(ledger)
+        except PersistenceError:  # cannot write it (a read-only copy): the whole log
+            return None
     ids = [aggregate_id for aggregate_id, decision_year in pool_streams(recorder, pool, "decision")
            if year is None or decision_year == year]
     return [pool_uuid(pool), *ids]
