@@ -314,7 +314,6 @@ def test_concurrent_writers_leave_one_unbroken_pool_chain(db_url: str, tmp_path:
         run_concurrently,
         setup_lines,
     )
-
     from pooledbudget.audit.links_check import LinkChecker
     from pooledbudget.audit.log_scan import scan_log
     from pooledbudget.batch import apply_lines
