@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
-import structlog
 from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
@@ -52,11 +51,14 @@ from .errors import (
     StateError,
     TimeWentBackwardsError,
 )
+from .feed import Change
+from .feed import changes as _changes
 from .guards import UNLESS_EXISTS
 from .log_index import LOG_INDEX, entry_for
+from .logs import ledger_logger
 from .persistence import Database, at_rest_options, database, prepare, setup_lock
 
-log = structlog.get_logger("pooledbudget")
+log = ledger_logger()  # silent unless the host asks (logs.py)
 A = TypeVar("A", bound=Aggregate)
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 5
@@ -428,6 +430,12 @@ class LedgerApplication(Application[UUID]):
         event: Any = self.mapper.to_domain_event(notification)
         timestamp: datetime = event.timestamp
         return timestamp
+
+    def changes(self, after: int = 0, limit: int | None = None,
+                pool: str | None = None) -> Iterator[Change]:
+        """Every stored event after position `after` (of one pool, if given), oldest first, at
+        most `limit`: the change feed (feed.py, docs/developers/integration.md)."""
+        return _changes(self, after=after, limit=limit, pool=pool)
 
     # -- loading ------------------------------------------------------------------------------
 
