@@ -151,7 +151,8 @@ def scenario_ledger(directory: Path) -> str:
     url = f"sqlite:///{directory / 'ledger.db'}"
     ledger = open_ledger(url)
     text = (files("pooledbudget") / "scenarios" / "family_recovery_pool.jsonl").read_text("utf-8")
-    list(apply_lines(ledger, text.splitlines(), use_command_time=True))
+    list(apply_lines(ledger, text.splitlines(), use_command_time=True,
+                      allow_future_times=True))
     ledger.close()
     return url
 

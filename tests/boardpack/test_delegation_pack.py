@@ -19,7 +19,7 @@ from scenario_ledger import module_scenario_dir
 def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LedgerApplication]:
     app = open_ledger(f"sqlite:///{tmp_path_factory.mktemp('sig') / 'ledger.db'}")
     lines = (module_scenario_dir() / "signatory_pool.jsonl").read_text(encoding="utf-8").splitlines()
-    list(apply_lines(app, lines, use_command_time=True))
+    list(apply_lines(app, lines, use_command_time=True, allow_future_times=True))
     yield app
     app.close()
 
@@ -47,7 +47,7 @@ def test_a_pool_without_a_register_says_so(tmp_path: Path) -> None:
     try:
         lines = (module_scenario_dir() / "family_recovery_pool.jsonl").read_text(
             encoding="utf-8").splitlines()
-        list(apply_lines(app, lines, use_command_time=True))
+        list(apply_lines(app, lines, use_command_time=True, allow_future_times=True))
         text = text_of(board_pack(app, "FRP", "2026-27"))
     finally:
         app.close()

@@ -80,7 +80,7 @@ def build(url: str, lines: list[str]) -> None:
 
     app = open_ledger(url)
     try:
-        list(apply_lines(app, lines, use_command_time=True))
+        list(apply_lines(app, lines, use_command_time=True, allow_future_times=True))
     finally:
         app.close()
 

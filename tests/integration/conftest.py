@@ -15,7 +15,7 @@ from scenario_ledger import module_scenario_dir
 def apply_scenario(url: str, name: str = "family_recovery_pool.jsonl") -> LedgerApplication:
     ledger = open_ledger(url)
     lines = (module_scenario_dir() / name).read_text(encoding="utf-8").splitlines()
-    list(apply_lines(ledger, lines, use_command_time=True))
+    list(apply_lines(ledger, lines, use_command_time=True, allow_future_times=True))
     return ledger
 
 
