@@ -98,7 +98,9 @@ def open_existing(url: str | None, *, pool: str | None = None,
         _require_postgres_ledger(db)
     elif db.kind == "sqlite":
         raise DatabaseNotFoundError("an in-memory database holds no ledger to read", field="db")
-    env = {**db.env, **at_rest_options(), "CREATE_TABLE": "n"}
+    # The ledger is there: a table a later version added to it may be made (an upgrade, as
+    # opening it to record would), except in a file this process may not write.
+    env = {**db.env, **at_rest_options(), "CREATE_TABLE": "n" if db.read_only else "y"}
     with setup_lock(db):
         ledger = LedgerApplication(env=env, clock=clock, database=db)
     try:
