@@ -159,7 +159,7 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
 
 def apply_all(ledger: LedgerApplication, lines: list[str]) -> int:
     """Applies lines; every one must succeed (the generator only writes valid commands)."""
-    bad = [r for r in apply_lines(ledger, lines) if not r["ok"]]
+    bad = [r for r in apply_lines(ledger, lines, pause_collection=True) if not r["ok"]]
     if bad:
         raise RuntimeError(f"{len(bad)} generated commands were rejected, first: {bad[0]}")
     return len(lines)

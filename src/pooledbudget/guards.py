@@ -19,7 +19,8 @@ The recorders are chosen through eventsourcing's `APPLICATION_RECORDER_TOPIC` se
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -33,6 +34,8 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
+
+from .writelock import DEFAULT_LOCK_TIMEOUT, ScopedPostgresDatastore, ScopedSQLiteDatastore
 
 UNLESS_EXISTS = "unless_exists"
 SQLITE_RECORDER_TOPIC = "pooledbudget.guards:GuardedSQLiteRecorder"
@@ -51,7 +54,10 @@ def _guarded(kwargs: dict[str, Any]) -> list[UUID]:
 
 class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        if not isinstance(datastore, ScopedSQLiteDatastore):
+            ScopedSQLiteDatastore.adopt(datastore)
         super().__init__(datastore, events_table_name)
+        self.lock_timeout = DEFAULT_LOCK_TIMEOUT
         self.guard_statement = (f"SELECT originator_id FROM {self.events_table_name} "
                                 "WHERE originator_id = ? AND originator_version = 1")
 
@@ -64,6 +70,13 @@ class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
             if c.fetchone() is not None:
                 raise GuardedSaveRefused(f"{aggregate_id} exists; save refused")
         return notification_ids
+
+    @contextmanager
+    def write_scope(self) -> Iterator[None]:
+        """The database's write lock, held until the block ends (see writelock.py)."""
+        datastore: ScopedSQLiteDatastore = self.datastore  # type: ignore[assignment]
+        with datastore.write_scope(self.lock_timeout):
+            yield
 
     def select_after(self, after: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
         """The events of several aggregates after the versions given, in one query."""
@@ -114,7 +127,10 @@ class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
 
 class GuardedPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, events_table_name: str = "stored_events"):
+        if not isinstance(datastore, ScopedPostgresDatastore):
+            ScopedPostgresDatastore.adopt(datastore)
         super().__init__(datastore, events_table_name=events_table_name)
+        self.lock_timeout = DEFAULT_LOCK_TIMEOUT
         self.guard_statement = self._on_table(
             "SELECT originator_id FROM {schema}.{table} "
             "WHERE originator_id = ANY(%s) AND originator_version = 1 LIMIT 1")
@@ -135,6 +151,15 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
         self.existing_by_statement = self._on_table(
             "SELECT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s) "
             "AND originator_version = 1 AND notification_id <= %s")
+
+    @contextmanager
+    def write_scope(self) -> Iterator[None]:
+        """The events table's lock, held until the block ends (see writelock.py)."""
+        datastore: ScopedPostgresDatastore = self.datastore  # type: ignore[assignment]
+        lock = self.lock_table_statements[1]
+        assert isinstance(lock, Composed)
+        with datastore.write_scope(self.lock_timeout, lock):
+            yield
 
     def _on_table(self, text: str) -> Composed:
         """A statement on this recorder's events table (`{schema}.{table}` in `text`)."""
@@ -224,6 +249,9 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
         aggregate that exists raises inside the transaction block, which rolls the append
         back."""
         guarded = _guarded(kwargs)
+        datastore: ScopedPostgresDatastore = self.datastore  # type: ignore[assignment]
+        if datastore.in_write_scope():
+            return self._insert_in_scope(stored_events, guarded, **kwargs)
         if not guarded:
             notification_ids: Sequence[int] | None = super().insert_events(stored_events,
                                                                             **kwargs)
@@ -251,6 +279,31 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
                         failed = error
                 if failed is None and (row := guard.fetchone()) is not None:
                     raise GuardedSaveRefused(f"{row['originator_id']} exists; save refused")
+            if failed is not None:
+                raise failed
+        return ids
+
+    def _insert_in_scope(self, stored_events: Sequence[StoredEvent], guarded: Sequence[UUID],
+                         **kwargs: Any) -> Sequence[int] | None:
+        """The append inside a write scope: the table is locked and the transaction open
+        already, so the guard's look, the notify and the inserts go in one pipeline, with no
+        lock or transaction of their own; any error rolls the whole scope back."""
+        failed: Exception | None = None
+        ids: Sequence[int] | None = None
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline, conn.cursor() as guard, conn.cursor() as curs:
+                try:
+                    if guarded:
+                        self.guard_look(guard, guarded)
+                    self._notify_channel(curs)
+                    PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events,
+                                                                    **kwargs)
+                    pipeline.sync()
+                    ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                except Exception as error:  # as eventsourcing: raised after the pipeline
+                    failed = error
+                if failed is None and guarded and (row := guard.fetchone()) is not None:
+                    failed = GuardedSaveRefused(f"{row['originator_id']} exists; save refused")
             if failed is not None:
                 raise failed
         return ids

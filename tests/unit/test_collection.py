@@ -93,10 +93,30 @@ def test_a_group_of_a_feed_runs_without_a_collection(
 
     monkeypatch.setattr(LedgerApplication, "save", save_and_look)
     collections.clear()
-    outcomes = ledger.execute_many(commands)
+    outcomes = ledger.execute_many(commands, pause_collection=True)
     assert all(not isinstance(o, Exception) for o in outcomes)
     assert inside == [[]], "a collection ran while the group was being decided"
     assert gc.isenabled()
+
+
+def test_a_feed_leaves_collection_running_unless_asked(
+    ledger: LedgerApplication, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A library call has no process-wide side effect: unless the caller opts in, automatic
+    collection stays on for the whole of `execute_many`, for every other thread of the host."""
+    setup_pool(ledger)
+    approved_decision(ledger)
+    seen: list[bool] = []
+    save = LedgerApplication.save
+
+    def save_and_look(self: LedgerApplication, *objs: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return save(self, *objs, **kwargs)
+
+    monkeypatch.setattr(LedgerApplication, "save", save_and_look)
+    outcomes = ledger.execute_many(_spends(300))
+    assert all(not isinstance(o, Exception) for o in outcomes)
+    assert seen == [True]
 
 
 def test_a_batch_of_a_catch_up_runs_without_a_collection(
