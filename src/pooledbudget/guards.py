@@ -11,6 +11,9 @@ the lock that serialises appends — so the check and the append are one atomic 
 - SQLite: the guard looks after the inserts, when the transaction already holds the database's
   single write lock; SQLite allows one writer at a time, and a writer reads the latest commit.
 
+A command's append runs inside its write scope (writelock.py): the lock is already held from
+before the command decided, and the append joins that transaction instead of opening its own.
+
 A guarded id that exists raises `eventsourcing.persistence.IntegrityError` and nothing is written,
 exactly like a version conflict, so the application's reload-and-retry loop applies unchanged.
 The recorders are chosen through eventsourcing's `APPLICATION_RECORDER_TOPIC` setting
