@@ -11,12 +11,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, update
 from sqlalchemy.pool import StaticPool
 
 from ..persistence import Database
 from .bulk import raw_table_name
-from .tables import READ_MODEL_TABLES, ROW_HEAVY_TABLES, metadata, tracking
+from .tables import (
+    READ_MODEL_TABLES,
+    READ_MODEL_VERSION,
+    ROW_HEAVY_TABLES,
+    metadata,
+    read_model_version,
+    tracking,
+)
 
 
 class TrackingConflictError(Exception):
@@ -29,6 +36,19 @@ class ReadModelStore(TrackingRecorder):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         metadata.create_all(engine)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Read models of another shape (made by an earlier version) are dropped and made
+        anew; the tracking position goes with them, so catching up rebuilds them from the log."""
+        with self.engine.connect() as conn:
+            found = conn.execute(select(read_model_version.c.version)).scalar()
+        if found == READ_MODEL_VERSION:
+            return
+        self.drop_read_models()
+        with self.transaction() as conn:
+            conn.execute(delete(read_model_version))
+            conn.execute(insert(read_model_version).values(version=READ_MODEL_VERSION))
 
     @classmethod
     def for_database(cls, db: Database) -> ReadModelStore:
