@@ -6,11 +6,11 @@ commits. Every read inside the scope goes through the scope's own connection and
 so it sees every commit before the lock and none can follow until the scope ends: decisions never
 race, and recording time follows log order however many threads or processes write.
 
-- SQLite: `BEGIN IMMEDIATE` takes the database's write lock at once (other processes wait in
-  SQLite's busy handler); threads of one process wait first for the pool's one writer connection.
+- SQLite: `BEGIN IMMEDIATE` takes the database's write lock (other processes' attempts are
+  retried every millisecond or two); threads of one process queue for their turn first.
 - PostgreSQL: `LOCK TABLE … IN EXCLUSIVE MODE` on the events table, the lock every eventsourcing
   append takes to keep notification ids in commit order, taken at the start instead of at the
-  insert. Plain reads are not blocked by it.
+  insert; threads of one process queue for their turn first. Plain reads are not blocked by it.
 
 The wait is bounded (`lock_timeout` seconds); running out raises `WriteLockTimeoutError` and
 nothing is written. Scopes nest: an inner one joins the outer one's transaction.
@@ -85,10 +85,13 @@ class ScopedSQLiteDatastore(SQLiteDatastore):
 
     _held: _Held
 
+    _turn: threading.Lock
+
     @classmethod
     def adopt(cls, datastore: SQLiteDatastore) -> None:
         datastore.__class__ = cls
         datastore._held = _Held()  # type: ignore[attr-defined]  # noqa: SLF001
+        datastore._turn = threading.Lock()  # type: ignore[attr-defined]  # noqa: SLF001
 
     def in_write_scope(self) -> bool:
         return self._held.connection is not None
@@ -104,8 +107,23 @@ class ScopedSQLiteDatastore(SQLiteDatastore):
                 held.depth -= 1
             return
         started = time.monotonic()
+        # The threads of this process queue here rather than in the pool, whose queue for
+        # connections a waiting writer would hold, keeping readers waiting behind writers.
+        if not self._turn.acquire(timeout=timeout):
+            raise _timed_out(time.monotonic() - started)
         try:
-            conn = self.pool.get_connection(timeout=timeout, is_writer=True)
+            with self._turn_taken(started, timeout):
+                yield
+        finally:
+            self._turn.release()
+
+    @contextmanager
+    def _turn_taken(self, started: float, timeout: float) -> Iterator[None]:
+        held = self._held
+        try:
+            conn = self.pool.get_connection(timeout=max(0.0, timeout - (time.monotonic() -
+                                                                           started)),
+                                            is_writer=True)
         except es.ConnectionUnavailableError as error:
             raise _timed_out(time.monotonic() - started) from error
         raw: sqlite3.Connection = conn._sqlite_conn  # noqa: SLF001
@@ -176,10 +194,13 @@ class ScopedPostgresDatastore(PostgresDatastore):
 
     _held: _Held
 
+    _turn: threading.Lock
+
     @classmethod
     def adopt(cls, datastore: PostgresDatastore) -> None:
         datastore.__class__ = cls
         datastore._held = _Held()  # type: ignore[attr-defined]  # noqa: SLF001
+        datastore._turn = threading.Lock()  # type: ignore[attr-defined]  # noqa: SLF001
 
     def in_write_scope(self) -> bool:
         return self._held.connection is not None
@@ -196,8 +217,22 @@ class ScopedPostgresDatastore(PostgresDatastore):
                 held.depth -= 1
             return
         started = time.monotonic()
+        # The threads of this process queue here, each holding no connection while it waits
+        # (the pool keeps its connections for readers); processes queue at the table lock.
+        if not self._turn.acquire(timeout=timeout):
+            raise _timed_out(time.monotonic() - started)
+        try:
+            with self._turn_taken(started, timeout, lock):
+                yield
+        finally:
+            self._turn.release()
+
+    @contextmanager
+    def _turn_taken(self, started: float, timeout: float, lock: Composable) -> Iterator[None]:
+        held = self._held
+        remaining = timeout - (time.monotonic() - started)
         begin = SQL("BEGIN; SET LOCAL lock_timeout = {}; {}").format(
-            Literal(f"{max(1, int(timeout * 1000))}ms"), lock)
+            Literal(f"{max(1, int(remaining * 1000))}ms"), lock)
         with super().get_connection() as conn:
             try:
                 conn.execute(begin)
