@@ -1,7 +1,7 @@
 """The service layer: one method per command — load, check, decide, save atomically.
 
-Checks run in the order DOMAIN.md fixes: shape (by the command models), idempotency (R25), the
-recording clock, authority (R26), a closed year (R17), the state rules, then the limits. A
+Checks run in the order docs/reference/rules.md fixes: shape (by the command models), idempotency
+(R25), the recording clock, authority (R26), a closed year (R17), the state rules, then the limits. A
 rejected command raises a `LedgerError` and nothing is written.
 """
 
@@ -535,7 +535,9 @@ class LedgerApplication(Application[UUID]):
                              code="pool_not_found", rule="R5")
         return pool
 
-    def decision(self, pool_id: str, decision_id: str, rule: str) -> Decision:
+    def decision(self, pool_id: str, decision_id: str, rule: str = "R9") -> Decision:
+        """The decision, or `decision_not_found` under `rule`: a command names its own rule
+        (R10 approving, R13 spending); a plain look-up, the rule by which decisions exist (R9)."""
         decision = self._find(Decision, decision_uuid(pool_id, decision_id))
         if decision is None:
             raise StateError(f"no decision {decision_id!r} in pool {pool_id!r} ({rule})",

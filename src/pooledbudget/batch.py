@@ -21,7 +21,7 @@ def apply_lines(
     ledger: LedgerApplication, lines: Iterable[str], *, use_command_time: bool = False,
     group_size: int = GROUP_SIZE, pause_collection: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Yields the result object for every non-blank line, numbered from 1.
+    """Yields the wire-format result object for every non-blank line, numbered from 1.
 
     `pause_collection` is `execute_many`'s: for a program that owns its process (the `apply`
     command does), never for a ledger embedded in a service."""

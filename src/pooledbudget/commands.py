@@ -1,7 +1,8 @@
 """Commands as pydantic v2 models: the one input boundary for the Python API, JSON Lines and CLI.
 
-Field formats follow INTERCHANGE.md. A format failure becomes an `InvalidCommandError` naming the
-field; amounts fail under R1/R2, percentages and splits under R3, case references under R9.
+Field formats follow docs/reference/wire-format.md. A format failure becomes an
+`InvalidCommandError` naming the field; amounts fail under R1/R2, percentages and splits under
+R3, case references under R9.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ YEAR = re.compile(r"([0-9]{4})-([0-9]{2})")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DUPLICATE_KEYS = "__duplicate_keys__"
 
-# Error types raised by validators, and the DOMAIN rule each one names.
+# Error types raised by validators, and the rule each one names (docs/reference/rules.md).
 RULE_OF_ERROR = {
     "amount_format": "R1",
     "amount_not_positive": "R2",

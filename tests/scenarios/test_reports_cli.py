@@ -54,7 +54,7 @@ def test_final_reports_match_expected(
     scenario_db: str, expected: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """R19-R21: after the whole file, shares, cost shift and risk share for 2026-27 and approvals
-    as of 2027-02-10 are exactly the expected figures, in INTERCHANGE.md's shapes."""
+    as of 2027-02-10 are exactly the expected figures, in the wire format's shapes."""
     final = expected["final"]
     for key, kind in KINDS.items():
         assert final[key], key

@@ -1,4 +1,5 @@
-"""A small reference model of one pool and one financial year, written from DOMAIN.md alone.
+"""A small reference model of one pool and one financial year, written from the rules alone
+(docs/reference/rules.md).
 
 Plain dicts, `Decimal` and `Fraction`; nothing from `pooledbudget` is used. `ReferenceLedger.expect`
 says what the ledger must do with a command dict: reject it under a rule, or accept it with these
@@ -118,6 +119,7 @@ class Spend:
     funding: dict[str, int]  # pence
     responsibility: dict[str, int]
     reversed: bool = False
+    recorded_by: str = ""
 
 
 @dataclass
@@ -150,8 +152,14 @@ def amount_of(cmd: Cmd) -> Decimal:
     return Decimal(cmd["amount"])
 
 
+Entry = tuple[str, str, Decimal | None]  # partner, role, limit (None: unlimited)
+REGISTER_COMMANDS = ("RegisterSignatory", "RevokeSignatory")
+
+
 class ReferenceLedger:
-    def __init__(self, partners: list[str], host: str, pledges: dict[str, Decimal]) -> None:
+    def __init__(self, partners: list[str], host: str, pledges: dict[str, Decimal],
+                 register: dict[str, Entry] | None = None) -> None:
+        self.register = register  # active entries by id; None: the pool keeps no register
         self.order = list(partners)
         self.host = host
         self.agreed = dict(pledges)
@@ -170,10 +178,68 @@ class ReferenceLedger:
     def budget_holder(actor: dict[str, str], partner: str) -> bool:
         return actor["role"] == "budget_holder" and actor["partner"] == partner
 
+    def signatory(self, actor: dict[str, str]) -> bool:
+        """R27: an active entry with exactly the claimed partner and role."""
+        entry = (self.register or {}).get(actor["id"])
+        return entry is not None and entry[:2] == (actor["partner"], actor["role"])
+
+    def signed_amount(self, terms: list[tuple[Decimal, Split]], partner: str) -> int:
+        """R29: the partner's pence in the decision, Σ over elements of R4(cost, split)."""
+        return sum(largest_remainder(int(cost * 100), {c: Fraction(v) for c, v in split.items()},
+                                     self.order)[partner] for cost, split in terms)
+
+    def over_limit(self, actor: dict[str, str], pence: int) -> bool:
+        entry = (self.register or {}).get(actor["id"])  # no entry: R27 decides (`expect`)
+        return entry is not None and entry[2] is not None and pence > int(entry[2] * 100)
+
+    # -- the signatory register (R27, R28) ---------------------------------------------------
+
+    def _RegisterSignatory(self, cmd: Cmd) -> Outcome:  # noqa: N802
+        entry, actor = cmd["signatory"], cmd["actor"]
+        if not self.budget_holder(actor, entry["partner"]):  # the machine registers budget holders
+            return reject("R26")
+        if self.register is None or not self.signatory(actor):
+            return reject("R27")
+        limit = Decimal(entry["limit"]) if "limit" in entry else None
+        own = self.register[actor["id"]][2]
+        if (entry["id"] == actor["id"] or entry["id"] in self.register
+                or (own is not None and (limit is None or limit > own))):
+            return reject("R28")
+        register = self.register
+
+        def commit() -> None:
+            register[entry["id"]] = (entry["partner"], "budget_holder", limit)
+        return Outcome(events=["SignatoryRegistered"], commit=commit)
+
+    def _RevokeSignatory(self, cmd: Cmd) -> Outcome:  # noqa: N802
+        actor, target = cmd["actor"], cmd["signatory_id"]
+        entry = (self.register or {}).get(target)
+        if entry is not None and not self.budget_holder(actor, entry[0]):
+            return reject("R26")
+        if entry is None and actor["role"] not in ("pool_manager", "budget_holder"):
+            return reject("R26")
+        if entry is None and actor["role"] == "pool_manager" and not self.host_manager(actor):
+            return reject("R26")
+        if self.register is None or not self.signatory(actor):
+            return reject("R27")
+        if entry is None or target == actor["id"]:
+            return reject("R28")
+        own = self.register[actor["id"]][2]
+        if own is not None and (entry[2] is None or entry[2] > own):
+            return reject("R28")
+        if entry[2] is None and not any(e[0] == entry[0] and e[1] == "budget_holder" and e[2] is None
+                                        for i, e in self.register.items() if i != target):
+            return reject("R28")
+        register = self.register
+
+        def commit() -> None:
+            del register[target]
+        return Outcome(events=["SignatoryRevoked"], commit=commit)
+
     # -- the one entry point -----------------------------------------------------------------
 
     def expect(self, cmd: Cmd) -> Outcome:
-        """R25 first (after shape), then the command's own checks in DOMAIN order."""
+        """R25 first (after shape), then the command's own checks in the rules' order."""
         command_id = cmd.get("command_id")
         if command_id in self.receipts:
             key, events = self.receipts[command_id]
@@ -181,6 +247,9 @@ class ReferenceLedger:
                 return reject("R25")
             return Outcome(events=list(events), duplicate=True)
         outcome: Outcome = getattr(self, "_" + cmd["command"])(cmd)
+        if (self.register is not None and cmd["command"] not in REGISTER_COMMANDS
+                and outcome.rule != "R26" and not self.signatory(cmd["actor"])):
+            return reject("R27")  # right after R26, before everything else the command checks
         if outcome.accepted and command_id:
             commit, key, events = outcome.commit, content_key(cmd), list(outcome.events)
 
@@ -278,6 +347,9 @@ class ReferenceLedger:
         partner = cmd["partner"]
         if decision.status != "proposed" or partner not in decision.required or partner in decision.approvals:
             return reject("R10")
+        terms = [(e.cost, e.funding[-1][1]) for e in decision.elements.values()]
+        if self.over_limit(cmd["actor"], self.signed_amount(terms, partner)):
+            return reject("R29")
         last = set(decision.required) == {*decision.approvals, partner}
 
         def commit() -> None:
@@ -403,6 +475,9 @@ class ReferenceLedger:
                         for name, (cost, _, _) in pending.elements.items()):
             # R14: applying it would leave spend above the approved cost
             return reject("R14")
+        terms = [(cost, split) for cost, split, _ in pending.elements.values()]
+        if self.over_limit(cmd["actor"], self.signed_amount(terms, partner)):
+            return reject("R29")
 
         def commit() -> None:
             pending.approvals.append(partner)
@@ -475,7 +550,7 @@ class ReferenceLedger:
         pence = int(amount * 100)
         spend = Spend(cmd["decision_id"], amount, service, parts,
                       largest_remainder(pence, exact_f, self.order),
-                      largest_remainder(pence, exact_r, self.order))
+                      largest_remainder(pence, exact_r, self.order), recorded_by=cmd["actor"]["id"])
 
         def commit() -> None:
             self.spends[invoice] = spend
@@ -493,6 +568,8 @@ class ReferenceLedger:
             return reject("R17")
         if spend.reversed:
             return reject("R16")
+        if self.register is not None and spend.recorded_by == cmd["actor"]["id"]:
+            return reject("R31")
         decision = self.decisions[spend.decision_id]
 
         def commit() -> None:

@@ -24,8 +24,11 @@ CODES = ("ASC", "CFS", "ICB", "SMS")
 PENNY = Decimal("0.01")
 ROLES = ("pool_manager", "budget_holder", "auditor")
 
-# Who issues a command: mostly the right actor, sometimes someone else (R26).
-actor_choices = st.sampled_from(["right"] * 14 + ["other_partner", "other_role", "auditor"])
+# Who issues a command: mostly the right actor, sometimes someone else (R26), an impostor with the
+# right partner and role but no entry in the register (R27), or the second officer of that role
+# (another pool manager; a budget holder with a limit, if registered).
+actor_choices = st.sampled_from(["right"] * 14 + ["other_partner", "other_role", "auditor", "impostor",
+                                                  "second", "second"])
 # How a command is identified (R25): usually not at all, or a fresh id, or the id of a failed command.
 id_choices = st.sampled_from([None, None, None, "fresh", "failed"])
 pence = st.one_of(st.integers(1, 100), st.integers(1, 300_000))
@@ -81,11 +84,14 @@ ARGUMENTS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "resend": dict(pick=st.integers(0, 100),
                    change=st.sampled_from(["none", "format", "at", "actor", "reason"])),
     "close_year": dict(really=flags(1, 3), who=actor_choices, cid=id_choices),
+    "register_limited": dict(partner_pick=st.integers(0, 3), limit=pence, who=actor_choices,
+                             cid=id_choices),
+    "revoke_limited": dict(partner_pick=st.integers(0, 3), who=actor_choices, cid=id_choices),
 }
 # Spend and approvals most often; closing the year (after which most commands fail R17) rarely.
 KINDS = (["record_spend"] * 6 + ["answer_decision"] * 5 + ["propose_decision"] * 3 + ["answer_variation"] * 3
          + ["propose_variation"] * 3 + ["reverse_spend"] * 2 + ["end_decision"] * 2 + ["contribution"] * 2
-         + ["resend"] * 2 + ["close_year"])
+         + ["resend"] * 2 + ["close_year"] + ["register_limited"] * 2 + ["revoke_limited"])
 NEEDS_APPROVED = {"record_spend", "propose_variation", "end_decision"}
 NEEDS_DECISION = {"record_spend", "answer_decision", "answer_variation", "propose_variation", "end_decision"}
 
@@ -131,6 +137,11 @@ class LedgerMachine(RuleBasedStateMachine):
             role = "budget_holder" if role == "pool_manager" else "pool_manager"
         elif choice == "auditor":
             role = "auditor"
+        elif choice == "impostor":
+            return {"id": f"imp-{partner.lower()}", "partner": partner, "role": role}
+        elif choice == "second":
+            prefix = "pm2" if role == "pool_manager" else "lim"
+            return {"id": f"{prefix}-{partner.lower()}", "partner": partner, "role": role}
         return {"id": f"{role[:3]}-{partner.lower()}", "partner": partner, "role": role}
 
     def manager(self, choice: str) -> dict[str, str]:
@@ -181,20 +192,31 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @initialize(partners=st.lists(st.sampled_from(CODES), min_size=2, max_size=3, unique=True),
                 host_pick=st.integers(0, 2), pledges=st.lists(st.integers(10_000, 10_000_000), min_size=3,
-                                                              max_size=3))
-    def establish(self, partners: list[str], host_pick: int, pledges: list[int]) -> None:
+                                                              max_size=3), registered=st.booleans())
+    def establish(self, partners: list[str], host_pick: int, pledges: list[int], registered: bool) -> None:
+        """A pool with or without a signatory register: the host's two pool managers and an
+        unlimited budget holder per partner (R27); limited holders are registered later."""
         host = partners[host_pick % len(partners)]
         amounts = {code: pounds(p) for code, p in zip(partners, pledges, strict=False)}
-        self.ledger.execute(parse_command({
-            "command": "EstablishPool", "actor": {"id": "pm", "partner": host, "role": "pool_manager"},
-            "pool_id": POOL, "name": "Machine pool", "host": host, "first_year": YEAR,
-            "partners": [{"code": c, "name": f"Partner {c}"} for c in partners]}))
+        manager = {"id": f"poo-{host.lower()}", "partner": host, "role": "pool_manager"}
+        register = {manager["id"]: (host, "pool_manager", None),
+                    f"pm2-{host.lower()}": (host, "pool_manager", None),
+                    **{f"bud-{c.lower()}": (c, "budget_holder", None) for c in partners}}
+        establish: Cmd = {
+            "command": "EstablishPool", "actor": manager, "pool_id": POOL, "name": "Machine pool",
+            "host": host, "first_year": YEAR,
+            "partners": [{"code": c, "name": f"Partner {c}"} for c in partners]}
+        if registered:
+            establish["signatories"] = [{"id": i, "partner": p, "role": r}
+                                        for i, (p, r, _) in register.items()]
+        self.ledger.execute(parse_command(establish))
         for code, amount in amounts.items():
             self.ledger.execute(parse_command({
                 "command": "PledgeContribution",
-                "actor": {"id": "bh", "partner": code, "role": "budget_holder"}, "pool_id": POOL,
-                "partner": code, "year": YEAR, "amount": amount}))
-        self.model = ReferenceLedger(partners, host, {c: Decimal(a) for c, a in amounts.items()})
+                "actor": {"id": f"bud-{code.lower()}", "partner": code, "role": "budget_holder"},
+                "pool_id": POOL, "partner": code, "year": YEAR, "amount": amount}))
+        self.model = ReferenceLedger(partners, host, {c: Decimal(a) for c, a in amounts.items()},
+                                     register if registered else None)
 
     @rule(kind=st.sampled_from(KINDS), data=st.data())
     def command(self, kind: str, data: st.DataObject) -> None:
@@ -370,6 +392,22 @@ class LedgerMachine(RuleBasedStateMachine):
         if really:
                 self.step(self.with_id({"command": "CloseYear", "actor": self.manager(who), "pool_id": POOL,
                                     "year": YEAR}, cid))
+
+    # -- the signatory register (R27-R29, R31) ----------------------------------------------
+
+    def register_limited(self, partner_pick: int, limit: int, who: str, cid: str | None) -> None:
+        """A second budget holder of a partner, with a limit, registered by its unlimited one."""
+        partner = self.m.order[partner_pick % len(self.m.order)]
+        cmd: Cmd = {"command": "RegisterSignatory", "actor": self.actor("budget_holder", partner, who),
+                    "pool_id": POOL, "signatory": {"id": f"lim-{partner.lower()}", "partner": partner,
+                                                   "role": "budget_holder", "limit": pounds(limit)}}
+        self.step(self.with_id(cmd, cid))
+
+    def revoke_limited(self, partner_pick: int, who: str, cid: str | None) -> None:
+        partner = self.m.order[partner_pick % len(self.m.order)]
+        cmd: Cmd = {"command": "RevokeSignatory", "actor": self.actor("budget_holder", partner, who),
+                    "pool_id": POOL, "signatory_id": f"lim-{partner.lower()}", "reason": "Moved on"}
+        self.step(self.with_id(cmd, cid))
 
     # -- idempotency (R25) -------------------------------------------------------------------
 

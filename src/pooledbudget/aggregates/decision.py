@@ -441,6 +441,7 @@ class Decision(ChainedAggregate):
         terms = [(e.cost, e.funding.latest) for e in self.elements.values()]
         signature = Signature.check(partner, actor, self._signs_for(terms, partner, order),
                                     signer, threshold, self.first_signatures.get(partner))
+        signature.check_limit()
         if signature.first:
             self.trigger_event(self.ShareFirstSigned, timestamp=at, partner=partner, actor=actor,
                                **signature.fields())
@@ -628,6 +629,7 @@ class Decision(ChainedAggregate):
             # The last approval applies the variation: spend recorded under the old terms
             # while it waited must still fit the new ones (R14).
             self._ensure_terms_cover_spend(terms)
+        signature.check_limit()  # the limits in the order the rules list them: R14, then R29
         if signature.first:
             self.trigger_event(self.VariationFirstSigned, timestamp=at,
                                variation_id=variation_id, partner=partner, actor=actor,

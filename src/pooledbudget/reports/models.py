@@ -1,4 +1,4 @@
-"""Report shapes (INTERCHANGE.md) as pydantic models: amounts as 2-place strings, percentages 4."""
+"""Report shapes (docs/reference/wire-format.md) as pydantic models: amounts 2 places, percentages 4."""
 
 from __future__ import annotations
 
