@@ -85,12 +85,18 @@ def test_a_group_of_a_feed_runs_without_a_collection(
     approved_decision(ledger)
     commands = _spends(300)
     inside: list[list[int]] = []
-    save = LedgerApplication.save
+    began: list[int] = []
+    save, run_group = LedgerApplication.save, LedgerApplication._run_paused_group
+
+    def mark_and_run(self: LedgerApplication, *args: Any) -> Any:
+        began.append(len(collections))  # the pause has begun: count from here
+        return run_group(self, *args)
 
     def save_and_look(self: LedgerApplication, *objs: object, **kwargs: object) -> object:
-        inside.append(list(collections))  # what had run by the time the group is saved
+        inside.append(collections[began[-1]:])  # what ran between the group's start and save
         return save(self, *objs, **kwargs)
 
+    monkeypatch.setattr(LedgerApplication, "_run_paused_group", mark_and_run)
     monkeypatch.setattr(LedgerApplication, "save", save_and_look)
     collections.clear()
     outcomes = ledger.execute_many(commands, pause_collection=True)
