@@ -55,6 +55,8 @@ EVENT_RULES: dict[str, str] = {
     "DecisionEnded": "R12 (ended early: its remaining commitment is released, R11)",
     "SpendRecorded": "R13 (spend against an approved decision), R14 (within its cost), R15 (its allocation)",
     "SpendReversed": "R16 (a spend is corrected only by a reversal naming it)",
+    "OutcomeRecorded": "R33 (an outcome payment of price x count on an outcome element: a SpendRecorded with every one of its fields, `service_date` being the day the outcome was achieved, and these besides; spend as R15-R16), R34 (the element's contingent exposure falls by it)",
+    "EvidenceRegistered": "R33 (an outcome's evidence reference is paid on once in the pool, even after a reversal)",
     "InvoiceRegistered": "R13 (an invoice reference is never reused within the pool)",
     "CommandAccepted": "R25 (a command_id is applied once; repeats return the first result)",
     "YearClosureRecorded": "R17 (nothing more is recorded in a closed year: the storage-level guard)",

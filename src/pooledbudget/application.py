@@ -30,11 +30,19 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
 from . import commands as c
-from .aggregates import CommandReceipt, Decision, InvoiceRef, Pool, decision_uuid, pool_uuid
+from .aggregates import (
+    CommandReceipt,
+    Decision,
+    EvidenceRef,
+    InvoiceRef,
+    Pool,
+    decision_uuid,
+    pool_uuid,
+)
 from .aggregates.closure import YearClosure, closure_uuid
 from .aggregates.register import Entry, check_complete, check_entries
-from .aggregates.registry import invoice_uuid, receipt_uuid
-from .aggregates.terms import Actor, ElementTerms, VariedElementTerms
+from .aggregates.registry import evidence_uuid, invoice_uuid, receipt_uuid
+from .aggregates.terms import Actor, ElementTerms, Outcome, VariedElementTerms
 from .audit.seal import chain_state
 from .collection import collection_paused
 from .errors import (
@@ -61,7 +69,8 @@ log = structlog.get_logger("pooledbudget")
 A = TypeVar("A", bound=Aggregate)
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 5
-INTERNAL_EVENTS = {"InvoiceRegistered", "CommandAccepted", "YearClosureRecorded"}
+INTERNAL_EVENTS = {"InvoiceRegistered", "EvidenceRegistered", "CommandAccepted",
+                   "YearClosureRecorded"}
 GROUP_SIZE = 1000
 # Sealing reads the stored log (chain_state), so these run alone, after the group before them
 # is saved.
@@ -140,6 +149,7 @@ class LedgerApplication(Application[UUID]):
             c.DeclineVariation: self._decline_variation,
             c.EndDecision: self._end_decision,
             c.RecordSpend: self._record_spend,
+            c.RecordOutcome: self._record_outcome,
             c.ReverseSpend: self._reverse_spend,
             c.CloseYear: self._close_year,
             c.SealPool: self._seal_pool,
@@ -301,7 +311,9 @@ class LedgerApplication(Application[UUID]):
         almost always ones that don't exist yet."""
         wanted = {receipt_uuid(cmd.command_id) for cmd in commands if cmd.command_id}
         wanted |= {invoice_uuid(cmd.pool_id, cmd.invoice_ref) for cmd in commands
-                   if isinstance(cmd, c.RecordSpend)}
+                   if isinstance(cmd, (c.RecordSpend, c.RecordOutcome))}
+        wanted |= {evidence_uuid(cmd.pool_id, cmd.evidence_ref) for cmd in commands
+                   if isinstance(cmd, c.RecordOutcome)}
         return wanted
 
     def _absent(self, commands: Sequence[c.Command]) -> set[UUID]:
@@ -699,10 +711,13 @@ class LedgerApplication(Application[UUID]):
             raise StateError(f"decision {cmd.decision_id!r} already exists (R9)",
                              field="decision_id", code="decision_exists", rule="R9")
         elements = [
-            ElementTerms(name=e.name, cost=e.cost.amount, cost_basis=_cost_basis(e.cost),
+            ElementTerms(name=e.name, cost=e.amount,
+                         cost_basis={} if e.cost is None else _cost_basis(e.cost),
                          funding=dict(e.funding),
                          responsibility=None if e.responsibility is None
-                         else dict(e.responsibility))
+                         else dict(e.responsibility),
+                         outcome=None if e.outcome is None else Outcome(
+                             e.outcome.measure, e.outcome.price, e.outcome.max_count))
             for e in cmd.element_list()
         ]
         return [Decision.propose(
@@ -754,7 +769,7 @@ class LedgerApplication(Application[UUID]):
             cmd.pool_id, cmd.decision_id, "R12", actor)
         elements: list[VariedElementTerms] | None = None
         if cmd.elements is not None:
-            elements = [_varied(e.name, e.cost, e.funding, e.responsibility)
+            elements = [_varied(e.name, e.cost, e.funding, e.responsibility, e.outcome)
                         for e in cmd.elements]
         elif any(x is not None for x in (cmd.cost, cmd.funding, cmd.responsibility)):
             if len(decision.elements) != 1:
@@ -804,6 +819,31 @@ class LedgerApplication(Application[UUID]):
             at=at)
         invoice = InvoiceRef.register(cmd.pool_id, cmd.invoice_ref, cmd.decision_id, actor, at)
         return [decision, invoice]
+
+    def _record_outcome(self, cmd: c.RecordOutcome, actor: Actor,
+                        at: datetime) -> list[Aggregate]:
+        """R33: an outcome payment is spend; its invoice reference is claimed as a spend's is
+        (R13) and its evidence reference once in the pool, never freed (R33)."""
+        pool, decision = self._open_decision(
+            cmd.pool_id, cmd.decision_id, "R33", actor)
+        if self._find(InvoiceRef, invoice_uuid(cmd.pool_id, cmd.invoice_ref),
+                      read_only=True) is not None:
+            raise StateError(f"invoice_ref {cmd.invoice_ref} has already been used in this pool "
+                             "(R13)", field="invoice_ref", code="invoice_ref_reused", rule="R13")
+        if self._find(EvidenceRef, evidence_uuid(cmd.pool_id, cmd.evidence_ref),
+                      read_only=True) is not None:
+            raise StateError(f"evidence_ref {cmd.evidence_ref} has already been paid on in this "
+                             "pool, and is never used again, even after a reversal (R33)",
+                             field="evidence_ref", code="evidence_ref_reused", rule="R33")
+        decision.record_outcome(
+            invoice_ref=cmd.invoice_ref, evidence_ref=cmd.evidence_ref, element=cmd.element,
+            count=cmd.count, achieved_on=cmd.achieved_on, supplier=cmd.supplier,
+            supplier_is_individual=cmd.supplier_is_individual, order=pool.partner_order,
+            actor=actor, at=at)
+        invoice = InvoiceRef.register(cmd.pool_id, cmd.invoice_ref, cmd.decision_id, actor, at)
+        evidence = EvidenceRef.register(cmd.pool_id, cmd.evidence_ref, cmd.decision_id,
+                                        cmd.invoice_ref, actor, at)
+        return [decision, invoice, evidence]
 
     def _reverse_spend(self, cmd: c.ReverseSpend, actor: Actor, at: datetime) -> list[Aggregate]:
         pool = self._managed_pool(cmd.pool_id, actor, read_only=True)
@@ -855,13 +895,17 @@ def _cost_basis(cost: c.Cost) -> dict[str, str]:
 
 
 def _varied(name: str, cost: c.Cost | None, funding: dict[str, Any] | None,
-            responsibility: dict[str, Any] | None) -> VariedElementTerms:
+            responsibility: dict[str, Any] | None,
+            outcome: c.VariedOutcome | None = None) -> VariedElementTerms:
     return VariedElementTerms(
         name=name,
         cost=None if cost is None else cost.amount,
         cost_basis=None if cost is None else _cost_basis(cost),
         funding=None if funding is None else dict(funding),
         responsibility=None if responsibility is None else dict(responsibility),
+        max_count=None if outcome is None else outcome.max_count,
+        measure=None if outcome is None else outcome.measure,
+        price=None if outcome is None else outcome.price,
     )
 
 

@@ -17,9 +17,9 @@ from .cli_options import UsageError, add_db_option, recording_time
 from .errors import LedgerError
 from .exports import register as register_exports
 from .logs import configure_logging
-from .terminal import console
 
-REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "signatories", "sign-offs")
+REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "outcomes", "signatories",
+                "sign-offs")
 NO_YEAR = ("approvals", "signatories")  # reports over every year of the pool
 
 
@@ -56,6 +56,7 @@ def _positive(text: str) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from .reports.render import to_csv, to_table
+    from .terminal import console
 
     if args.kind not in NO_YEAR and not args.year:
         raise UsageError(f"report {args.kind} needs --year", field="year")
@@ -90,7 +91,8 @@ def _build_report(ledger: LedgerApplication, args: argparse.Namespace,
     if args.kind == "signatories":
         return reports.signatories(ledger, args.pool, as_at)
     build = {"shares": reports.shares, "cost-shift": reports.cost_shift,
-             "risk-share": reports.risk_share, "sign-offs": reports.sign_offs}[args.kind]
+             "risk-share": reports.risk_share, "outcomes": reports.outcomes,
+             "sign-offs": reports.sign_offs}[args.kind]
     return build(ledger, args.pool, args.year, as_at)
 
 
@@ -126,6 +128,7 @@ def _demo(args: argparse.Namespace) -> int:
     from . import reports
     from .boardpack import write_board_pack
     from .reports.render import to_table
+    from .terminal import console
 
     path = Path(args.db_file)
     for suffix in ("", "-wal", "-shm"):

@@ -18,6 +18,7 @@ class PartnerShare(Report):
     spent: str
     spend_share: str
     available: str
+    contingent: str  # R34: outcome exposure, beside the forecast, never in it
     forecast: str
 
 
@@ -27,6 +28,7 @@ class ShareTotals(Report):
     committed: str
     spent: str
     available: str
+    contingent: str
     forecast: str
 
 
@@ -70,6 +72,31 @@ class RiskShareReport(Report):
     spent_total: str
     outturn: str
     allocation: dict[str, str]
+
+
+class OutcomeLine(Report):
+    decision_id: str
+    element: str
+    measure: str
+    price: str
+    max_count: int
+    count_paid: int
+    paid: str
+    remaining: str
+
+
+class OutcomePartner(Report):
+    partner: str
+    funded: str
+    responsible: str
+
+
+class OutcomesReport(Report):
+    pool: str
+    year: str
+    as_at: str | None
+    outcomes: list[OutcomeLine]
+    partners: list[OutcomePartner]
 
 
 class SignatoryRow(Report):
