@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
-import structlog
 from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
@@ -54,7 +53,10 @@ from .errors import (
     TimeWentBackwardsError,
     WriteLockTimeoutError,
 )
+from .feed import Change
+from .feed import changes as _changes
 from .guards import UNLESS_EXISTS
+from .logs import ledger_logger
 from .persistence import (
     Database,
     at_rest_options,
@@ -65,7 +67,7 @@ from .persistence import (
     timeout_env,
 )
 
-log = structlog.get_logger("pooledbudget")
+log = ledger_logger()  # silent unless the host asks (logs.py)
 A = TypeVar("A", bound=Aggregate)
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 5
@@ -460,6 +462,12 @@ class LedgerApplication(Application[UUID]):
         event: Any = self.mapper.to_domain_event(notification)
         timestamp: datetime = event.timestamp
         return timestamp
+
+    def changes(self, after: int = 0, limit: int | None = None,
+                pool: str | None = None) -> Iterator[Change]:
+        """Every stored event after position `after` (of one pool, if given), oldest first, at
+        most `limit`: the change feed (feed.py, docs/developers/integration.md)."""
+        return _changes(self, after=after, limit=limit, pool=pool)
 
     # -- loading ------------------------------------------------------------------------------
 
