@@ -3,7 +3,7 @@ its own, as ratios to one writer (lower is better; 1.0 means waiting for others 
 
 Every writer is an OS process with its own ledger on the same database (the "one process per
 worker" model of docs/developers/concurrency.md), forked from a server that imported the package
-once. Writers take turns at the database's write lock (decision 0018), so a spend's latency is
+once. Writers take turns at the database's write lock (decision 0023), so a spend's latency is
 its own work plus the wait for the spends ahead of it. Each round starts all its writers at one
 moment; each writer times each of its spends (`execute`, wall clock). The rounds run in turn, all
 of them twice, and the samples of both repetitions are pooled.
