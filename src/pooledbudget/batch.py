@@ -23,9 +23,13 @@ BOM = "\ufeff"
 def apply_lines(
     ledger: LedgerApplication, lines: Iterable[str | bytes], *, use_command_time: bool = False,
     group_size: int = GROUP_SIZE, allow_future_times: bool = False,
+    pause_collection: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Yields the wire-format result object for every non-blank line, numbered from 1. Lines may be bytes
-    (as read from a file): each is decoded as UTF-8 on its own, so one bad line fails alone."""
+    (as read from a file): each is decoded as UTF-8 on its own, so one bad line fails alone.
+
+    `pause_collection` is `execute_many`'s: for a program that owns its process (the `apply`
+    command does), never for a ledger embedded in a service."""
     decoded = (_decode(n, raw) for n, raw in enumerate(lines, start=1))
     numbered = ((n, text) for n, text in decoded
                 if isinstance(text, LedgerError) or text.strip())
@@ -45,7 +49,8 @@ def apply_lines(
         commands = [p for _, _, p in parsed if not isinstance(p, LedgerError)]
         outcomes = iter(ledger.execute_many(commands, use_command_time=use_command_time,
                                             group_size=group_size,
-                                            allow_future_times=allow_future_times))
+                                            allow_future_times=allow_future_times,
+                                            pause_collection=pause_collection))
         for number, raw, item in parsed:
             if isinstance(item, LedgerError):
                 yield _rejected(number, _name_of(raw), item)

@@ -123,3 +123,10 @@ class CipherKeyError(EnvironmentProblem):
 
 class OutputPathError(EnvironmentProblem):
     code = "output_path"
+
+
+class WriteLockTimeoutError(LedgerError):
+    """Other writers held the database's write lock for longer than the ledger's `lock_timeout`:
+    the command waited its turn, was not given it in time, and wrote nothing."""
+
+    code = "write_lock_timeout"
