@@ -30,7 +30,12 @@ from eventsourcing.persistence import IntegrityError, Recording
 from . import commands as c
 from .aggregates import CommandReceipt, Decision, InvoiceRef, Pool, decision_uuid, pool_uuid
 from .aggregates.closure import YearClosure, closure_uuid
-from .aggregates.registry import invoice_uuid, receipt_uuid
+from .aggregates.registry import (
+    LegacyInvoiceRefs,
+    invoice_key_uuid,
+    legacy_invoices_uuid,
+    receipt_uuid,
+)
 from .aggregates.terms import Actor, ElementTerms, VariedElementTerms
 from .audit.seal import chain_state
 from .collection import collection_paused
@@ -44,12 +49,15 @@ from .errors import (
 )
 from .guards import UNLESS_EXISTS
 from .persistence import Database, at_rest_options, database, prepare, setup_lock
+from .references import reference_key
 
 log = structlog.get_logger("pooledbudget")
 A = TypeVar("A", bound=Aggregate)
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 5
-INTERNAL_EVENTS = {"InvoiceRegistered", "CommandAccepted", "YearClosureRecorded"}
+INTERNAL_EVENTS = {"InvoiceRegistered", "CommandAccepted", "YearClosureRecorded",
+                   "LegacyInvoiceRefsIndexed"}
+LEGACY_CLAIM_TOPIC = "pooledbudget:InvoiceRegistered"
 GROUP_SIZE = 1000
 # Sealing reads the stored log (chain_state), so these run alone, after the group before them
 # is saved.
@@ -111,6 +119,8 @@ class LedgerApplication(Application[UUID]):
         self.clock = clock
         self.database = database  # where read models go beside the events; see open_ledger
         self._local = threading.local()  # the group `execute_many` is deciding, per thread
+        # Each pool's raw-text invoice claims, once read (they never change: see `_legacy`).
+        self._legacy_claims: dict[str, dict[str, dict[str, str]]] = {}
         self._handlers: dict[type[c.Command], Callable[[Any, Actor, datetime], list[Aggregate]]]
         self._handlers = {
             c.EstablishPool: self._establish_pool,
@@ -261,8 +271,8 @@ class LedgerApplication(Application[UUID]):
         """The receipts and new invoice references these commands will look for: in a feed,
         almost always ones that don't exist yet."""
         wanted = {receipt_uuid(cmd.command_id) for cmd in commands if cmd.command_id}
-        wanted |= {invoice_uuid(cmd.pool_id, cmd.invoice_ref) for cmd in commands
-                   if isinstance(cmd, c.RecordSpend)}
+        wanted |= {invoice_key_uuid(cmd.pool_id, reference_key(cmd.invoice_ref))
+                   for cmd in commands if isinstance(cmd, c.RecordSpend)}
         return wanted
 
     def _absent(self, commands: Sequence[c.Command]) -> set[UUID]:
@@ -352,6 +362,9 @@ class LedgerApplication(Application[UUID]):
         repository fast-forwards whatever it serves, so a cached instance another writer has
         since moved on from is brought up to date, never served stale.)"""
         cache = self.repository.cache
+        for aggregate in aggregates:  # a pool's raw-text claims, just listed, never change
+            if type(aggregate) is LegacyInvoiceRefs and not aggregate.pending_events:
+                self._legacy_claims[aggregate.pool_id] = aggregate.claims
         if cache is None:
             return
         for aggregate in aggregates:
@@ -685,28 +698,74 @@ class LedgerApplication(Application[UUID]):
     def _record_spend(self, cmd: c.RecordSpend, actor: Actor, at: datetime) -> list[Aggregate]:
         pool, decision = self._open_decision(
             cmd.pool_id, cmd.decision_id, "R13", actor)
-        if self._find(InvoiceRef, invoice_uuid(cmd.pool_id, cmd.invoice_ref),
-                      read_only=True) is not None:
-            raise StateError(f"invoice_ref {cmd.invoice_ref} has already been used in this pool "
-                             "(R13)", field="invoice_ref", code="invoice_ref_reused", rule="R13")
+        key = reference_key(cmd.invoice_ref)
+        legacy, index = self._legacy(cmd.pool_id, actor, at)
+        claim = self._find(InvoiceRef, invoice_key_uuid(cmd.pool_id, key), read_only=True)
+        earlier = claim.invoice_ref if claim is not None else next(iter(legacy.get(key, {})), None)
+        if earlier is not None:
+            same = ("has already been used" if earlier == cmd.invoice_ref else
+                    f"is the same reference as {earlier}, already used")
+            raise StateError(f"invoice_ref {cmd.invoice_ref} {same} in this pool (R13: "
+                             "references are compared in capitals, letters and digits only, "
+                             "without leading zeros)", field="invoice_ref",
+                             code="invoice_ref_reused", rule="R13")
         decision.record_spend(
             invoice_ref=cmd.invoice_ref, amount=cmd.amount, service_date=cmd.service_date,
             element=cmd.element, supplier=cmd.supplier, order=pool.partner_order, actor=actor,
             at=at)
-        invoice = InvoiceRef.register(cmd.pool_id, cmd.invoice_ref, cmd.decision_id, actor, at)
-        return [decision, invoice]
+        invoice = InvoiceRef.claim(cmd.pool_id, cmd.invoice_ref, key, cmd.decision_id, actor, at)
+        return [decision, invoice, *index]
 
     def _reverse_spend(self, cmd: c.ReverseSpend, actor: Actor, at: datetime) -> list[Aggregate]:
         pool = self._managed_pool(cmd.pool_id, actor, read_only=True)
-        invoice = self._find(InvoiceRef, invoice_uuid(cmd.pool_id, cmd.invoice_ref),
-                             read_only=True)
-        if invoice is None:
+        key = reference_key(cmd.invoice_ref)
+        legacy, index = self._legacy(cmd.pool_id, actor, at)
+        claim = self._find(InvoiceRef, invoice_key_uuid(cmd.pool_id, key), read_only=True)
+        if claim is not None:
+            recorded, decision_id = claim.invoice_ref, claim.decision_id
+        elif key in legacy:  # the exact spelling, else the first recorded (decision 0016)
+            same = legacy[key]
+            recorded = cmd.invoice_ref if cmd.invoice_ref in same else next(iter(same))
+            decision_id = same[recorded]
+        else:
             raise StateError(f"no spend with invoice_ref {cmd.invoice_ref} in this pool (R16)",
                              field="invoice_ref", code="spend_not_found", rule="R16")
-        decision = self.decision(cmd.pool_id, invoice.decision_id, "R16")
+        decision = self.decision(cmd.pool_id, decision_id, "R16")
         pool.ensure_open(decision.year)
-        decision.reverse_spend(cmd.invoice_ref, cmd.reason, actor, at)
-        return [decision]
+        decision.reverse_spend(recorded, cmd.reason, actor, at)
+        return [decision, *index]
+
+    def _legacy(self, pool_id: str, actor: Actor,
+                at: datetime) -> tuple[dict[str, dict[str, str]], list[Aggregate]]:
+        """The pool's invoice claims made by raw text before R13 was amended, by key; and, the
+        first time, the new `LegacyInvoiceRefs` that lists them, to be saved with the command.
+        Once stored the list never changes, so it is read once per process."""
+        known = self._legacy_claims.get(pool_id)
+        if known is not None:
+            return known, []
+        index = self._find(LegacyInvoiceRefs, legacy_invoices_uuid(pool_id), read_only=True)
+        if index is not None:
+            if not index.pending_events:
+                self._legacy_claims[pool_id] = index.claims
+            return index.claims, []
+        claims = self._scan_legacy_claims(pool_id)
+        return claims, [LegacyInvoiceRefs.index(pool_id, claims, actor, at)]
+
+    def _scan_legacy_claims(self, pool_id: str) -> dict[str, dict[str, str]]:
+        """The pool's raw-text claims, from the log: once per pool, ever (decision 0016)."""
+        claims: dict[str, dict[str, str]] = {}
+        start = 0
+        while True:
+            found = self.recorder.select_notifications(
+                start=start, limit=1000, topics=[LEGACY_CLAIM_TOPIC], inclusive_of_start=False)
+            if not found:
+                return claims
+            for notification in found:
+                event: Any = self.mapper.to_domain_event(notification)
+                if event.pool_id == pool_id and event.key is None:
+                    same = claims.setdefault(reference_key(event.invoice_ref), {})
+                    same[event.invoice_ref] = event.decision_id
+            start = found[-1].id
 
 
 def _public_names(events: list[Any]) -> list[str]:
