@@ -712,7 +712,7 @@ class LedgerApplication(Application[UUID]):
         decision.record_spend(
             invoice_ref=cmd.invoice_ref, amount=cmd.amount, service_date=cmd.service_date,
             element=cmd.element, supplier=cmd.supplier, order=pool.partner_order, actor=actor,
-            at=at)
+            at=at, supplier_is_individual=cmd.supplier_is_individual)
         invoice = InvoiceRef.claim(cmd.pool_id, cmd.invoice_ref, key, cmd.decision_id, actor, at)
         return [decision, invoice, *index]
 

@@ -233,6 +233,9 @@ class Decision(ChainedAggregate):
         funding: dict[str, str]
         responsibility: dict[str, str]
         actor: Actor
+        # A private individual (R9), redacted in published exports. Events recorded before the
+        # field existed lack it and read as False: a field with a default, no upcast.
+        supplier_is_individual: bool = False
 
         def apply(self, aggregate: Any) -> None:
             for name, part in self.element_parts.items():
@@ -642,6 +645,7 @@ class Decision(ChainedAggregate):
         order: list[str],
         actor: Actor,
         at: datetime,
+        supplier_is_individual: bool = False,
     ) -> None:
         """R15: allocate by the split in force on the service date, apportioning by remaining cost."""
         self.check_spend(amount, service_date, element)
@@ -657,6 +661,7 @@ class Decision(ChainedAggregate):
             supplier=supplier,
             element_parts={name: fraction_to_str(part) for name, part in parts.items()},
             funding=funded, responsibility=responsible, actor=actor,
+            supplier_is_individual=supplier_is_individual,  # explicit, so that it is hashed
         )
 
     def _exact_allocation(self, parts: dict[str, Fraction], amount: Decimal, service_date: date,

@@ -109,6 +109,8 @@ spends = Table(
     Column("sequence", Integer, nullable=False),
     Column("reversed", Boolean, nullable=False, default=False),
     Column("reversal_reason", Text, nullable=True),
+    # Added after ledgers existed: ReadModelStore adds it in place (every earlier spend False).
+    Column("supplier_is_individual", Boolean, nullable=False, default=False),
     Index("ix_pb_spends_pool_year", "pool_id", "year"),
 )
 
