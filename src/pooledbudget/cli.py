@@ -18,7 +18,8 @@ from .exports import register as register_exports
 from .logs import configure_logging
 from .terminal import console
 
-REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share")
+REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "possible-duplicates")
+YEAR_OPTIONAL = ("approvals", "possible-duplicates")
 
 
 class UsageError(LedgerError):
@@ -67,7 +68,7 @@ def _recording_time(text: str) -> datetime:
 def _report(args: argparse.Namespace) -> int:
     from .reports.render import to_csv, to_table
 
-    if args.kind != "approvals" and not args.year:
+    if args.kind not in YEAR_OPTIONAL and not args.year:
         raise UsageError(f"report {args.kind} needs --year", field="year")
     if args.kind == "approvals" and args.as_at:
         raise UsageError("report approvals takes --as-of DATE, not --as-at", field="as_at")
@@ -97,6 +98,10 @@ def _build_report(ledger: LedgerApplication, args: argparse.Namespace,
             raise UsageError(f"--as-of {args.as_of!r} is not a date YYYY-MM-DD",
                              field="as_of") from None
         return reports.approvals(ledger, args.pool, as_of)
+    if args.kind == "possible-duplicates":
+        if as_at is not None:
+            raise UsageError("report possible-duplicates takes no --as-at", field="as_at")
+        return reports.possible_duplicates(ledger, args.pool, args.year)
     build = {"shares": reports.shares, "cost-shift": reports.cost_shift,
              "risk-share": reports.risk_share}[args.kind]
     return build(ledger, args.pool, args.year, as_at)
@@ -189,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="print a report (DOMAIN R19-R22)")
     report.add_argument("kind", choices=REPORT_KINDS)
     report.add_argument("--pool", required=True)
-    report.add_argument("--year", help="financial year, e.g. 2026-27 (all but approvals)")
+    report.add_argument("--year", help="financial year, e.g. 2026-27 (all but approvals; "
+                        "possible-duplicates without it covers every year)")
     report.add_argument("--as-at", help="as the ledger stood at this recording time (ISO-8601)")
     report.add_argument("--as-of", help="approvals: the date days waiting are counted to")
     report.add_argument("--format", choices=["json", "table", "csv"], default="json")

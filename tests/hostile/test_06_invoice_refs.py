@@ -183,3 +183,66 @@ def test_the_existing_ledger_reverses_old_spend_by_any_spelling(old_ledger: Any)
     assert {ref for ref, s in decision.spends.items() if s.reversed} == {
         "INV-1", "INV-2", "INV-4", "inv-4"}
     assert verify(old_ledger).ok
+
+
+def test_possible_duplicates_lists_one_supplier_amount_and_date_under_several_references(
+    ledger: LedgerApplication,
+) -> None:
+    """For the finance team: not reversed, same supplier (ignoring case and spacing), same
+    amount and service date, different references; other spends are left out."""
+    from pooledbudget import reports
+
+    setup_pool(ledger)
+    approved_decision(ledger, cost={"total": "9000.00"})
+    approved_decision(ledger, "D2", cost={"total": "9000.00"})
+
+    def spend(decision: str, ref: str, amount: str, day: str, supplier: str) -> None:
+        run(ledger, {**spend_cmd(decision, ref, amount, day), "supplier": supplier})
+
+    spend("D1", "INV-100", "750.00", "2026-05-02", "Trevi House")
+    spend("D2", "100-INV", "750.00", "2026-05-02", "trevi  HOUSE")  # another decision too
+    spend("D1", "INV-101", "750.00", "2026-05-02", "Phoenix Futures")  # another supplier
+    spend("D1", "INV-102", "750.00", "2026-05-03", "Trevi House")  # another day
+    spend("D1", "INV-103", "751.00", "2026-05-02", "Trevi House")  # another amount
+    spend("D1", "INV-200", "90.00", "2026-06-01", "Change Grow Live")
+    spend("D1", "INV-201", "90.00", "2026-06-01", "Change Grow Live")
+    run(ledger, reverse_cmd("INV-201"))  # reversed: no longer paid twice
+    run(ledger, spend_cmd("D1", "INV-300", "5.00"))  # no supplier recorded
+    run(ledger, spend_cmd("D1", "INV-301", "5.00"))
+    report = reports.possible_duplicates(ledger, "P")
+    assert [(g.supplier, g.amount, g.service_date, g.total, g.same_reference,
+             [s.invoice_ref for s in g.spends]) for g in report.groups] == [
+        ("Trevi House", "750.00", "2026-05-02", "1500.00", False, ["INV-100", "100-INV"])]
+    assert [s.decision_id for s in report.groups[0].spends] == ["D1", "D2"]
+    assert reports.possible_duplicates(ledger, "P", "2027-28").groups == []
+
+
+def test_possible_duplicates_from_the_cli_on_the_existing_ledger(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The fixture's INV-0003/INV-3B (Trevi House) and INV-4/inv-4 (the same reference, both
+    accepted before R13 was amended) in JSON, CSV and a table; exit 0."""
+    import csv
+    import io
+    import json
+
+    from pooledbudget.cli import main
+
+    target = tmp_path / "old.db"
+    shutil.copyfile(FIXTURE, target)
+    db = f"sqlite:///{target}"
+    assert main(["report", "possible-duplicates", "--pool", "LEG", "--db", db]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(g["supplier"], g["same_reference"], [s["invoice_ref"] for s in g["spends"]])
+            for g in data["groups"]] == [("Change Grow Live", True, ["INV-4", "inv-4"]),
+                                         ("Trevi House", False, ["INV-0003", "INV-3B"])]
+    assert data["groups"][0]["spends"][0]["recorded_at"] == "2027-05-04T10:25:00+00:00"
+    assert main(["report", "possible-duplicates", "--pool", "LEG", "--year", "2027-28",
+                 "--db", db, "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["group"], r["invoice_ref"], r["amount"]) for r in rows] == [
+        ("1", "INV-4", "500.00"), ("1", "inv-4", "500.00"),
+        ("2", "INV-0003", "750.00"), ("2", "INV-3B", "750.00")]
+    assert main(["report", "possible-duplicates", "--pool", "FRP", "--db", db,
+                 "--format", "table"]) == 0
+    assert "0 group(s)" in capsys.readouterr().out

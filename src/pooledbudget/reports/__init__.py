@@ -12,12 +12,20 @@ from ..application import LedgerApplication
 from ..projections import read_models_as_at
 from .approvals import approvals_report
 from .cost_shift import cost_shift_report
-from .models import ApprovalsReport, CostShiftReport, RiskShareReport, SharesReport
+from .duplicates import possible_duplicates_report
+from .models import (
+    ApprovalsReport,
+    CostShiftReport,
+    PossibleDuplicatesReport,
+    RiskShareReport,
+    SharesReport,
+)
 from .risk_share import risk_share_report
 from .shares import shares_report
 
-__all__ = ["ApprovalsReport", "CostShiftReport", "RiskShareReport", "SharesReport", "approvals",
-           "cost_shift", "risk_share", "shares"]
+__all__ = ["ApprovalsReport", "CostShiftReport", "PossibleDuplicatesReport", "RiskShareReport",
+           "SharesReport", "approvals", "cost_shift", "possible_duplicates", "risk_share",
+           "shares"]
 
 
 def _label(as_at: datetime | None) -> str | None:
@@ -49,3 +57,11 @@ def approvals(ledger: LedgerApplication, pool: str, as_of: date | None = None) -
     with read_models_as_at(ledger, end_of_day - timedelta(microseconds=1),
                            pool).transaction() as conn:
         return approvals_report(conn, pool, as_of)
+
+
+def possible_duplicates(ledger: LedgerApplication, pool: str,
+                        year: str | None = None) -> PossibleDuplicatesReport:
+    """Spends not reversed with the same supplier, amount and service date under different
+    references (of one financial year, or all): for the finance team to check by hand."""
+    with read_models_as_at(ledger, None, pool, year).transaction() as conn:
+        return possible_duplicates_report(conn, pool, year)
