@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -30,6 +31,7 @@ from eventsourcing.persistence import IntegrityError, Recording
 from . import commands as c
 from .aggregates import CommandReceipt, Decision, InvoiceRef, Pool, decision_uuid, pool_uuid
 from .aggregates.closure import YearClosure, closure_uuid
+from .aggregates.register import Entry, check_complete, check_entries
 from .aggregates.registry import (
     LegacyInvoiceRefs,
     invoice_key_uuid,
@@ -139,6 +141,9 @@ class LedgerApplication(Application[UUID]):
             c.ReverseSpend: self._reverse_spend,
             c.CloseYear: self._close_year,
             c.SealPool: self._seal_pool,
+            c.AdoptSignatoryRegister: self._adopt_register,
+            c.RegisterSignatory: self._register_signatory,
+            c.RevokeSignatory: self._revoke_signatory,
         }
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
@@ -536,12 +541,23 @@ class LedgerApplication(Application[UUID]):
         self._require_pool_manager(actor)
         pool = self.pool(pool_id, read_only=read_only)
         self._require_host_manager(pool.host, actor)
+        pool.check_signatory(actor)
+        return pool
+
+    def _signed_pool(self, pool_id: str, actor: Actor, *, read_only: bool = False) -> Pool:
+        """The pool, its register (if any) vouching for the actor (R27, after R26)."""
+        pool = self.pool(pool_id, read_only=read_only)
+        pool.check_signatory(actor)
         return pool
 
     # -- pools and contributions --------------------------------------------------------------
 
     def _establish_pool(self, cmd: c.EstablishPool, actor: Actor, at: datetime) -> list[Aggregate]:
         self._require_host_manager(cmd.host, actor)
+        signatories = None if cmd.signatories is None else _entries(cmd.signatories)
+        if signatories is not None:  # the register before the state rules (R27, then R5)
+            check_entries(signatories, [p.code for p in cmd.partners], cmd.host)
+            check_complete(signatories, [p.code for p in cmd.partners], cmd.host, actor)
         if self._find(Pool, pool_uuid(cmd.pool_id), read_only=True) is not None:
             raise StateError(f"pool {cmd.pool_id!r} is already established (R5)",
                              field="pool_id", code="pool_exists", rule="R5")
@@ -554,24 +570,26 @@ class LedgerApplication(Application[UUID]):
         return [Pool.establish(
             pool_id=cmd.pool_id, name=cmd.name, host=cmd.host,
             partners=[(p.code, p.name) for p in cmd.partners], first_year=cmd.first_year,
-            risk_share=risk_share, actor=actor, at=at)]
+            risk_share=risk_share, actor=actor, at=at, signatories=signatories,
+            two_signatures_above=cmd.two_signatures_above)]
 
     def _join_pool(self, cmd: c.JoinPool, actor: Actor, at: datetime) -> list[Aggregate]:
         pool = self._managed_pool(cmd.pool_id, actor)
         pool.ensure_open(cmd.from_year, field="from_year")
-        pool.join(cmd.partner.code, cmd.partner.name, cmd.from_year, actor, at)
+        pool.join(cmd.partner.code, cmd.partner.name, cmd.from_year, actor, at,
+                  None if cmd.signatories is None else _entries(cmd.signatories))
         return [pool]
 
     def _pledge(self, cmd: c.PledgeContribution, actor: Actor, at: datetime) -> list[Aggregate]:
         self._require_budget_holder(cmd.partner, actor)
-        pool = self.pool(cmd.pool_id)
+        pool = self._signed_pool(cmd.pool_id, actor)
         pool.ensure_open(cmd.year)
         pool.pledge(cmd.partner, cmd.year, cmd.amount, actor, at)
         return [pool]
 
     def _vary(self, cmd: c.VaryContribution, actor: Actor, at: datetime) -> list[Aggregate]:
         self._require_budget_holder(cmd.partner, actor)
-        pool = self.pool(cmd.pool_id)
+        pool = self._signed_pool(cmd.pool_id, actor)
         pool.ensure_open(cmd.year)
         pool.vary(cmd.partner, cmd.year, cmd.amount, cmd.reason, actor, at)
         return [pool]
@@ -600,6 +618,44 @@ class LedgerApplication(Application[UUID]):
         pool.seal(up_to=up_to, events=state.events, heads=state.heads,
                   log_digest=state.log_digest, reason=reason, actor=actor, at=at)
 
+    # -- the signatory register (R27, R28) ----------------------------------------------------
+
+    def _adopt_register(self, cmd: c.AdoptSignatoryRegister, actor: Actor,
+                        at: datetime) -> list[Aggregate]:
+        pool = self._managed_pool(cmd.pool_id, actor)
+        pool.adopt_register(_entries(cmd.signatories), cmd.two_signatures_above, actor, at)
+        return [pool]
+
+    def _register_signatory(self, cmd: c.RegisterSignatory, actor: Actor,
+                            at: datetime) -> list[Aggregate]:
+        entry = _entries([cmd.signatory])[0]
+        pool = self._register_keeper(cmd.pool_id, entry.role, entry.partner, actor)
+        pool.register_signatory(entry, actor, at)
+        return [pool]
+
+    def _revoke_signatory(self, cmd: c.RevokeSignatory, actor: Actor,
+                          at: datetime) -> list[Aggregate]:
+        if actor["role"] not in ("pool_manager", "budget_holder"):
+            raise AuthorisationError(f"{actor['role']}s do not change the register (R26)",
+                                     field="actor")
+        pool = self.pool(cmd.pool_id)
+        entry = pool.signatory_entry(cmd.signatory_id)
+        if entry is not None:
+            self._register_keeper(cmd.pool_id, entry.role, entry.partner, actor)
+        elif actor["role"] == "pool_manager":
+            self._require_host_manager(pool.host, actor)
+        pool.check_signatory(actor)
+        pool.revoke_signatory(cmd.signatory_id, cmd.reason, actor, at)
+        return [pool]
+
+    def _register_keeper(self, pool_id: str, role: str, partner: str, actor: Actor) -> Pool:
+        """R26 for register changes: a budget holder's entry by a budget holder of its partner,
+        any other by a pool manager of the host; then R27 on the actor."""
+        if role == "budget_holder":
+            self._require_budget_holder(partner, actor)
+            return self._signed_pool(pool_id, actor)
+        return self._managed_pool(pool_id, actor)
+
     # -- decisions ----------------------------------------------------------------------------
 
     def _propose_decision(self, cmd: c.ProposeDecision, actor: Actor,
@@ -625,33 +681,40 @@ class LedgerApplication(Application[UUID]):
             actor=actor, at=at)]
 
     def _open_decision(self, pool_id: str, decision_id: str, rule: str,
-                       manager: Actor | None = None) -> tuple[Pool, Decision]:
+                       manager: Actor | None = None, actor: Actor | None = None
+                       ) -> tuple[Pool, Decision]:
         """Authority first (R26; `manager` must be a pool manager of the host), then the
         decision, then its year still open (R17)."""
         if self._group() is None:
             self._local.current = self._up_to_date(
                 [pool_uuid(pool_id), decision_uuid(pool_id, decision_id)])
-        pool = (self._managed_pool(pool_id, manager, read_only=True) if manager
-                else self.pool(pool_id, read_only=True))
+        if manager is not None:
+            pool = self._managed_pool(pool_id, manager, read_only=True)
+        elif actor is not None:
+            pool = self._signed_pool(pool_id, actor, read_only=True)
+        else:
+            pool = self.pool(pool_id, read_only=True)
         decision = self.decision(pool_id, decision_id, rule)
         pool.ensure_open(decision.year)
         return pool, decision
 
-    def _answered_decision(self, cmd: Any, actor: Actor, rule: str) -> Decision:
-        """A budget holder answering for their partner (R26), on a decision of an open year."""
+    def _answered_decision(self, cmd: Any, actor: Actor, rule: str) -> tuple[Pool, Decision]:
+        """A budget holder answering for their partner (R26), vouched for by the register if
+        there is one (R27), on a decision of an open year."""
         self._require_budget_holder(cmd.partner, actor)
-        return self._open_decision(cmd.pool_id, cmd.decision_id, rule)[1]
+        return self._open_decision(cmd.pool_id, cmd.decision_id, rule, actor=actor)
 
     def _approve_decision(self, cmd: c.ApproveDecision, actor: Actor,
                           at: datetime) -> list[Aggregate]:
-        decision = self._answered_decision(cmd, actor, "R10")
-        decision.approve(cmd.partner, actor, at)
+        pool, decision = self._answered_decision(cmd, actor, "R10")
+        decision.approve(cmd.partner, actor, at, pool.partner_order, *_authority(pool, actor))
         return [decision]
 
     def _decline_decision(self, cmd: c.DeclineDecision, actor: Actor,
                           at: datetime) -> list[Aggregate]:
-        decision = self._answered_decision(cmd, actor, "R10")
-        decision.decline(cmd.partner, cmd.reason, actor, at)
+        pool, decision = self._answered_decision(cmd, actor, "R10")
+        decision.decline(cmd.partner, cmd.reason, actor, at, pool.partner_order,
+                         _authority(pool, actor)[0])
         return [decision]
 
     def _propose_variation(self, cmd: c.ProposeVariation, actor: Actor,
@@ -677,14 +740,16 @@ class LedgerApplication(Application[UUID]):
 
     def _approve_variation(self, cmd: c.ApproveVariation, actor: Actor,
                            at: datetime) -> list[Aggregate]:
-        decision = self._answered_decision(cmd, actor, "R12")
-        decision.approve_variation(cmd.variation_id, cmd.partner, actor, at)
+        pool, decision = self._answered_decision(cmd, actor, "R12")
+        decision.approve_variation(cmd.variation_id, cmd.partner, actor, at, pool.partner_order,
+                                   *_authority(pool, actor))
         return [decision]
 
     def _decline_variation(self, cmd: c.DeclineVariation, actor: Actor,
                            at: datetime) -> list[Aggregate]:
-        decision = self._answered_decision(cmd, actor, "R12")
-        decision.decline_variation(cmd.variation_id, cmd.partner, cmd.reason, actor, at)
+        pool, decision = self._answered_decision(cmd, actor, "R12")
+        decision.decline_variation(cmd.variation_id, cmd.partner, cmd.reason, actor, at,
+                                   pool.partner_order, _authority(pool, actor)[0])
         return [decision]
 
     def _end_decision(self, cmd: c.EndDecision, actor: Actor, at: datetime) -> list[Aggregate]:
@@ -732,7 +797,8 @@ class LedgerApplication(Application[UUID]):
                              field="invoice_ref", code="spend_not_found", rule="R16")
         decision = self.decision(cmd.pool_id, decision_id, "R16")
         pool.ensure_open(decision.year)
-        decision.reverse_spend(recorded, cmd.reason, actor, at)
+        decision.reverse_spend(recorded, cmd.reason, actor, at,
+                               four_eyes=pool.register is not None)
         return [decision, *index]
 
     def _legacy(self, pool_id: str, actor: Actor,
@@ -766,6 +832,18 @@ class LedgerApplication(Application[UUID]):
                     same = claims.setdefault(reference_key(event.invoice_ref), {})
                     same[event.invoice_ref] = event.decision_id
             start = found[-1].id
+
+
+def _entries(signatories: Sequence[c.Signatory]) -> list[Entry]:
+    return [Entry(s.id, s.partner, s.role, s.limit) for s in signatories]
+
+
+def _authority(pool: Pool, actor: Actor) -> tuple[Entry | None, Decimal | None]:
+    """The signer's register entry and the two-signature threshold (None, None without a
+    register: authority is then only what the command says, R26)."""
+    if pool.register is None:
+        return None, None
+    return pool.register.active.get(actor["id"]), pool.register.two_signatures_above
 
 
 def _public_names(events: list[Any]) -> list[str]:

@@ -18,8 +18,10 @@ from .exports import register as register_exports
 from .logs import configure_logging
 from .terminal import console
 
-REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "possible-duplicates")
-YEAR_OPTIONAL = ("approvals", "possible-duplicates")
+REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "signatories", "sign-offs",
+                "possible-duplicates")
+NO_YEAR = ("approvals", "signatories")  # reports over every year of the pool
+YEAR_OPTIONAL = (*NO_YEAR, "possible-duplicates")  # of one year, or of every year without one
 
 
 class UsageError(LedgerError):
@@ -102,8 +104,10 @@ def _build_report(ledger: LedgerApplication, args: argparse.Namespace,
         if as_at is not None:
             raise UsageError("report possible-duplicates takes no --as-at", field="as_at")
         return reports.possible_duplicates(ledger, args.pool, args.year)
+    if args.kind == "signatories":
+        return reports.signatories(ledger, args.pool, as_at)
     build = {"shares": reports.shares, "cost-shift": reports.cost_shift,
-             "risk-share": reports.risk_share}[args.kind]
+             "risk-share": reports.risk_share, "sign-offs": reports.sign_offs}[args.kind]
     return build(ledger, args.pool, args.year, as_at)
 
 
@@ -194,8 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="print a report (DOMAIN R19-R22)")
     report.add_argument("kind", choices=REPORT_KINDS)
     report.add_argument("--pool", required=True)
-    report.add_argument("--year", help="financial year, e.g. 2026-27 (all but approvals; "
-                        "possible-duplicates without it covers every year)")
+    report.add_argument("--year", help="financial year, e.g. 2026-27 (all but approvals and "
+                        "signatories; possible-duplicates without it covers every year)")
     report.add_argument("--as-at", help="as the ledger stood at this recording time (ISO-8601)")
     report.add_argument("--as-of", help="approvals: the date days waiting are counted to")
     report.add_argument("--format", choices=["json", "table", "csv"], default="json")

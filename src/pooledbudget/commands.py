@@ -304,6 +304,16 @@ def _canonical(value: Any) -> str:
 _DIGEST_ENCODER = json.JSONEncoder(sort_keys=True, default=_canonical)
 
 
+class Signatory(Model):
+    """An entry of a pool's signatory register (R27): who acts for which partner, in which
+    role, and for a budget holder up to which amount (none: unlimited)."""
+
+    id: Identifier
+    partner: PartnerCode
+    role: Role
+    limit: Amount | None = None
+
+
 class EstablishPool(Command):
     command: Literal["EstablishPool"] = "EstablishPool"
     pool_id: Identifier
@@ -312,6 +322,14 @@ class EstablishPool(Command):
     partners: list[PartnerRef]
     first_year: Year
     risk_share: RiskShareRule = Field(default_factory=RiskShareRule)
+    signatories: list[Signatory] | None = None
+    two_signatures_above: Amount | None = None
+
+    @model_validator(mode="after")
+    def _threshold_needs_register(self) -> EstablishPool:
+        if self.two_signatures_above is not None and self.signatories is None:
+            raise ValueError("two_signatures_above is set with a signatory register")
+        return self
 
 
 class JoinPool(Command):
@@ -319,6 +337,29 @@ class JoinPool(Command):
     pool_id: Identifier
     partner: PartnerRef
     from_year: Year
+    signatories: list[Signatory] | None = None
+
+
+class AdoptSignatoryRegister(Command):
+    """Starts verifying authority against a register given whole (R27)."""
+
+    command: Literal["AdoptSignatoryRegister"] = "AdoptSignatoryRegister"
+    pool_id: Identifier
+    signatories: list[Signatory]
+    two_signatures_above: Amount | None = None
+
+
+class RegisterSignatory(Command):
+    command: Literal["RegisterSignatory"] = "RegisterSignatory"
+    pool_id: Identifier
+    signatory: Signatory
+
+
+class RevokeSignatory(Command):
+    command: Literal["RevokeSignatory"] = "RevokeSignatory"
+    pool_id: Identifier
+    signatory_id: Identifier
+    reason: FreeText
 
 
 class PledgeContribution(Command):
@@ -488,7 +529,8 @@ class SealPool(Command):
 AnyCommand = Annotated[
     EstablishPool | JoinPool | PledgeContribution | VaryContribution | ReceiveContribution
     | ProposeDecision | ApproveDecision | DeclineDecision | ProposeVariation | ApproveVariation
-    | DeclineVariation | EndDecision | RecordSpend | ReverseSpend | CloseYear | SealPool,
+    | DeclineVariation | EndDecision | RecordSpend | ReverseSpend | CloseYear | SealPool
+    | AdoptSignatoryRegister | RegisterSignatory | RevokeSignatory,
     Field(discriminator="command"),
 ]
 COMMANDS: dict[str, type[Command]] = {
@@ -497,6 +539,7 @@ COMMANDS: dict[str, type[Command]] = {
         EstablishPool, JoinPool, PledgeContribution, VaryContribution, ReceiveContribution,
         ProposeDecision, ApproveDecision, DeclineDecision, ProposeVariation, ApproveVariation,
         DeclineVariation, EndDecision, RecordSpend, ReverseSpend, CloseYear, SealPool,
+        AdoptSignatoryRegister, RegisterSignatory, RevokeSignatory,
     )
 }
 _ADAPTER: TypeAdapter[Command] = TypeAdapter(AnyCommand)

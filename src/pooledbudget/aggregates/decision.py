@@ -32,6 +32,8 @@ from ..money import (
 )
 from .chain import ChainedAggregate
 from .pool import NAMESPACE
+from .register import Entry
+from .signing import Signature, amount_signed_for
 from .terms import (
     Actor,
     ElementTerms,
@@ -80,6 +82,7 @@ class SpendState:
     service_date: date
     element_parts: dict[str, str]  # as the event stores them ("n/d" by element)
     reversed: bool = False
+    recorded_by: str | None = None  # the actor id, for four eyes on its reversal (R31)
 
 
 @dataclass
@@ -91,6 +94,7 @@ class PendingVariation:
     required: list[str]
     proposed_at: datetime
     approvals: list[str] = field(default_factory=list)
+    first_signatures: dict[str, str] = field(default_factory=dict)  # partner -> signer (R30)
 
 
 def _state_error(message: str, field: str, code: str, rule: str) -> StateError:
@@ -133,12 +137,29 @@ class Decision(ChainedAggregate):
         actor: Actor
 
     class ShareApproved(Event):
+        """`amount`: what the partner signed for (R29), `limit`: the signer's limit then (None:
+        unlimited). Both absent from approvals recorded before they were kept."""
+
         TOPIC = "pooledbudget:DecisionShareApproved"
         partner: str
         actor: Actor
+        amount: str | None = None
+        limit: str | None = None
 
         def apply(self, aggregate: Any) -> None:
             aggregate.approvals.append(self.partner)
+
+    class ShareFirstSigned(Event):
+        """One of two signatures a partner's approval needs (R30); the partner still waits."""
+
+        TOPIC = "pooledbudget:DecisionFirstSignature"
+        partner: str
+        actor: Actor
+        amount: str
+        limit: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.first_signatures[self.partner] = self.actor["id"]
 
     class Approved(Event):
         """The last required approval arrived; `actor` is who gave it (R23)."""
@@ -154,6 +175,8 @@ class Decision(ChainedAggregate):
         partner: str
         reason: str
         actor: Actor
+        amount: str | None = None
+        limit: str | None = None
 
         def apply(self, aggregate: Any) -> None:
             aggregate.status = "declined"
@@ -185,9 +208,22 @@ class Decision(ChainedAggregate):
         variation_id: str
         partner: str
         actor: Actor
+        amount: str | None = None
+        limit: str | None = None
 
         def apply(self, aggregate: Any) -> None:
             aggregate.pending.approvals.append(self.partner)
+
+    class VariationFirstSigned(Event):
+        TOPIC = "pooledbudget:VariationFirstSignature"
+        variation_id: str
+        partner: str
+        actor: Actor
+        amount: str
+        limit: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.pending.first_signatures[self.partner] = self.actor["id"]
 
     class VariationApplied(Event):
         """The variation's new terms took effect; `actor` is whose command applied it (R23)."""
@@ -206,6 +242,8 @@ class Decision(ChainedAggregate):
         partner: str
         reason: str
         actor: Actor
+        amount: str | None = None
+        limit: str | None = None
 
         def apply(self, aggregate: Any) -> None:
             aggregate.pending = None
@@ -245,6 +283,7 @@ class Decision(ChainedAggregate):
                 amount=Decimal(self.amount),
                 service_date=date.fromisoformat(self.service_date),
                 element_parts=self.element_parts,
+                recorded_by=self.actor.get("id"),
             )
 
     class SpendReversed(Event):
@@ -290,6 +329,7 @@ class Decision(ChainedAggregate):
         self.status = "proposed"
         self.required = list(required)
         self.approvals: list[str] = []
+        self.first_signatures: dict[str, str] = {}  # partner -> the first signer (R30)
         self.pending: PendingVariation | None = None
         self.variation_ids: list[str] = []
         self.spends: dict[str, SpendState] = {}
@@ -395,18 +435,61 @@ class Decision(ChainedAggregate):
 
     # -- approval (R10) -----------------------------------------------------------------------
 
-    def approve(self, partner: str, actor: Actor, at: datetime) -> None:
+    def approve(self, partner: str, actor: Actor, at: datetime, order: list[str] | None = None,
+                signer: Entry | None = None, threshold: Decimal | None = None) -> None:
+        """R10; with a register, the signer's limit (R29) and two signatures above the
+        threshold (R30). `signer`: the actor's register entry; None without a register."""
         self._ensure_proposed()
         self._ensure_required(partner, self.required, self.approvals, "R10")
-        self.trigger_event(self.ShareApproved, timestamp=at, partner=partner, actor=actor)
+        terms = [(e.cost, e.funding.latest) for e in self.elements.values()]
+        signature = Signature.check(partner, actor, amount_signed_for(terms, partner, self._order(order)),
+                                    signer, threshold, self.first_signatures.get(partner))
+        if signature.first:
+            self.trigger_event(self.ShareFirstSigned, timestamp=at, partner=partner, actor=actor,
+                               **signature.fields())
+            return
+        self.trigger_event(self.ShareApproved, timestamp=at, partner=partner, actor=actor,
+                           **signature.fields())
         if not self.waiting_on:
             self.trigger_event(self.Approved, timestamp=at, actor=actor)
 
-    def decline(self, partner: str, reason: str, actor: Actor, at: datetime) -> None:
+    def decline(self, partner: str, reason: str, actor: Actor, at: datetime, order: list[str] | None = None,
+                signer: Entry | None = None) -> None:
+        """One decline, by any budget holder of a required partner, declines (R10, R30)."""
         self._ensure_proposed()
         self._ensure_required(partner, self.required, self.approvals, "R10")
+        terms = [(e.cost, e.funding.latest) for e in self.elements.values()]
+        signature = Signature(amount_signed_for(terms, partner, self._order(order)), signer)
         self.trigger_event(self.Declined, timestamp=at, partner=partner, reason=reason,
-                           actor=actor)
+                           actor=actor, **signature.fields())
+
+    def _order(self, order: list[str] | None) -> list[str]:
+        """The pool's partner order (R4's ties); without it, the order the splits name them."""
+        if order is not None:
+            return order
+        codes: dict[str, None] = dict.fromkeys(self.required)
+        for element in self.elements.values():
+            codes.update(dict.fromkeys(element.funding.latest))
+        if self.pending is not None:
+            for data in self.pending.elements:
+                codes.update(dict.fromkeys(data["funding"]))
+        return list(codes)
+
+    @property
+    def first_signed(self) -> list[str]:
+        """Partners with one of their two signatures, still waiting (R30), in required order."""
+        if self.status == "proposed":
+            return [c for c in self.waiting_on if c in self.first_signatures]
+        if self.pending is not None:
+            return [c for c in self.waiting_on if c in self.pending.first_signatures]
+        return []
+
+    def ensure_other_actor(self, invoice_ref: str, actor: Actor) -> None:
+        """R31: four eyes on corrections (in a pool with a register)."""
+        spend = self.spends.get(invoice_ref)
+        if spend is not None and spend.recorded_by == actor["id"]:
+            raise _state_error(f"{actor['id']} recorded spend {invoice_ref}; another person "
+                               "must reverse it (R31)", "actor.id", "same_actor_reversal", "R31")
 
     def _ensure_proposed(self) -> None:
         if self.status != "proposed":
@@ -530,26 +613,40 @@ class Decision(ChainedAggregate):
                 required.append(code)
         return required
 
-    def approve_variation(self, variation_id: str, partner: str, actor: Actor,
-                          at: datetime) -> None:
+    def approve_variation(self, variation_id: str, partner: str, actor: Actor, at: datetime,
+                          order: list[str] | None = None, signer: Entry | None = None,
+                          threshold: Decimal | None = None) -> None:
+        """R12, signed for under the varied terms (R29, R30)."""
         pending = self._ensure_pending(variation_id)
         self._ensure_required(partner, pending.required, pending.approvals, "R12")
-        if [code for code in self.waiting_on if code != partner] == []:
+        terms = [ElementTerms.decode(e) for e in pending.elements]
+        signature = Signature.check(
+            partner, actor, amount_signed_for([(t.cost, t.funding) for t in terms], partner, self._order(order)),
+            signer, threshold, pending.first_signatures.get(partner))
+        if not signature.first and [code for code in self.waiting_on if code != partner] == []:
             # The last approval applies the variation: spend recorded under the old terms
             # while it waited must still fit the new ones (R14).
-            self._ensure_terms_cover_spend([ElementTerms.decode(e) for e in pending.elements])
+            self._ensure_terms_cover_spend(terms)
+        if signature.first:
+            self.trigger_event(self.VariationFirstSigned, timestamp=at,
+                               variation_id=variation_id, partner=partner, actor=actor,
+                               **signature.fields())
+            return
         self.trigger_event(self.VariationShareApproved, timestamp=at, variation_id=variation_id,
-                           partner=partner, actor=actor)
+                           partner=partner, actor=actor, **signature.fields())
         if not self.waiting_on:
             self.trigger_event(self.VariationApplied, timestamp=at, variation_id=variation_id,
                                actor=actor)
 
     def decline_variation(self, variation_id: str, partner: str, reason: str, actor: Actor,
-                          at: datetime) -> None:
+                          at: datetime, order: list[str] | None = None, signer: Entry | None = None) -> None:
         pending = self._ensure_pending(variation_id)
         self._ensure_required(partner, pending.required, pending.approvals, "R12")
+        terms = [ElementTerms.decode(e) for e in pending.elements]
+        signature = Signature(
+            amount_signed_for([(t.cost, t.funding) for t in terms], partner, self._order(order)), signer)
         self.trigger_event(self.VariationDeclined, timestamp=at, variation_id=variation_id,
-                           partner=partner, reason=reason, actor=actor)
+                           partner=partner, reason=reason, actor=actor, **signature.fields())
 
     def _ensure_pending(self, variation_id: str) -> PendingVariation:
         if self.pending is None or self.pending.variation_id != variation_id:
@@ -710,8 +807,10 @@ class Decision(ChainedAggregate):
         total = sum(remaining.values(), Fraction(0))
         return {name: Fraction(amount) * value / total for name, value in remaining.items()}
 
-    def reverse_spend(self, invoice_ref: str, reason: str, actor: Actor, at: datetime) -> None:
-        """R16: a reversal names the spend; a reversed spend cannot be reversed again."""
+    def reverse_spend(self, invoice_ref: str, reason: str, actor: Actor, at: datetime,
+                      four_eyes: bool = False) -> None:
+        """R16: a reversal names the spend; a reversed spend cannot be reversed again. With
+        `four_eyes` (a pool with a register), never by whoever recorded it (R31)."""
         spend = self.spends.get(invoice_ref)
         if spend is None:
             raise _state_error(f"no spend {invoice_ref} on decision {self.decision_id} (R16)",
@@ -719,6 +818,8 @@ class Decision(ChainedAggregate):
         if spend.reversed:
             raise _state_error(f"spend {invoice_ref} has already been reversed (R16)",
                                "invoice_ref", "spend_already_reversed", "R16")
+        if four_eyes:
+            self.ensure_other_actor(invoice_ref, actor)
         self.trigger_event(self.SpendReversed, timestamp=at, invoice_ref=invoice_ref,
                            reason=reason, actor=actor)
 

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate
 
 from ..errors import LimitError, StateError, YearClosedError
 from .chain import ChainedAggregate
+from .register import Entry, Register, check_budget_holders, check_complete, check_entries
 from .terms import Actor
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://pooledbudget.example/ids")
@@ -115,6 +116,38 @@ class Pool(ChainedAggregate):
             aggregate.last_seal = {"up_to": self.up_to, "events": self.events,
                                    "heads": self.heads, "log_digest": self.log_digest}
 
+    class RegisterAdopted(Event):
+        """Authority is verified from here on against these entries (R27)."""
+
+        TOPIC = "pooledbudget:SignatoryRegisterAdopted"
+        signatories: list[dict[str, Any]]
+        two_signatures_above: str | None
+        actor: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            threshold = self.two_signatures_above
+            aggregate.register = Register(None if threshold is None else Decimal(threshold),
+                                          self.timestamp)
+            for data in self.signatories:
+                aggregate.register.add(Entry.decode(data, self.timestamp, self.actor["id"]))
+
+    class SignatoryRegistered(Event):
+        TOPIC = "pooledbudget:SignatoryRegistered"
+        signatory: dict[str, Any]
+        actor: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.register.add(Entry.decode(self.signatory, self.timestamp, self.actor["id"]))
+
+    class SignatoryRevoked(Event):
+        TOPIC = "pooledbudget:SignatoryRevoked"
+        signatory_id: str
+        reason: str
+        actor: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.register.remove(self.signatory_id)
+
     def __init__(
         self,
         pool_id: str,
@@ -135,6 +168,7 @@ class Pool(ChainedAggregate):
         self.received: dict[str, dict[str, Decimal]] = {}
         self.closed_years: list[str] = []
         self.last_seal: dict[str, Any] | None = None  # where the next seal's scan starts
+        self.register: Register | None = None  # none: authority is what commands claim (R26)
 
     # -- creation -----------------------------------------------------------------------------
 
@@ -150,9 +184,15 @@ class Pool(ChainedAggregate):
         risk_share: dict[str, Any],
         actor: Actor,
         at: datetime,
+        signatories: list[Entry] | None = None,
+        two_signatures_above: Decimal | None = None,
     ) -> Pool:
-        """R5: at least two partners, each once, the host among them; risk terms name partners."""
+        """R5: at least two partners, each once, the host among them; risk terms name partners.
+        A register given at birth is checked first (R27 comes before the state rules)."""
         codes = [code for code, _ in partners]
+        if signatories is not None:
+            check_entries(signatories, codes, host)
+            check_complete(signatories, codes, host, actor)
         if len(set(codes)) != len(codes):
             raise StateError("a partner is listed twice", field="partners",
                              code="duplicate_partner", rule="R5")
@@ -170,7 +210,7 @@ class Pool(ChainedAggregate):
                     f"risk_share.{key} names {', '.join(unknown)}, not a partner ({rule})",
                     field=f"risk_share.{key}", code="risk_share_names_non_partner", rule=rule,
                 )
-        return cls._create(
+        pool = cls._create(
             cls.Established,
             id=pool_uuid(pool_id),
             timestamp=at,
@@ -182,6 +222,9 @@ class Pool(ChainedAggregate):
             risk_share=risk_share,
             actor=actor,
         )
+        if signatories is not None:
+            pool._adopt(signatories, two_signatures_above, actor, at)
+        return pool
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -221,13 +264,71 @@ class Pool(ChainedAggregate):
 
     # -- commands -----------------------------------------------------------------------------
 
-    def join(self, partner: str, name: str, from_year: str, actor: Actor, at: datetime) -> None:
+    def join(self, partner: str, name: str, from_year: str, actor: Actor, at: datetime,
+             signatories: list[Entry] | None = None) -> None:
+        """R5; in a pool with a register, the new partner's officers come with it (R27)."""
+        if self.register is None and signatories is not None:
+            raise _no_register("signatories")
+        if self.register is not None:
+            entries = signatories or []
+            check_entries(entries, [partner], self.host)
+            for i, entry in enumerate(entries):
+                if entry.id in self.register.active:
+                    raise StateError(f"{entry.id} already holds an active entry (R27)",
+                                     field=f"signatories.{i}.id", code="invalid_entry",
+                                     rule="R27")
+            check_budget_holders(entries, [partner])
         if partner in self.partner_order:
             raise StateError(f"{partner} is already a partner of the pool (R5)",
                              field="partner.code", code="already_a_partner", rule="R5")
         self.ensure_year_in_pool(from_year, field="from_year")
         self.trigger_event(self.PartnerJoined, timestamp=at, partner=partner, name=name,
                            from_year=from_year, actor=actor)
+        for entry in signatories or []:
+            self.trigger_event(self.SignatoryRegistered, timestamp=at, signatory=entry.encode(),
+                               actor=actor)
+
+    # -- the signatory register (R27, R28) ----------------------------------------------------
+
+    def check_signatory(self, actor: Actor) -> Entry | None:
+        """The actor's active entry in a pool with a register (R27), else None."""
+        return None if self.register is None else self.register.check_actor(actor)
+
+    def adopt_register(self, signatories: list[Entry], two_signatures_above: Decimal | None,
+                       actor: Actor, at: datetime) -> None:
+        if self.register is not None:
+            raise StateError("this pool already has a signatory register; change it entry by "
+                             "entry (R27)", field="signatories", code="register_exists",
+                             rule="R27")
+        check_entries(signatories, self.partner_order, self.host)
+        check_complete(signatories, self.partner_order, self.host, actor)
+        self._adopt(signatories, two_signatures_above, actor, at)
+
+    def _adopt(self, signatories: list[Entry], two_signatures_above: Decimal | None,
+               actor: Actor, at: datetime) -> None:
+        self.trigger_event(
+            self.RegisterAdopted, timestamp=at, signatories=[e.encode() for e in signatories],
+            two_signatures_above=None if two_signatures_above is None
+            else format(two_signatures_above, "f"), actor=actor)
+
+    def register_signatory(self, entry: Entry, actor: Actor, at: datetime) -> None:
+        if self.register is None:
+            raise _no_register("signatory")
+        check_entries([entry], self.partner_order, self.host, field="signatory")
+        self.register.check_registration(entry, actor)
+        self.trigger_event(self.SignatoryRegistered, timestamp=at, signatory=entry.encode(),
+                           actor=actor)
+
+    def revoke_signatory(self, signatory_id: str, reason: str, actor: Actor,
+                         at: datetime) -> None:
+        if self.register is None:
+            raise _no_register("signatory_id")
+        self.register.check_revocation(signatory_id, actor)
+        self.trigger_event(self.SignatoryRevoked, timestamp=at, signatory_id=signatory_id,
+                           reason=reason, actor=actor)
+
+    def signatory_entry(self, signatory_id: str) -> Entry | None:
+        return None if self.register is None else self.register.active.get(signatory_id)
 
     def pledge(self, partner: str, year: str, amount: Decimal, actor: Actor, at: datetime) -> None:
         """R6: a partner's agreed contribution is set once by a pledge, then only varied."""
@@ -287,3 +388,8 @@ class Pool(ChainedAggregate):
         self.ensure_open(year)
         self.ensure_year_in_pool(year)
         self.trigger_event(self.YearClosed, timestamp=at, year=year, actor=actor)
+
+
+def _no_register(field: str) -> StateError:
+    return StateError("this pool has no signatory register; adopt one first (R27)", field=field,
+                      code="no_register", rule="R27")

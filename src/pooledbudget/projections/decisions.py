@@ -42,7 +42,7 @@ _APPROVAL_KEY = (approvals_pending.c.pool_id == bindparam("k_pool"),
                  approvals_pending.c.decision_id == bindparam("k_decision"))
 _DELETE_APPROVALS = delete(approvals_pending).where(*_APPROVAL_KEY)
 _UPDATE_APPROVALS = update(approvals_pending).where(*_APPROVAL_KEY).values(
-    waiting_on=bindparam("waiting_on"))
+    waiting_on=bindparam("waiting_on"), first_signature=bindparam("first_signature"))
 _INSERT_APPROVALS = insert(approvals_pending)
 
 
@@ -117,14 +117,16 @@ def _approvals(conn: Connection, states: list[DecisionState]) -> None:
             if key in current:
                 deletes.append(where)
         elif key in current and current[key] == want[0]:
-            updates.append({**where, "waiting_on": d.waiting_on})
+            updates.append({**where, "waiting_on": d.waiting_on,
+                            "first_signature": d.first_signed})
         else:
             if key in current:
                 deletes.append(where)
             assert state.pending_since is not None, "a new pending approval was proposed in this batch"
             inserts.append({"pool_id": d.pool_id, "decision_id": d.decision_id,
                             "variation_id": want[0], "year": d.year, "recorded_at": want[1],
-                            "sequence": state.pending_since, "waiting_on": d.waiting_on})
+                            "sequence": state.pending_since, "waiting_on": d.waiting_on,
+                            "first_signature": d.first_signed})
     if deletes:
         conn.execute(_DELETE_APPROVALS, deletes)
     if updates:

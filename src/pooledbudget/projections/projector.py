@@ -25,6 +25,7 @@ from ..collection import collection_paused
 from .contributions import apply_pool_event
 from .decisions import DecisionState, write_decision_states
 from .history import HistoryWriter, Position, position
+from .sign_offs import SignOffWriter
 from .spend import SpendWriter
 from .store import ReadModelStore
 from .tables import closed_years, pools
@@ -69,6 +70,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         # the notification id at which a proposal or variation started waiting for approvals.
         self._spends = SpendWriter()
         self._history = HistoryWriter()
+        self._sign_offs = SignOffWriter()
         self._dirty: dict[UUID, Decision] = {}
         self._new: set[UUID] = set()
         self._pending_since: dict[UUID, int] = {}
@@ -87,6 +89,7 @@ class LedgerProjection(Projection[ReadModelStore]):
             decision, before = self._advance(event)
             self._spends.apply(conn, event, decision, sequence)
             self._history.apply_decision(event, decision, before, sequence)
+            self._sign_offs.apply(event, decision, sequence)
             self._dirty[event.originator_id] = decision
             if isinstance(event, (Decision.Proposed, Decision.VariationProposed)):
                 self._pending_since[event.originator_id] = sequence
@@ -107,6 +110,7 @@ class LedgerProjection(Projection[ReadModelStore]):
     def _reset(self) -> None:
         self._spends.discard()
         self._history.discard()
+        self._sign_offs.discard()
         self._dirty.clear()
         self._new.clear()
         self._pending_since.clear()
@@ -116,6 +120,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         the batch's end."""
         self._spends.flush(conn)
         self._history.flush(conn)
+        self._sign_offs.flush(conn)
         closed_by_year: dict[tuple[str, str], bool] = {}  # one look-up per pool and year
         states = []
         for aggregate_id, decision in self._dirty.items():

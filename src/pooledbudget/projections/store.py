@@ -11,12 +11,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
-from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, update
 from sqlalchemy.pool import StaticPool
 
 from ..persistence import Database
 from .bulk import raw_table_name
-from .tables import READ_MODEL_TABLES, ROW_HEAVY_TABLES, metadata, spends, tracking
+from .tables import (
+    READ_MODEL_TABLES,
+    READ_MODEL_VERSION,
+    ROW_HEAVY_TABLES,
+    metadata,
+    read_model_version,
+    tracking,
+)
 
 
 class TrackingConflictError(Exception):
@@ -29,7 +36,19 @@ class ReadModelStore(TrackingRecorder):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         metadata.create_all(engine)
-        _add_later_columns(engine)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Read models of another shape (made by an earlier version) are dropped and made
+        anew; the tracking position goes with them, so catching up rebuilds them from the log."""
+        with self.engine.connect() as conn:
+            found = conn.execute(select(read_model_version.c.version)).scalar()
+        if found == READ_MODEL_VERSION:
+            return
+        self.drop_read_models()
+        with self.transaction() as conn:
+            conn.execute(delete(read_model_version))
+            conn.execute(insert(read_model_version).values(version=READ_MODEL_VERSION))
 
     @classmethod
     def for_database(cls, db: Database) -> ReadModelStore:
@@ -105,24 +124,6 @@ class ReadModelStore(TrackingRecorder):
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-# Columns added to a read-model table after databases were made with it, each with the value
-# every row written before it holds (so no rebuild is needed): (table, column, SQL type, default).
-LATER_COLUMNS = [(spends, "supplier_is_individual", "BOOLEAN", "FALSE")]
-
-
-def _add_later_columns(engine: Engine) -> None:
-    """Adds in place the later columns an existing database lacks (ALTER TABLE ... ADD COLUMN
-    appends, as the table's definition does, so rows keep the columns' order)."""
-    with engine.begin() as conn:
-        inspector = inspect(conn)
-        for table, column, kind, default in LATER_COLUMNS:
-            schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(None)
-            present = {c["name"] for c in inspector.get_columns(table.name, schema=schema)}
-            if column not in present:
-                conn.exec_driver_sql(f"ALTER TABLE {raw_table_name(conn, table)} ADD COLUMN "
-                                     f"{column} {kind} NOT NULL DEFAULT {default}")
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -93,6 +93,7 @@ approvals_pending = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("sequence", Integer, nullable=False),
     Column("waiting_on", JSON, nullable=False),
+    Column("first_signature", JSON, nullable=True),  # partners with one of two signatures (R30)
 )
 
 spends = Table(
@@ -109,8 +110,7 @@ spends = Table(
     Column("sequence", Integer, nullable=False),
     Column("reversed", Boolean, nullable=False, default=False),
     Column("reversal_reason", Text, nullable=True),
-    # Added after ledgers existed: ReadModelStore adds it in place (every earlier spend False).
-    Column("supplier_is_individual", Boolean, nullable=False, default=False),
+    Column("supplier_is_individual", Boolean, nullable=False, default=False),  # R9: redacted
     Index("ix_pb_spends_pool_year", "pool_id", "year"),
 )
 
@@ -163,8 +163,32 @@ spend_reversals = Table(  # when each reversal was recorded (R16), for exports b
     Index("ix_pb_spend_reversals_pool_year", "pool_id", "year"),
 )
 
+sign_offs = Table(  # every approval, first signature and decline (R29, R30), for auditors
+    "pb_sign_offs", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("sequence", Integer, primary_key=True),  # notification id
+    Column("decision_id", String(64), nullable=False),
+    Column("variation_id", String(64), nullable=True),
+    Column("year", String(7), nullable=False),
+    Column("partner", String(12), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),  # approved | first_signature | declined
+    Column("amount_pence", MONEY, nullable=True),  # null: recorded before amounts were kept
+    Column("limit_pence", MONEY, nullable=True),  # null: unlimited (or no register)
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_pb_sign_offs_pool_year", "pool_id", "year"),
+)
+
+read_model_version = Table(  # which shape of these tables the database holds
+    "pb_read_model_version", metadata,
+    Column("version", Integer, primary_key=True),
+)
+READ_MODEL_VERSION = 3  # 3: pb_spends.supplier_is_individual
+"""Raised whenever a table above gains or changes a column: a database whose read models have
+another version has them dropped and rebuilt from the log when it is opened (they are derived)."""
+
 READ_MODEL_TABLES = [pools, contributions, closed_years, decisions, commitments,
                      approvals_pending, spends, spend_allocations, contribution_events,
-                     forecast_movements, spend_reversals]
+                     forecast_movements, spend_reversals, sign_offs]
 ROW_HEAVY_TABLES = [decisions, commitments, spends, spend_allocations, contribution_events,
-                    forecast_movements, spend_reversals]  # rows per decision, spend or event
+                    forecast_movements, spend_reversals, sign_offs]  # rows per decision, spend or event

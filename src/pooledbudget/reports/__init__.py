@@ -12,6 +12,7 @@ from ..application import LedgerApplication
 from ..projections import read_models_as_at
 from .approvals import approvals_report
 from .cost_shift import cost_shift_report
+from .delegation import pool_as_at, sign_offs_report, signatories_report
 from .duplicates import possible_duplicates_report
 from .models import (
     ApprovalsReport,
@@ -19,13 +20,15 @@ from .models import (
     PossibleDuplicatesReport,
     RiskShareReport,
     SharesReport,
+    SignatoriesReport,
+    SignOffsReport,
 )
 from .risk_share import risk_share_report
 from .shares import shares_report
 
 __all__ = ["ApprovalsReport", "CostShiftReport", "PossibleDuplicatesReport", "RiskShareReport",
-           "SharesReport", "approvals", "cost_shift", "possible_duplicates", "risk_share",
-           "shares"]
+           "SharesReport", "SignOffsReport", "SignatoriesReport", "approvals", "cost_shift",
+           "possible_duplicates", "risk_share", "shares", "sign_offs", "signatories"]
 
 
 def _label(as_at: datetime | None) -> str | None:
@@ -65,3 +68,17 @@ def possible_duplicates(ledger: LedgerApplication, pool: str,
     references (of one financial year, or all): for the finance team to check by hand."""
     with read_models_as_at(ledger, None, pool, year).transaction() as conn:
         return possible_duplicates_report(conn, pool, year)
+
+
+def signatories(ledger: LedgerApplication, pool: str,
+                as_at: datetime | None = None) -> SignatoriesReport:
+    """The pool's active signatory register as at `as_at` (R27); unverified without one."""
+    return signatories_report(ledger, pool, as_at)
+
+
+def sign_offs(ledger: LedgerApplication, pool: str, year: str,
+              as_at: datetime | None = None) -> SignOffsReport:
+    """Every approval, first signature and decline of the year's decisions (R29, R30)."""
+    verified = pool_as_at(ledger, pool, as_at).register is not None
+    with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
+        return sign_offs_report(conn, pool, year, _label(as_at), verified)

@@ -23,6 +23,6 @@ def approvals_report(conn: Connection, pool_id: str, as_of: date) -> ApprovalsRe
         recorded = recorded.replace(tzinfo=UTC) if recorded.tzinfo is None else recorded
         pending.append(PendingApproval(
             decision_id=row.decision_id, variation_id=row.variation_id,
-            waiting_on=list(row.waiting_on),
+            waiting_on=list(row.waiting_on), first_signature=list(row.first_signature or []),
             days_waiting=(as_of - recorded.astimezone(UTC).date()).days))
     return ApprovalsReport(pool=pool_id, as_of=as_of.isoformat(), pending=pending)

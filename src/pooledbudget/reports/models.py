@@ -52,6 +52,7 @@ class PendingApproval(Report):
     decision_id: str
     variation_id: str | None
     waiting_on: list[str]
+    first_signature: list[str]  # partners with one of their two signatures (R30)
     days_waiting: int
 
 
@@ -95,3 +96,41 @@ class PossibleDuplicatesReport(Report):
     pool: str
     year: str | None
     groups: list[DuplicateGroup]
+
+
+class SignatoryRow(Report):
+    id: str
+    partner: str
+    role: str
+    limit: str | None  # None: unlimited
+    registered_at: str | None
+    registered_by: str | None
+
+
+class SignatoriesReport(Report):
+    """The active register as at a time; `verified` false (and no rows) without one (R27)."""
+
+    pool: str
+    as_at: str | None
+    verified: bool
+    two_signatures_above: str | None
+    signatories: list[SignatoryRow]
+
+
+class SignOff(Report):
+    decision_id: str
+    variation_id: str | None
+    partner: str
+    actor: str
+    outcome: str  # approved | first_signature | declined
+    amount: str | None  # what the partner signed for (R29)
+    limit: str | None  # the signer's limit then; None: unlimited
+    recorded_at: str
+
+
+class SignOffsReport(Report):
+    pool: str
+    year: str
+    as_at: str | None
+    verified: bool
+    sign_offs: list[SignOff]

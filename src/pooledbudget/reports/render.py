@@ -22,6 +22,8 @@ from .models import (
     PossibleDuplicatesReport,
     RiskShareReport,
     SharesReport,
+    SignatoriesReport,
+    SignOffsReport,
 )
 
 
@@ -62,9 +64,9 @@ def _cost_shift(report: CostShiftReport) -> Rows:
 
 @report_rows.register
 def _approvals(report: ApprovalsReport) -> Rows:
-    header = ["decision_id", "variation_id", "waiting_on", "days_waiting"]
-    rows = [[p.decision_id, p.variation_id or "", " ".join(p.waiting_on), str(p.days_waiting)]
-            for p in report.pending]
+    header = ["decision_id", "variation_id", "waiting_on", "first_signature", "days_waiting"]
+    rows = [[p.decision_id, p.variation_id or "", " ".join(p.waiting_on),
+             " ".join(p.first_signature), str(p.days_waiting)] for p in report.pending]
     return Rows(f"Approvals pending — {report.pool} as of {report.as_of}", header, rows)
 
 
@@ -90,6 +92,29 @@ def _possible_duplicates(report: PossibleDuplicatesReport) -> Rows:
     scope = report.year or "all years"
     return Rows(f"Possible duplicate invoices — {report.pool} {scope}", header, rows,
                 f"{len(report.groups)} group(s): same supplier, amount and service date")
+
+
+@report_rows.register
+def _signatories(report: SignatoriesReport) -> Rows:
+    header = ["id", "partner", "role", "limit", "registered_at", "registered_by"]
+    rows = [[s.id, s.partner, s.role,
+             s.limit or ("unlimited" if s.role == "budget_holder" else ""), s.registered_at or "",
+             s.registered_by or ""] for s in report.signatories]
+    note = (f"two signatures above {report.two_signatures_above}"
+            if report.two_signatures_above else "") if report.verified else (
+        "no signatory register: authority is only what each command says of its actor")
+    title = f"Signatories — {report.pool}" + (f" as at {report.as_at}" if report.as_at else "")
+    return Rows(title, header, rows, note)
+
+
+@report_rows.register
+def _sign_offs(report: SignOffsReport) -> Rows:
+    header = ["decision_id", "variation_id", "partner", "actor", "outcome", "amount", "limit",
+              "recorded_at"]
+    rows = [[s.decision_id, s.variation_id or "", s.partner, s.actor, s.outcome,
+             s.amount or "", s.limit or "unlimited", s.recorded_at] for s in report.sign_offs]
+    note = "" if report.verified else "unverified: this pool keeps no signatory register"
+    return Rows(_title("Sign-offs", report.pool, report.year, report.as_at), header, rows, note)
 
 
 def _title(name: str, pool: str, year: str, as_at: str | None) -> str:
