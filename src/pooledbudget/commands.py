@@ -89,10 +89,16 @@ def _partner_code(value: Any) -> str:
     return value
 
 
-def _recorded_on(info: ValidationInfo | None) -> date | None:
+_FOUR_DIGITS = re.compile(r"(?:\d\D*){4}")
+
+
+def _recorded_on(info: ValidationInfo | None, value: str) -> date | None:
     """The command's `at`, when given and already checked (it precedes the other fields); the
-    16 years after which a full date counts as a date of birth run back from it (R9)."""
-    data = info.data if info is not None else None
+    16 years after which a full date counts as a date of birth run back from it (R9). Only
+    looked up for a value with a date's four digits (the look-up is not free; none: today)."""
+    if info is None or not _FOUR_DIGITS.search(value):
+        return None
+    data = info.data
     at = data.get("at") if isinstance(data, dict) else None
     return at.date() if isinstance(at, datetime) else None
 
@@ -124,14 +130,14 @@ def _split(value: Any) -> dict[str, Decimal]:
 def _identifier(value: Any, info: ValidationInfo | None) -> str:
     if not isinstance(value, str) or not IDENTIFIER.fullmatch(value):
         raise _fail("identifier", "an identifier is 1-64 of A-Z a-z 0-9 . _ / - starting alphanumeric")
-    _refuse_personal(find_personal_data_in_identifier(value, _recorded_on(info)))
+    _refuse_personal(find_personal_data_in_identifier(value, _recorded_on(info, value)))
     return value
 
 
 def _text(value: Any, info: ValidationInfo | None) -> str:
     if not isinstance(value, str) or not 1 <= len(value) <= 500 or not value.isprintable():
         raise _fail("text", "text is 1-500 printable characters")
-    _refuse_personal(find_personal_data(value, _recorded_on(info)))
+    _refuse_personal(find_personal_data(value, _recorded_on(info, value)))
     return value
 
 
@@ -141,7 +147,7 @@ def _case_ref(value: Any, info: ValidationInfo | None) -> str:
             "case_ref_invalid",
             "a case reference is pseudonymous: 4-32 of A-Z 0-9 - (no names or dates of birth) (R9)",
         )
-    _refuse_personal(find_personal_data_in_identifier(value, _recorded_on(info)))
+    _refuse_personal(find_personal_data_in_identifier(value, _recorded_on(info, value)))
     return value
 
 

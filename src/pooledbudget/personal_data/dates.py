@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
+_DIGIT = re.compile(r"\d")
+
 ADULT_YEARS = 16
 MONTHS = {name: n for n, names in enumerate((
     ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
@@ -27,6 +29,7 @@ DAY_MONTH = re.compile(
 MONTH_DAY = re.compile(
     rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+{_YEAR}(?!\d))?", re.IGNORECASE)
 COMPACT = re.compile(r"(?<!\d)(\d{8})(?!\d)")
+_LETTERS = re.compile(r"[a-z]+")
 YEAR_ONLY = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
 
 
@@ -47,22 +50,28 @@ def _date(year: int, month: int, day: int) -> date | None:
 
 
 def dates_in(text: str, recorded_on: date, *, compact: bool = False) -> Iterator[date | None]:
-    """Each date written in `text`: the date when it has a year, None when it has none."""
-    for m in NUMERIC.finditer(text):
-        yield _date(_full_year(m[3], recorded_on), int(m[2]), int(m[1]))
-    for m in ISO.finditer(text):
-        yield _date(int(m[1]), int(m[2]), int(m[3]))
+    """Each date written in `text`: the date when it has a year, None when it has none.
+    (Each form is looked for only when the text has the digits and words it needs: this runs
+    on every identifier of every command.)"""
+    digits = len(_DIGIT.findall(text))
+    if digits >= 4:
+        for m in NUMERIC.finditer(text):
+            yield _date(_full_year(m[3], recorded_on), int(m[2]), int(m[1]))
+        for m in ISO.finditer(text):
+            yield _date(int(m[1]), int(m[2]), int(m[3]))
+    if compact and digits >= 8:
+        for m in COMPACT.finditer(text):
+            run = m[1]  # yyyymmdd, else ddmmyyyy
+            yield (_date(int(run[:4]), int(run[4:6]), int(run[6:]))
+                   or _date(int(run[4:]), int(run[2:4]), int(run[:2])))
+    if MONTHS.keys().isdisjoint(_LETTERS.findall(text.lower())):
+        return
     for m in DAY_MONTH.finditer(text):
         month = MONTHS[m[2].lower()]
         yield None if m[3] is None else _date(_full_year(m[3], recorded_on), month, int(m[1]))
     for m in MONTH_DAY.finditer(text):
         month = MONTHS[m[1].lower()]
         yield None if m[3] is None else _date(_full_year(m[3], recorded_on), month, int(m[2]))
-    if compact:
-        for m in COMPACT.finditer(text):
-            digits = m[1]
-            yield (_date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
-                   or _date(int(digits[4:]), int(digits[2:4]), int(digits[:2])))
 
 
 def _long_ago(day: date, recorded_on: date) -> bool:
@@ -74,6 +83,8 @@ def _long_ago(day: date, recorded_on: date) -> bool:
 
 
 def has_date_of_birth(text: str, recorded_on: date, *, compact: bool = False) -> bool:
+    if not _DIGIT.search(text):  # every date, and every year, has digits
+        return False
     cue = BIRTH_CUE.search(text) is not None
     for day in dates_in(text, recorded_on, compact=compact):
         if cue or (day is not None and _long_ago(day, recorded_on)):

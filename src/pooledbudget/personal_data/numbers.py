@@ -18,17 +18,30 @@ def valid_nhs_number(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+_DIGIT = re.compile(r"\d")
+
+
+def _digits(text: str) -> int:
+    return len(_DIGIT.findall(text))
+
+
 def has_nhs_number(text: str) -> bool:
+    if _digits(text) < 10:
+        return False
     return any(valid_nhs_number(re.sub(r"\D", "", match[1]))
                for match in NHS_NUMBER.finditer(text))
 
 
 def has_ni_number(text: str) -> bool:
+    if _digits(text) < 6:
+        return False
     return NI_NUMBER.search(text) is not None
 
 
 def has_phone_number(text: str) -> bool:
     """A UK number: 0 and 9-10 more digits, or +44 and 9-10 digits, spaced any way."""
+    if _digits(text) < 10:
+        return False
     for match in PHONE.finditer(text):
         digits = re.sub(r"\D", "", match[0])
         if digits.startswith("44") and match[0].lstrip().startswith("+"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+_DIGIT = re.compile(r"\d")
+
 EMAIL = re.compile(r"[\w.%+\-']+@[\w\-]+(?:\.[\w\-]+)*")
 POSTCODE = re.compile(
     r"(?<![A-Za-z0-9])([A-Za-z]{1,2}\d[A-Za-z\d]?)(\s?)(\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2})"
@@ -25,10 +27,12 @@ year years hour hours night nights session sessions visit visits
 
 
 def has_email(text: str) -> bool:
-    return EMAIL.search(text) is not None
+    return "@" in text and EMAIL.search(text) is not None
 
 
 def has_postcode(text: str) -> bool:
+    if not _DIGIT.search(text):
+        return False
     for match in POSTCODE.finditer(text):
         outward, space, inward = match[1], match[2], match[3]
         if _ORDINAL.fullmatch(inward):
@@ -40,6 +44,8 @@ def has_postcode(text: str) -> bool:
 
 
 def has_street_address(text: str) -> bool:
+    if not _DIGIT.search(text):  # a flat's or a house's number
+        return False
     if FLAT.search(text):
         return True
     for match in STREET.finditer(text):
