@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-NHS_NUMBER = re.compile(r"(?<![\d,])(\d(?:[ .\-/]?\d){9})(?!\d|[ .\-/]\d)")
+# Ten digits, together or grouped 3-3-4 by one kind of separator (as NHS numbers are written):
+# looser spellings would take any ten digits of an identifier like `12-003-00012`.
+NHS_NUMBER = re.compile(r"(?<![\d,.])(\d{3}([ .\-/]?)\d{3}\2\d{4})(?![\d]|[ .\-/]\d)")
 NI_NUMBER = re.compile(
     r"(?<![A-Za-z0-9])[A-Za-z]{2}[ \-]?\d{2}[ \-]?\d{2}[ \-]?\d{2}[ \-]?[A-Da-d](?![A-Za-z0-9])")
 PHONE = re.compile(r"(?<![\w.\-/+])(?:\+\s?44|\(?0)[\d \-()]{8,16}\d(?![\d])")
