@@ -38,7 +38,14 @@ EVENT_RULES: dict[str, str] = {
     "YearClosed": "R17 (closing a year fixes its outturn), R18 (the risk share then applies)",
     "PoolSealed": "R24 (tamper evidence: the chain heads of every stream of the pool)",
     "DecisionProposed": "R9 (a joint funding decision with its elements and splits), R10 (who must approve)",
-    "DecisionShareApproved": "R10 (each funding partner approves through its own budget holder)",
+    "DecisionShareApproved": "R10 (each funding partner approves through its own budget holder), "
+                             "R29 (the amount signed for and the signer's limit)",
+    "DecisionFirstSignature": "R30 (the first of two signatures above the threshold; the partner "
+                              "still waits)",
+    "VariationFirstSignature": "R30 (the first of two signatures on a variation)",
+    "SignatoryRegisterAdopted": "R27 (the signatory register, given whole; verification starts)",
+    "SignatoryRegistered": "R28 (an entry added, by whom), R27 (a joining partner's officers)",
+    "SignatoryRevoked": "R28 (an entry ended, with the reason)",
     "DecisionApproved": "R10 (approved when the last required approval arrives; commits money, R11)",
     "DecisionDeclined": "R10 (one decline, with a reason, declines the decision)",
     "VariationProposed": "R12 (new cost, planned end or split, proposed on an approved decision)",

@@ -442,7 +442,7 @@ class Decision(ChainedAggregate):
         self._ensure_proposed()
         self._ensure_required(partner, self.required, self.approvals, "R10")
         terms = [(e.cost, e.funding.latest) for e in self.elements.values()]
-        signature = Signature.check(partner, actor, amount_signed_for(terms, partner, self._order(order)),
+        signature = Signature.check(partner, actor, self._signs_for(terms, partner, order),
                                     signer, threshold, self.first_signatures.get(partner))
         if signature.first:
             self.trigger_event(self.ShareFirstSigned, timestamp=at, partner=partner, actor=actor,
@@ -459,9 +459,13 @@ class Decision(ChainedAggregate):
         self._ensure_proposed()
         self._ensure_required(partner, self.required, self.approvals, "R10")
         terms = [(e.cost, e.funding.latest) for e in self.elements.values()]
-        signature = Signature(amount_signed_for(terms, partner, self._order(order)), signer)
+        signature = Signature(self._signs_for(terms, partner, order), signer)
         self.trigger_event(self.Declined, timestamp=at, partner=partner, reason=reason,
                            actor=actor, **signature.fields())
+
+    def _signs_for(self, terms: list[tuple[Decimal, dict[str, Decimal]]], partner: str,
+                   order: list[str] | None) -> Decimal:
+        return amount_signed_for(terms, partner, self._order(order))
 
     def _order(self, order: list[str] | None) -> list[str]:
         """The pool's partner order (R4's ties); without it, the order the splits name them."""
@@ -621,7 +625,7 @@ class Decision(ChainedAggregate):
         self._ensure_required(partner, pending.required, pending.approvals, "R12")
         terms = [ElementTerms.decode(e) for e in pending.elements]
         signature = Signature.check(
-            partner, actor, amount_signed_for([(t.cost, t.funding) for t in terms], partner, self._order(order)),
+            partner, actor, self._signs_for([(t.cost, t.funding) for t in terms], partner, order),
             signer, threshold, pending.first_signatures.get(partner))
         if not signature.first and [code for code in self.waiting_on if code != partner] == []:
             # The last approval applies the variation: spend recorded under the old terms
@@ -644,7 +648,7 @@ class Decision(ChainedAggregate):
         self._ensure_required(partner, pending.required, pending.approvals, "R12")
         terms = [ElementTerms.decode(e) for e in pending.elements]
         signature = Signature(
-            amount_signed_for([(t.cost, t.funding) for t in terms], partner, self._order(order)), signer)
+            self._signs_for([(t.cost, t.funding) for t in terms], partner, order), signer)
         self.trigger_event(self.VariationDeclined, timestamp=at, variation_id=variation_id,
                            partner=partner, reason=reason, actor=actor, **signature.fields())
 
