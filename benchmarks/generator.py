@@ -1,4 +1,4 @@
-"""Synthetic pooled funds, deterministic by seed, as INTERCHANGE command dicts.
+"""Synthetic pooled funds, deterministic by seed, as wire-format command dicts.
 
 A pool is established by its host, every partner pledges and pays in quarterly, the host proposes
 decisions (each funded by two to four partners) that the funding partners approve, then weekly

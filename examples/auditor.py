@@ -4,7 +4,7 @@
                                [--as-at 2026-10-01T12:00:00] [--seal DIGEST]
 
 1. replays the pool's history (every event, oldest first) and counts it by event;
-2. reconstructs the shares as the ledger stood at `--as-at` (a recording time, DOMAIN R22) beside
+2. reconstructs the shares as the ledger stood at `--as-at` (a recording time, rule R22) beside
    the shares now;
 3. verifies every hash chain and seal (R24), and that the seal `--seal` (a digest written down at
    an earlier audit) is still there and holds;

@@ -4,7 +4,7 @@
                                     [--strict]
 
 Each row gets a `command_id` made from the pool and its invoice number, so the feed is idempotent
-(DOMAIN R25): running it again after a crash, or over a file that repeats yesterday's rows,
+(rule R25, docs/reference/rules.md): running it again after a crash, or over a file that repeats yesterday's rows,
 records nothing twice — a repeated row reports "already recorded". The same invoice number with
 different content is refused (`command_id_conflict`): someone keyed it twice, differently.
 

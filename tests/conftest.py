@@ -64,8 +64,8 @@ def ledger(request: pytest.FixtureRequest, clock: FakeClock) -> Iterator[LedgerA
 
 @pytest.fixture
 def scenario_dir() -> Path:
-    """The shared worked scenario, or the repository's copy of it where `../shared` is absent
-    (a clean clone elsewhere); a test checks the copies are identical whenever both exist."""
+    """The shared worked scenario beside the repository, or the repository's copy of it where that
+    is absent (a clean clone elsewhere); a test checks the copies are identical whenever both exist."""
     return SHARED_SCENARIOS if SHARED_SCENARIOS.is_dir() else SCENARIO_COPIES
 
 

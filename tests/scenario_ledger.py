@@ -12,7 +12,8 @@ from pooledbudget.batch import apply_lines
 
 
 def module_scenario_dir() -> Path:
-    """As conftest's `scenario_dir`, for module-scoped fixtures: ../shared, else the repo copy."""
+    """As conftest's `scenario_dir`, for module-scoped fixtures: the shared copy beside the
+    repository, else the repo copy."""
     repo = Path(__file__).resolve().parents[1]
     shared = repo.parent / "shared" / "scenarios"
     return shared if shared.is_dir() else repo / "tests" / "scenarios" / "data"

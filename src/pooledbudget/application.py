@@ -1,7 +1,7 @@
 """The service layer: one method per command — load, check, decide, save atomically.
 
-Checks run in the order DOMAIN.md fixes: shape (by the command models), idempotency (R25), the
-recording clock, authority (R26), a closed year (R17), the state rules, then the limits. A
+Checks run in the order docs/reference/rules.md fixes: shape (by the command models), idempotency
+(R25), the recording clock, authority (R26), a closed year (R17), the state rules, then the limits. A
 rejected command raises a `LedgerError` and nothing is written.
 """
 
@@ -29,16 +29,25 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
 from . import commands as c
-from .aggregates import CommandReceipt, Decision, InvoiceRef, Pool, decision_uuid, pool_uuid
+from .aggregates import (
+    CommandReceipt,
+    Decision,
+    EvidenceRef,
+    InvoiceRef,
+    Pool,
+    decision_uuid,
+    pool_uuid,
+)
 from .aggregates.closure import YearClosure, closure_uuid
 from .aggregates.register import Entry, check_complete, check_entries
 from .aggregates.registry import (
     LegacyInvoiceRefs,
+    evidence_uuid,
     invoice_key_uuid,
     legacy_invoices_uuid,
     receipt_uuid,
 )
-from .aggregates.terms import Actor, ElementTerms, VariedElementTerms
+from .aggregates.terms import Actor, ElementTerms, Outcome, VariedElementTerms
 from .audit.seal import chain_state
 from .collection import collection_paused
 from .errors import (
@@ -57,8 +66,8 @@ log = structlog.get_logger("pooledbudget")
 A = TypeVar("A", bound=Aggregate)
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 5
-INTERNAL_EVENTS = {"InvoiceRegistered", "CommandAccepted", "YearClosureRecorded",
-                   "LegacyInvoiceRefsIndexed"}
+INTERNAL_EVENTS = {"InvoiceRegistered", "EvidenceRegistered", "CommandAccepted",
+                   "YearClosureRecorded", "LegacyInvoiceRefsIndexed"}
 LEGACY_CLAIM_TOPIC = "pooledbudget:InvoiceRegistered"
 GROUP_SIZE = 1000
 # Sealing reads the stored log (chain_state), so these run alone, after the group before them
@@ -138,6 +147,7 @@ class LedgerApplication(Application[UUID]):
             c.DeclineVariation: self._decline_variation,
             c.EndDecision: self._end_decision,
             c.RecordSpend: self._record_spend,
+            c.RecordOutcome: self._record_outcome,
             c.ReverseSpend: self._reverse_spend,
             c.CloseYear: self._close_year,
             c.SealPool: self._seal_pool,
@@ -277,7 +287,9 @@ class LedgerApplication(Application[UUID]):
         almost always ones that don't exist yet."""
         wanted = {receipt_uuid(cmd.command_id) for cmd in commands if cmd.command_id}
         wanted |= {invoice_key_uuid(cmd.pool_id, reference_key(cmd.invoice_ref))
-                   for cmd in commands if isinstance(cmd, c.RecordSpend)}
+                   for cmd in commands if isinstance(cmd, (c.RecordSpend, c.RecordOutcome))}
+        wanted |= {evidence_uuid(cmd.pool_id, cmd.evidence_ref) for cmd in commands
+                   if isinstance(cmd, c.RecordOutcome)}
         return wanted
 
     def _absent(self, commands: Sequence[c.Command]) -> set[UUID]:
@@ -506,7 +518,9 @@ class LedgerApplication(Application[UUID]):
                              code="pool_not_found", rule="R5")
         return pool
 
-    def decision(self, pool_id: str, decision_id: str, rule: str) -> Decision:
+    def decision(self, pool_id: str, decision_id: str, rule: str = "R9") -> Decision:
+        """The decision, or `decision_not_found` under `rule`: a command names its own rule
+        (R10 approving, R13 spending); a plain look-up, the rule by which decisions exist (R9)."""
         decision = self._find(Decision, decision_uuid(pool_id, decision_id))
         if decision is None:
             raise StateError(f"no decision {decision_id!r} in pool {pool_id!r} ({rule})",
@@ -668,10 +682,13 @@ class LedgerApplication(Application[UUID]):
             raise StateError(f"decision {cmd.decision_id!r} already exists (R9)",
                              field="decision_id", code="decision_exists", rule="R9")
         elements = [
-            ElementTerms(name=e.name, cost=e.cost.amount, cost_basis=_cost_basis(e.cost),
+            ElementTerms(name=e.name, cost=e.amount,
+                         cost_basis={} if e.cost is None else _cost_basis(e.cost),
                          funding=dict(e.funding),
                          responsibility=None if e.responsibility is None
-                         else dict(e.responsibility))
+                         else dict(e.responsibility),
+                         outcome=None if e.outcome is None else Outcome(
+                             e.outcome.measure, e.outcome.price, e.outcome.max_count))
             for e in cmd.element_list()
         ]
         return [Decision.propose(
@@ -723,7 +740,7 @@ class LedgerApplication(Application[UUID]):
             cmd.pool_id, cmd.decision_id, "R12", actor)
         elements: list[VariedElementTerms] | None = None
         if cmd.elements is not None:
-            elements = [_varied(e.name, e.cost, e.funding, e.responsibility)
+            elements = [_varied(e.name, e.cost, e.funding, e.responsibility, e.outcome)
                         for e in cmd.elements]
         elif any(x is not None for x in (cmd.cost, cmd.funding, cmd.responsibility)):
             if len(decision.elements) != 1:
@@ -763,23 +780,53 @@ class LedgerApplication(Application[UUID]):
     def _record_spend(self, cmd: c.RecordSpend, actor: Actor, at: datetime) -> list[Aggregate]:
         pool, decision = self._open_decision(
             cmd.pool_id, cmd.decision_id, "R13", actor)
-        key = reference_key(cmd.invoice_ref)
-        legacy, index = self._legacy(cmd.pool_id, actor, at)
-        claim = self._find(InvoiceRef, invoice_key_uuid(cmd.pool_id, key), read_only=True)
-        earlier = claim.invoice_ref if claim is not None else next(iter(legacy.get(key, {})), None)
-        if earlier is not None:
-            same = ("has already been used" if earlier == cmd.invoice_ref else
-                    f"is the same reference as {earlier}, already used")
-            raise StateError(f"invoice_ref {cmd.invoice_ref} {same} in this pool (R13: "
-                             "references are compared in capitals, letters and digits only, "
-                             "without leading zeros)", field="invoice_ref",
-                             code="invoice_ref_reused", rule="R13")
+        key, index = self._unused_invoice(cmd.pool_id, cmd.invoice_ref, actor, at)
         decision.record_spend(
             invoice_ref=cmd.invoice_ref, amount=cmd.amount, service_date=cmd.service_date,
             element=cmd.element, supplier=cmd.supplier, order=pool.partner_order, actor=actor,
             at=at, supplier_is_individual=cmd.supplier_is_individual)
         invoice = InvoiceRef.claim(cmd.pool_id, cmd.invoice_ref, key, cmd.decision_id, actor, at)
         return [decision, invoice, *index]
+
+    def _unused_invoice(self, pool_id: str, invoice_ref: str, actor: Actor,
+                        at: datetime) -> tuple[str, list[Aggregate]]:
+        """The reference's key if no reference the same under R13 was recorded in the pool
+        (a key claim, or an old raw-text one: decision 0020), with the pool's new listing of
+        old claims if this is the first time; else `invoice_ref_reused` naming the earlier."""
+        key = reference_key(invoice_ref)
+        legacy, index = self._legacy(pool_id, actor, at)
+        claim = self._find(InvoiceRef, invoice_key_uuid(pool_id, key), read_only=True)
+        earlier = claim.invoice_ref if claim is not None else next(iter(legacy.get(key, {})), None)
+        if earlier is not None:
+            same = ("has already been used" if earlier == invoice_ref else
+                    f"is the same reference as {earlier}, already used")
+            raise StateError(f"invoice_ref {invoice_ref} {same} in this pool (R13: "
+                             "references are compared in capitals, letters and digits only, "
+                             "without leading zeros)", field="invoice_ref",
+                             code="invoice_ref_reused", rule="R13")
+        return key, index
+
+    def _record_outcome(self, cmd: c.RecordOutcome, actor: Actor,
+                        at: datetime) -> list[Aggregate]:
+        """R33: an outcome payment is spend; its invoice reference is claimed as a spend's is
+        (R13) and its evidence reference once in the pool, never freed (R33)."""
+        pool, decision = self._open_decision(
+            cmd.pool_id, cmd.decision_id, "R33", actor)
+        key, index = self._unused_invoice(cmd.pool_id, cmd.invoice_ref, actor, at)
+        if self._find(EvidenceRef, evidence_uuid(cmd.pool_id, cmd.evidence_ref),
+                      read_only=True) is not None:
+            raise StateError(f"evidence_ref {cmd.evidence_ref} has already been paid on in this "
+                             "pool, and is never used again, even after a reversal (R33)",
+                             field="evidence_ref", code="evidence_ref_reused", rule="R33")
+        decision.record_outcome(
+            invoice_ref=cmd.invoice_ref, evidence_ref=cmd.evidence_ref, element=cmd.element,
+            count=cmd.count, achieved_on=cmd.achieved_on, supplier=cmd.supplier,
+            supplier_is_individual=cmd.supplier_is_individual, order=pool.partner_order,
+            actor=actor, at=at)
+        invoice = InvoiceRef.claim(cmd.pool_id, cmd.invoice_ref, key, cmd.decision_id, actor, at)
+        evidence = EvidenceRef.register(cmd.pool_id, cmd.evidence_ref, cmd.decision_id,
+                                        cmd.invoice_ref, actor, at)
+        return [decision, invoice, evidence, *index]
 
     def _reverse_spend(self, cmd: c.ReverseSpend, actor: Actor, at: datetime) -> list[Aggregate]:
         pool = self._managed_pool(cmd.pool_id, actor, read_only=True)
@@ -788,7 +835,7 @@ class LedgerApplication(Application[UUID]):
         claim = self._find(InvoiceRef, invoice_key_uuid(cmd.pool_id, key), read_only=True)
         if claim is not None:
             recorded, decision_id = claim.invoice_ref, claim.decision_id
-        elif key in legacy:  # the exact spelling, else the first recorded (decision 0016)
+        elif key in legacy:  # the exact spelling, else the first recorded (decision 0020)
             same = legacy[key]
             recorded = cmd.invoice_ref if cmd.invoice_ref in same else next(iter(same))
             decision_id = same[recorded]
@@ -818,7 +865,7 @@ class LedgerApplication(Application[UUID]):
         return claims, [LegacyInvoiceRefs.index(pool_id, claims, actor, at)]
 
     def _scan_legacy_claims(self, pool_id: str) -> dict[str, dict[str, str]]:
-        """The pool's raw-text claims, from the log: once per pool, ever (decision 0016)."""
+        """The pool's raw-text claims, from the log: once per pool, ever (decision 0020)."""
         claims: dict[str, dict[str, str]] = {}
         start = 0
         while True:
@@ -870,13 +917,17 @@ def _cost_basis(cost: c.Cost) -> dict[str, str]:
 
 
 def _varied(name: str, cost: c.Cost | None, funding: dict[str, Any] | None,
-            responsibility: dict[str, Any] | None) -> VariedElementTerms:
+            responsibility: dict[str, Any] | None,
+            outcome: c.VariedOutcome | None = None) -> VariedElementTerms:
     return VariedElementTerms(
         name=name,
         cost=None if cost is None else cost.amount,
         cost_basis=None if cost is None else _cost_basis(cost),
         funding=None if funding is None else dict(funding),
         responsibility=None if responsibility is None else dict(responsibility),
+        max_count=None if outcome is None else outcome.max_count,
+        measure=None if outcome is None else outcome.measure,
+        price=None if outcome is None else outcome.price,
     )
 
 

@@ -21,7 +21,7 @@ def apply_lines(
     ledger: LedgerApplication, lines: Iterable[str], *, use_command_time: bool = False,
     group_size: int = GROUP_SIZE,
 ) -> Iterator[dict[str, Any]]:
-    """Yields the INTERCHANGE result object for every non-blank line, numbered from 1."""
+    """Yields the wire-format result object for every non-blank line, numbered from 1."""
     numbered = ((n, raw) for n, raw in enumerate(lines, start=1) if raw.strip())
     while chunk := list(islice(numbered, group_size)):
         parsed: list[tuple[int, str, Command | LedgerError]] = []

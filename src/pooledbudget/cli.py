@@ -6,26 +6,22 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from .application import GROUP_SIZE, LedgerApplication, open_ledger
 from .audit import cli as audit_cli
 from .batch import apply_lines
 from .boardpack.cli import register as register_board_pack
+from .cli_options import UsageError, add_db_option, recording_time
 from .errors import LedgerError
 from .exports import register as register_exports
 from .logs import configure_logging
-from .terminal import console
 
-REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "signatories", "sign-offs",
-                "possible-duplicates")
+REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "outcomes", "signatories",
+                "sign-offs", "possible-duplicates")
 NO_YEAR = ("approvals", "signatories")  # reports over every year of the pool
 YEAR_OPTIONAL = (*NO_YEAR, "possible-duplicates")  # of one year, or of every year without one
-
-
-class UsageError(LedgerError):
-    code = "usage"
 
 
 def _apply(args: argparse.Namespace) -> int:
@@ -58,23 +54,15 @@ def _positive(text: str) -> int:
     return value
 
 
-def _recording_time(text: str) -> datetime:
-    """An ISO-8601 recording time; without an offset it is UTC (INTERCHANGE.md)."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--as-at {text!r} is not an ISO-8601 time", field="as_at") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _report(args: argparse.Namespace) -> int:
     from .reports.render import to_csv, to_table
+    from .terminal import console
 
     if args.kind not in YEAR_OPTIONAL and not args.year:
         raise UsageError(f"report {args.kind} needs --year", field="year")
     if args.kind == "approvals" and args.as_at:
         raise UsageError("report approvals takes --as-of DATE, not --as-at", field="as_at")
-    as_at = _recording_time(args.as_at) if args.as_at else None
+    as_at = recording_time(args.as_at) if args.as_at else None
     ledger = open_ledger(args.db)
     try:
         report = _build_report(ledger, args, as_at)
@@ -107,7 +95,8 @@ def _build_report(ledger: LedgerApplication, args: argparse.Namespace,
     if args.kind == "signatories":
         return reports.signatories(ledger, args.pool, as_at)
     build = {"shares": reports.shares, "cost-shift": reports.cost_shift,
-             "risk-share": reports.risk_share, "sign-offs": reports.sign_offs}[args.kind]
+             "risk-share": reports.risk_share, "outcomes": reports.outcomes,
+             "sign-offs": reports.sign_offs}[args.kind]
     return build(ledger, args.pool, args.year, as_at)
 
 
@@ -143,6 +132,7 @@ def _demo(args: argparse.Namespace) -> int:
     from . import reports
     from .boardpack import write_board_pack
     from .reports.render import to_table
+    from .terminal import console
 
     path = Path(args.db_file)
     for suffix in ("", "-wal", "-shm"):
@@ -157,8 +147,8 @@ def _demo(args: argparse.Namespace) -> int:
         out.print(f"Applied the worked scenario to {path}: {len(results) - len(failed)} lines "
                       f"recorded, {len(failed)} rejected as the scenario intends:")
         for r in failed:
-            out.print(f"  line {r['line']:>3} {r['command']}: {r['error']['rule'] or '-'} "
-                          f"{r['error']['message']}", markup=False)
+            out.print(f"  line {r['line']:>3} {r['command']}: {r['error']['message']}",
+                      markup=False)
         pool, year = "FRP", "2026-27"
         for report in (reports.shares(ledger, pool, year), reports.cost_shift(ledger, pool, year),
                        reports.risk_share(ledger, pool, year),
@@ -184,8 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     apply = sub.add_parser("apply", help="apply a JSON-Lines file of commands")
     apply.add_argument("file")
-    apply.add_argument("--db", default=None,
-                       help="database URL (default $POOLEDBUDGET_DB, else sqlite:///pooledbudget.db)")
+    add_db_option(apply)
     apply.add_argument("--use-command-time", action="store_true",
                        help="record each line at its `at` time (migrations, scenarios)")
     apply.add_argument("--no-projections", dest="projections", action="store_false",
@@ -195,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
                             f"{GROUP_SIZE}; 1 saves every line on its own)")
     apply.set_defaults(run=_apply)
 
-    report = sub.add_parser("report", help="print a report (DOMAIN R19-R22)")
+    report = sub.add_parser("report", help="print a report (rules R19-R22)")
     report.add_argument("kind", choices=REPORT_KINDS)
     report.add_argument("--pool", required=True)
     report.add_argument("--year", help="financial year, e.g. 2026-27 (all but approvals and "
@@ -203,15 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--as-at", help="as the ledger stood at this recording time (ISO-8601)")
     report.add_argument("--as-of", help="approvals: the date days waiting are counted to")
     report.add_argument("--format", choices=["json", "table", "csv"], default="json")
-    report.add_argument("--db", default=None)
+    add_db_option(report)
     report.set_defaults(run=_report)
 
     projections = sub.add_parser("projections", help="rebuild or follow the read models")
     projections_sub = projections.add_subparsers(dest="projections_action", required=True)
     rebuild = projections_sub.add_parser("rebuild", help="drop and rebuild every read model")
-    rebuild.add_argument("--db", default=None)
+    add_db_option(rebuild)
     run = projections_sub.add_parser("run", help="follow the event log, applying new events")
-    run.add_argument("--db", default=None)
+    add_db_option(run)
     run.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
     run.add_argument("--until-idle", action="store_true",
                      help="stop once every recorded event is applied")

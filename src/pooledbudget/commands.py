@@ -1,8 +1,9 @@
 """Commands as pydantic v2 models: the one input boundary for the Python API, JSON Lines and CLI.
 
-Field formats follow INTERCHANGE.md. A format failure becomes an `InvalidCommandError` naming the
-field; amounts fail under R1/R2, percentages and splits under R3, case references under R9, and
-personal data in any field (text, names, identifiers) under R9 with code `personal_data`.
+Field formats follow docs/reference/wire-format.md. A format failure becomes an
+`InvalidCommandError` naming the field; amounts fail under R1/R2, percentages and splits under
+R3, case references under R9, and personal data in any field (text, names, identifiers) under R9
+with code `personal_data`.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictBool,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -38,7 +41,7 @@ YEAR = re.compile(r"([0-9]{4})-([0-9]{2})")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DUPLICATE_KEYS = "__duplicate_keys__"
 
-# Error types raised by validators, and the DOMAIN rule each one names.
+# Error types raised by validators, and the rule each one names (docs/reference/rules.md).
 RULE_OF_ERROR = {
     "amount_format": "R1",
     "amount_not_positive": "R2",
@@ -188,6 +191,12 @@ def _weeks(value: Any) -> int:
     return value
 
 
+def _count(value: Any) -> int:
+    if type(value) is not int or value < 1:
+        raise _fail("count", "a count of outcomes is a whole number >= 1")
+    return value
+
+
 Amount = Annotated[Decimal, BeforeValidator(_amount)]
 Percent = Annotated[Decimal, BeforeValidator(_percent)]
 PartnerCode = Annotated[str, BeforeValidator(_partner_code)]
@@ -203,6 +212,7 @@ Year = Annotated[str, BeforeValidator(_year)]
 Day = Annotated[date, BeforeValidator(_date)]
 Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
 Weeks = Annotated[int, BeforeValidator(_weeks)]
+Count = Annotated[int, BeforeValidator(_count)]
 Role = Literal["pool_manager", "budget_holder", "auditor"]
 
 
@@ -265,11 +275,72 @@ class Cost(Model):
         return self.weekly * self.weeks
 
 
+class Outcome(Model):
+    """What an outcome element pays for (R32): price per outcome, up to max_count of them."""
+
+    measure: FreeText
+    price: Amount
+    max_count: Count
+
+    @model_validator(mode="after")
+    def _cost_in_range(self) -> Outcome:
+        if self.price * self.max_count > MAX_AMOUNT:
+            raise _fail("amount_format", "price x max_count may not exceed £1,000,000,000 (R1)")
+        return self
+
+
+class VariedOutcome(Model):
+    """An outcome element in a variation: a new `max_count` (R32). Measure and price never
+    change; they are given only to add a new outcome element (or repeat the current ones)."""
+
+    max_count: Count
+    measure: FreeText | None = None
+    price: Amount | None = None
+
+    @model_validator(mode="after")
+    def _cost_in_range(self) -> VariedOutcome:
+        if self.price is not None and self.price * self.max_count > MAX_AMOUNT:
+            raise _fail("amount_format", "price x max_count may not exceed £1,000,000,000 (R1)")
+        return self
+
+
+def _absent_outcome_left_out(model: Element | VariedElement | ProposeDecision,
+                             handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+    """A cost element (or a one-element decision's cost) dumps as it did before outcome
+    elements existed, so the content digests that receipts keep (R25) do not change for
+    commands sent before them."""
+    data: dict[str, Any] = handler(model)
+    if model.outcome is None:
+        data.pop("outcome", None)
+    return data
+
+
 class Element(Model):
+    """A cost element ({weekly, weeks} or {total}), or an outcome element (R32)."""
+
     name: FreeText
-    cost: Cost
+    cost: Cost | None = None
+    outcome: Outcome | None = None
     funding: SplitField
     responsibility: SplitField | None = None
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _absent_outcome_left_out(self, handler)
+
+    @model_validator(mode="after")
+    def _cost_or_outcome(self) -> Element:
+        if (self.cost is None) == (self.outcome is None):
+            raise ValueError("an element has either a cost or an outcome")
+        return self
+
+    @property
+    def amount(self) -> Decimal:
+        """Its cost: the cost given, or price x max_count for an outcome element (R32)."""
+        if self.outcome is not None:
+            return self.outcome.price * self.outcome.max_count
+        assert self.cost is not None
+        return self.cost.amount
 
 
 class VariedElement(Model):
@@ -277,8 +348,19 @@ class VariedElement(Model):
 
     name: FreeText
     cost: Cost | None = None
+    outcome: VariedOutcome | None = None
     funding: SplitField | None = None
     responsibility: SplitField | None = None
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _absent_outcome_left_out(self, handler)
+
+    @model_validator(mode="after")
+    def _not_both(self) -> VariedElement:
+        if self.cost is not None and self.outcome is not None:
+            raise ValueError("an element has either a cost or an outcome")
+        return self
 
 
 class Command(Model):
@@ -406,12 +488,17 @@ class ProposeDecision(Command):
     planned_end: Day
     elements: list[Element] | None = None
     cost: Cost | None = None
+    outcome: Outcome | None = None  # the one-element form of an outcome element (R32)
     funding: SplitField | None = None
     responsibility: SplitField | None = None
 
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _absent_outcome_left_out(self, handler)
+
     @model_validator(mode="after")
     def _one_form(self) -> ProposeDecision:
-        one_element = self.cost is not None or self.funding is not None
+        one_element = any(x is not None for x in (self.cost, self.outcome, self.funding))
         if self.elements is not None:
             if one_element or self.responsibility is not None:
                 raise ValueError("give either elements or cost/funding, not both")
@@ -420,15 +507,15 @@ class ProposeDecision(Command):
             names = [e.name for e in self.elements]
             if len(set(names)) != len(names):
                 raise ValueError("element names must be unique")
-        elif self.cost is None or self.funding is None:
-            raise ValueError("a decision needs elements, or cost and funding")
+        elif (self.cost is None) == (self.outcome is None) or self.funding is None:
+            raise ValueError("a decision needs elements, or cost (or outcome) and funding")
         return self
 
     def element_list(self) -> list[Element]:
         if self.elements is not None:
             return list(self.elements)
-        assert self.cost is not None and self.funding is not None
-        return [Element(name="main", cost=self.cost, funding=self.funding,
+        assert self.funding is not None
+        return [Element(name="main", cost=self.cost, outcome=self.outcome, funding=self.funding,
                         responsibility=self.responsibility)]
 
 
@@ -511,6 +598,21 @@ class RecordSpend(Command):
     supplier_is_individual: StrictBool = False  # a private individual: redacted when published
 
 
+class RecordOutcome(Command):
+    """Pays `count` outcomes of an outcome element at its price, on evidence (R33)."""
+
+    command: Literal["RecordOutcome"] = "RecordOutcome"
+    pool_id: Identifier
+    decision_id: Identifier
+    element: Text
+    invoice_ref: Identifier
+    evidence_ref: Identifier
+    achieved_on: Day
+    count: Count = 1
+    supplier: Text | None = None
+    supplier_is_individual: StrictBool = False
+
+
 class ReverseSpend(Command):
     command: Literal["ReverseSpend"] = "ReverseSpend"
     pool_id: Identifier
@@ -535,8 +637,8 @@ class SealPool(Command):
 AnyCommand = Annotated[
     EstablishPool | JoinPool | PledgeContribution | VaryContribution | ReceiveContribution
     | ProposeDecision | ApproveDecision | DeclineDecision | ProposeVariation | ApproveVariation
-    | DeclineVariation | EndDecision | RecordSpend | ReverseSpend | CloseYear | SealPool
-    | AdoptSignatoryRegister | RegisterSignatory | RevokeSignatory,
+    | DeclineVariation | EndDecision | RecordSpend | RecordOutcome | ReverseSpend | CloseYear
+    | SealPool | AdoptSignatoryRegister | RegisterSignatory | RevokeSignatory,
     Field(discriminator="command"),
 ]
 COMMANDS: dict[str, type[Command]] = {
@@ -544,8 +646,8 @@ COMMANDS: dict[str, type[Command]] = {
     for cls in (
         EstablishPool, JoinPool, PledgeContribution, VaryContribution, ReceiveContribution,
         ProposeDecision, ApproveDecision, DeclineDecision, ProposeVariation, ApproveVariation,
-        DeclineVariation, EndDecision, RecordSpend, ReverseSpend, CloseYear, SealPool,
-        AdoptSignatoryRegister, RegisterSignatory, RevokeSignatory,
+        DeclineVariation, EndDecision, RecordSpend, RecordOutcome, ReverseSpend, CloseYear,
+        SealPool, AdoptSignatoryRegister, RegisterSignatory, RevokeSignatory,
     )
 }
 _ADAPTER: TypeAdapter[Command] = TypeAdapter(AnyCommand)

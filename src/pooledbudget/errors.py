@@ -1,10 +1,29 @@
 """One error tree: every rejected command raises a `LedgerError` with a stable code and rule.
 
-`code` is a stable string for programs, `rule` the DOMAIN rule it enforces (`R14`) or None for
-shape errors, `field` the command field at fault (dotted path) or None.
+`code` is a stable string for programs, `rule` the rule it enforces (`R14`, explained in
+docs/reference/rules.md) or None for shape errors, `field` the command field at fault (dotted
+path) or None. The message is a sentence for people that cites its rule once, at the end.
 """
 
 from __future__ import annotations
+
+import re
+
+
+def cite_once(message: str, rule: str | None) -> str:
+    """`message` citing `rule` once, at its end: "... (rule R14)".
+
+    Raise sites may mark the rule in their text ("... (R14)", or a leading "R14 "); those marks
+    of the error's own rule are dropped and one citation is appended, so the message never
+    repeats the `rule` field. Citations of other rules inside the sentence stay.
+    """
+    if rule is None:
+        return message
+    own = re.escape(rule)
+    text = re.sub(rf"\s*\((?:rule )?{own}\)(?![0-9])", "", message)
+    text = re.sub(rf"^{own}(?![0-9])[:\s]+", "", text).rstrip()
+    stop = "." if text.endswith(".") and not text.endswith("..") else ""
+    return f"{text.removesuffix(stop)} (rule {rule}){stop}"
 
 
 class LedgerError(Exception):
@@ -21,13 +40,13 @@ class LedgerError(Exception):
         code: str | None = None,
         rule: str | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
         self.field = field
         if code is not None:
             self.code = code
         if rule is not None:
             self.rule = rule
+        self.message = cite_once(message, self.rule)
+        super().__init__(self.message)
 
     def as_dict(self) -> dict[str, str | None]:
         return {"code": self.code, "rule": self.rule, "field": self.field, "message": self.message}

@@ -1,7 +1,7 @@
 """CSV exports for finance teams: the transparency return and the ledger of spend allocations.
 
 `transparency_csv` is spend recorded in a calendar quarter in the shape councils publish under the
-Local Government Transparency Code 2015 (INTERCHANGE.md); `ledger_csv` is every spend line of a
+Local Government Transparency Code 2015 (docs/reference/wire-format.md); `ledger_csv` is every spend line of a
 financial year with each partner's funded and responsible part (R15, R20), for reconciliation with
 a council's general ledger. Both read the read models only; the column choices are explained in
 docs/decisions/0005-exports.md. Neither carries a decision's case reference.
@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from .application import LedgerApplication, open_ledger
+from .cli_options import add_db_option
 from .errors import InvalidCommandError
 from .money import from_pence
 from .projections import read_models_as_at
@@ -165,7 +166,7 @@ def register(subparsers: Any) -> None:
     ledger.add_argument("--year", required=True, help="financial year, e.g. 2026-27")
     for p in (transparency, ledger):
         p.add_argument("--pool", required=True)
-        p.add_argument("--db", default=None)
+        add_db_option(p)
         p.add_argument("-o", "--output", help="file to write (default: standard output)")
         p.set_defaults(run=_run)
 

@@ -1,4 +1,4 @@
-"""Exact money and the one way money is divided among partners (DOMAIN R1-R4).
+"""Exact money and the one way money is divided among partners (rules R1-R4).
 
 Amounts are `Decimal` pounds with pence; weights are exact `Fraction`s. Every figure that
 splits money among partners goes through `allocate`, so rounding happens in one place only.

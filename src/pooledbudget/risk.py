@@ -1,4 +1,4 @@
-"""Dividing a year's outturn among partners by the pool's risk-share rule (DOMAIN R18)."""
+"""Dividing a year's outturn among partners by the pool's risk-share rule (rule R18)."""
 
 from __future__ import annotations
 

@@ -131,3 +131,22 @@ def test_board_pack_command_writes_the_file(
     assert "Risk share (projected)" in out.read_text(encoding="utf-8")
     assert main(["board-pack", "--pool", "FRP", "--year", "2026-27", "--db", url,
                  "--tolerance", "lots", "-o", str(out)]) == 2
+
+
+def test_board_text_has_no_rule_numbers_and_reads_as_english(ledger: LedgerApplication) -> None:
+    """Rule numbers appear only in the closing note; partners are named, not coded; "an
+    overspend"; the signatory line says in words whether authority is verified."""
+    html = board_pack(ledger, "FRP", "2026-27")
+    board, note = html.split("How these figures are made</span>", 1)
+    assert not re.search(r"\bR\d{1,2}\b", text_of(board)), re.findall(r".{30}\bR\d+\b", text_of(board))
+    assert "(R20)" in text_of(note) and "docs/reference/rules.md" in note
+    text = text_of(board)
+    assert "The year's closed outturn is an overspend of £70,700.00" in text
+    assert " a overspend" not in text and " a underspend" not in text
+    assert not re.search(r'<th scope="row">(ASC|CFS|SMS|ICB)</th>', html)
+    assert '<th scope="row">Adult Social Care</th>' in html
+    assert "Authority to approve is" in text
+
+
+def test_rating_has_its_word_not_only_its_colour(ledger: LedgerApplication) -> None:
+    assert re.search(r'class="rag rag-red">Rating: Red<', board_pack(ledger, "FRP", "2026-27"))

@@ -1,5 +1,6 @@
 """The worked scenario's board pack in headless Chromium: it renders with no console errors and
-no network requests, shows the key figures, and prints to exactly one A4 page per sheet."""
+no network requests, shows the key figures, passes axe-core's WCAG 2.2 A and AA checks, and
+prints one page per main sheet, every page numbered "Page i of N"."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from pooledbudget.boardpack import write_board_pack
 from pooledbudget.boardpack.wording import gbp
 from scenario_ledger import expected, scenario_ledger
 
-from .browser import chromium
+from .browser import axe_violations, check_printed, chromium, print_pack
 
-A4_HEIGHT_PX = 297 / 25.4 * 96
+NAMES = {"ASC": "Adult Social Care", "CFS": "Children and Families Social Care",
+         "SMS": "Substance Misuse Service", "ICB": "NHS Integrated Care Board"}
 
 
 @pytest.fixture
@@ -39,17 +41,33 @@ def test_board_pack_renders_offline_with_the_key_figures(
         page.goto(pack.as_uri(), wait_until="networkidle")
         page.screenshot(path=str(tmp_path / "pack.png"), full_page=True)
         text = re.sub(r"\s+", " ", page.inner_text("body"))
-        heights = page.eval_on_selector_all(".sheet", "els => els.map(e => e.scrollHeight)")
-        pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+        printed = print_pack(page)
+        violations = axe_violations(page)
 
     assert errors == []
     assert requests == [pack.as_uri()]  # the file itself, nothing else
     assert (tmp_path / "pack.png").stat().st_size > 10_000
     assert f"Forecast outturn {gbp(want['shares'][0]['total']['forecast'])}" in text
     for code, amount in want["risk_share"][0]["allocation"].items():
-        assert re.search(rf"{code} [^£]*{re.escape(gbp(amount))}", text), code
+        name = next(n for c, n in NAMES.items() if c == code)
+        assert re.search(rf"{name}[^£]*{re.escape(gbp(amount))}", text), code
     assert "The substance misuse service carried £11,960.00 of adult social care's costs." in text
     assert "Adult social care carried £2,760.00 of the NHS integrated care board's costs." in text
-    # Every sheet fits an A4 page, and the printed PDF has one page per sheet.
-    assert len(heights) == 4 and all(h <= A4_HEIGHT_PX + 1 for h in heights), heights
-    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == len(heights)
+    assert violations == []
+    # Five main sheets of one page each, the sign-offs in full, the closing note; every page
+    # numbered.
+    assert printed.main_count == 5
+    check_printed(printed)
+    assert printed.sheet_titles[5:] == ["Appendix A: Sign-offs this year", "How these figures are made"]
+    assert len(printed.pages) == 7
+
+
+def test_the_accessibility_check_finds_what_it_should() -> None:
+    """The checker is live: a page without a language, an image without text and grey-on-grey
+    text are three violations."""
+    with chromium() as browser:
+        page = browser.new_page()
+        page.set_content('<html><body><main><h1>Pack</h1><img src="data:,">'
+                         '<p style="color:#bbb;background:#fff">faint</p></main></body></html>')
+        found = {v["id"] for v in axe_violations(page)}
+    assert {"html-has-lang", "image-alt", "color-contrast"} <= found

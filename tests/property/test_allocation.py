@@ -1,4 +1,4 @@
-"""Properties of `allocate`, the one function that divides money among partners (DOMAIN R4)."""
+"""Properties of `allocate`, the one function that divides money among partners (rule R4)."""
 
 from __future__ import annotations
 

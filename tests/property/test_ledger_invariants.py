@@ -1,5 +1,5 @@
 """Properties of the whole ledger over generated command sequences: rejected commands write nothing,
-replaying a stream rebuilds its aggregate, and money is conserved (DOMAIN R4, R11, R14-R17, R19-R20,
+replaying a stream rebuilds its aggregate, and money is conserved (rules R4, R11, R14-R17, R19-R20,
 R25, R26)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Properties of the read models and reports (DOMAIN R19-R22) over generated command sequences."""
+"""Properties of the read models and reports (rules R19-R22) over generated command sequences."""
 
 from __future__ import annotations
 

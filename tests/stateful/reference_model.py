@@ -1,4 +1,5 @@
-"""A small reference model of one pool and one financial year, written from DOMAIN.md alone.
+"""A small reference model of one pool and one financial year, written from the rules alone
+(docs/reference/rules.md).
 
 Plain dicts, `Decimal` and `Fraction`; nothing from `pooledbudget` is used. `ReferenceLedger.expect`
 says what the ledger must do with a command dict: reject it under a rule, or accept it with these
@@ -66,12 +67,26 @@ def content_key(cmd: Cmd) -> str:
     return json.dumps(norm(cmd), sort_keys=True)
 
 
+def reference_key(ref: str) -> str:
+    """R13/R33: two references are one when equal upper-cased, keeping only A-Z and 0-9, with
+    each run of digits read as a number (leading zeros dropped)."""
+    runs = re.findall(r"[A-Z]+|[0-9]+", ref.upper())
+    return "".join(str(int(run)) if run.isdigit() else run for run in runs)
+
+
 @dataclass
 class Element:
     cost: Decimal
     funding: History
     responsibility: History
     spent: Fraction = Fraction(0)
+    price: Decimal | None = None  # an outcome element (R32): cost = price x max_count
+    max_count: int = 0
+
+    @property
+    def count_paid(self) -> int:
+        assert self.price is not None
+        return int(self.spent / Fraction(self.price))
 
 
 @dataclass
@@ -82,6 +97,7 @@ class Variation:
     elements: dict[str, tuple[Decimal, Split, Split | None]]  # name -> cost, funding, responsibility
     required: list[str]
     approvals: list[str] = field(default_factory=list)
+    max_counts: dict[str, int] = field(default_factory=dict)  # outcome elements' (R32)
 
 
 @dataclass
@@ -118,6 +134,7 @@ class Spend:
     funding: dict[str, int]  # pence
     responsibility: dict[str, int]
     reversed: bool = False
+    recorded_by: str = ""
 
 
 @dataclass
@@ -150,8 +167,16 @@ def amount_of(cmd: Cmd) -> Decimal:
     return Decimal(cmd["amount"])
 
 
+Entry = tuple[str, str, Decimal | None]  # partner, role, limit (None: unlimited)
+REGISTER_COMMANDS = ("RegisterSignatory", "RevokeSignatory")
+
+
 class ReferenceLedger:
-    def __init__(self, partners: list[str], host: str, pledges: dict[str, Decimal]) -> None:
+    today = YEAR_END  # the recording date: the machine's clock runs on the year's last day
+
+    def __init__(self, partners: list[str], host: str, pledges: dict[str, Decimal],
+                 register: dict[str, Entry] | None = None) -> None:
+        self.register = register  # active entries by id; None: the pool keeps no register
         self.order = list(partners)
         self.host = host
         self.agreed = dict(pledges)
@@ -160,6 +185,7 @@ class ReferenceLedger:
         self.decisions: dict[str, Decision] = {}
         self.spends: dict[str, Spend] = {}
         self.receipts: dict[str, tuple[str, list[str]]] = {}
+        self.evidence: set[str] = set()  # R33: reference keys paid on, never freed
 
     # -- who may do what (R26) ---------------------------------------------------------------
 
@@ -170,10 +196,68 @@ class ReferenceLedger:
     def budget_holder(actor: dict[str, str], partner: str) -> bool:
         return actor["role"] == "budget_holder" and actor["partner"] == partner
 
+    def signatory(self, actor: dict[str, str]) -> bool:
+        """R27: an active entry with exactly the claimed partner and role."""
+        entry = (self.register or {}).get(actor["id"])
+        return entry is not None and entry[:2] == (actor["partner"], actor["role"])
+
+    def signed_amount(self, terms: list[tuple[Decimal, Split]], partner: str) -> int:
+        """R29: the partner's pence in the decision, Σ over elements of R4(cost, split)."""
+        return sum(largest_remainder(int(cost * 100), {c: Fraction(v) for c, v in split.items()},
+                                     self.order)[partner] for cost, split in terms)
+
+    def over_limit(self, actor: dict[str, str], pence: int) -> bool:
+        entry = (self.register or {}).get(actor["id"])  # no entry: R27 decides (`expect`)
+        return entry is not None and entry[2] is not None and pence > int(entry[2] * 100)
+
+    # -- the signatory register (R27, R28) ---------------------------------------------------
+
+    def _RegisterSignatory(self, cmd: Cmd) -> Outcome:  # noqa: N802
+        entry, actor = cmd["signatory"], cmd["actor"]
+        if not self.budget_holder(actor, entry["partner"]):  # the machine registers budget holders
+            return reject("R26")
+        if self.register is None or not self.signatory(actor):
+            return reject("R27")
+        limit = Decimal(entry["limit"]) if "limit" in entry else None
+        own = self.register[actor["id"]][2]
+        if (entry["id"] == actor["id"] or entry["id"] in self.register
+                or (own is not None and (limit is None or limit > own))):
+            return reject("R28")
+        register = self.register
+
+        def commit() -> None:
+            register[entry["id"]] = (entry["partner"], "budget_holder", limit)
+        return Outcome(events=["SignatoryRegistered"], commit=commit)
+
+    def _RevokeSignatory(self, cmd: Cmd) -> Outcome:  # noqa: N802
+        actor, target = cmd["actor"], cmd["signatory_id"]
+        entry = (self.register or {}).get(target)
+        if entry is not None and not self.budget_holder(actor, entry[0]):
+            return reject("R26")
+        if entry is None and actor["role"] not in ("pool_manager", "budget_holder"):
+            return reject("R26")
+        if entry is None and actor["role"] == "pool_manager" and not self.host_manager(actor):
+            return reject("R26")
+        if self.register is None or not self.signatory(actor):
+            return reject("R27")
+        if entry is None or target == actor["id"]:
+            return reject("R28")
+        own = self.register[actor["id"]][2]
+        if own is not None and (entry[2] is None or entry[2] > own):
+            return reject("R28")
+        if entry[2] is None and not any(e[0] == entry[0] and e[1] == "budget_holder" and e[2] is None
+                                        for i, e in self.register.items() if i != target):
+            return reject("R28")
+        register = self.register
+
+        def commit() -> None:
+            del register[target]
+        return Outcome(events=["SignatoryRevoked"], commit=commit)
+
     # -- the one entry point -----------------------------------------------------------------
 
     def expect(self, cmd: Cmd) -> Outcome:
-        """R25 first (after shape), then the command's own checks in DOMAIN order."""
+        """R25 first (after shape), then the command's own checks in the rules' order."""
         command_id = cmd.get("command_id")
         if command_id in self.receipts:
             key, events = self.receipts[command_id]
@@ -181,6 +265,9 @@ class ReferenceLedger:
                 return reject("R25")
             return Outcome(events=list(events), duplicate=True)
         outcome: Outcome = getattr(self, "_" + cmd["command"])(cmd)
+        if (self.register is not None and cmd["command"] not in REGISTER_COMMANDS
+                and outcome.rule != "R26" and not self.signatory(cmd["actor"])):
+            return reject("R27")  # right after R26, before everything else the command checks
         if outcome.accepted and command_id:
             commit, key, events = outcome.commit, content_key(cmd), list(outcome.events)
 
@@ -252,6 +339,11 @@ class ReferenceLedger:
         for e in listed:
             funding = split_of(e["funding"])
             responsibility = split_of(e["responsibility"]) if "responsibility" in e else funding
+            if "outcome" in e:
+                price, most = Decimal(e["outcome"]["price"]), e["outcome"]["max_count"]
+                elements[e["name"]] = Element(price * most, [(None, funding)],
+                                              [(None, responsibility)], price=price, max_count=most)
+                continue
             elements[e["name"]] = Element(Decimal(e["cost"]["total"]), [(None, funding)],
                                           [(None, responsibility)])
         required = [p for p in self.order if any(pct(e.funding[0][1], p) > 0 for e in elements.values())]
@@ -278,6 +370,9 @@ class ReferenceLedger:
         partner = cmd["partner"]
         if decision.status != "proposed" or partner not in decision.required or partner in decision.approvals:
             return reject("R10")
+        terms = [(e.cost, e.funding[-1][1]) for e in decision.elements.values()]
+        if self.over_limit(cmd["actor"], self.signed_amount(terms, partner)):
+            return reject("R29")
         last = set(decision.required) == {*decision.approvals, partner}
 
         def commit() -> None:
@@ -335,17 +430,27 @@ class ReferenceLedger:
         else:
             items = [{"name": name} for name in decision.elements]
         new: dict[str, tuple[Decimal, Split, Split | None]] = {}
+        max_counts: dict[str, int] = {}
         for item in items:
             current = decision.elements[item["name"]]  # the machine never adds or removes elements
+            if ("outcome" in item and current.price is None) or (
+                    "cost" in item and current.price is not None):
+                return reject("R32")  # a max_count for a cost element, a cost for an outcome one
+            cost = Decimal(item["cost"]["total"]) if "cost" in item else current.cost
+            if current.price is not None:
+                most = item.get("outcome", {}).get("max_count", current.max_count)
+                max_counts[item["name"]] = most
+                cost = current.price * most
             new[item["name"]] = (
-                Decimal(item["cost"]["total"]) if "cost" in item else current.cost,
+                cost,
                 split_of(item["funding"]) if "funding" in item else current.funding[-1][1],
                 split_of(item["responsibility"]) if "responsibility" in item else None,
             )
         if any(Fraction(cost) < decision.elements[name].spent for name, (cost, _, _) in new.items()):
             return reject("R14")
         required = self._variation_approvers(decision, new)
-        variation = Variation(variation_id, effective, planned_end, new, required)
+        variation = Variation(variation_id, effective, planned_end, new, required,
+                              max_counts=max_counts)
 
         def commit() -> None:
             decision.variation_ids.add(variation_id)
@@ -377,6 +482,7 @@ class ReferenceLedger:
         for name, (cost, funding, responsibility) in variation.elements.items():
             element = decision.elements[name]
             element.cost = cost
+            element.max_count = variation.max_counts.get(name, element.max_count)
             if funding != element.funding[-1][1]:
                 element.funding.append((variation.effective_from, funding))
             if responsibility is not None:
@@ -403,6 +509,9 @@ class ReferenceLedger:
                         for name, (cost, _, _) in pending.elements.items()):
             # R14: applying it would leave spend above the approved cost
             return reject("R14")
+        terms = [(cost, split) for cost, split, _ in pending.elements.values()]
+        if self.over_limit(cmd["actor"], self.signed_amount(terms, partner)):
+            return reject("R29")
 
         def commit() -> None:
             pending.approvals.append(partner)
@@ -450,6 +559,14 @@ class ReferenceLedger:
             return reject("R13")
         if not decision.start <= service <= decision.end:
             return reject("R13")
+        costs = {n: e for n, e in decision.elements.items() if e.price is None}
+        if element is not None and element not in costs:
+            return reject("R33")  # an outcome element is paid by RecordOutcome
+        if element is None and not costs:
+            return reject("R33")  # outcome elements only
+        if element is None and len(costs) < len(decision.elements) and sum(
+                (Fraction(e.cost) - e.spent for e in costs.values()), Fraction(0)) < Fraction(amount):
+            return reject("R14")  # a spend naming no element falls on the cost elements alone
         if decision.spent + Fraction(amount) > decision.cost:
             return reject("R14")
         if element is not None and decision.elements[element].spent + Fraction(amount) > \
@@ -457,11 +574,11 @@ class ReferenceLedger:
             return reject("R14")
         if element is not None:
             parts = {element: Fraction(amount)}
-        elif len(decision.elements) == 1:
-            parts = {next(iter(decision.elements)): Fraction(amount)}
+        elif len(costs) == 1:
+            parts = {next(iter(costs)): Fraction(amount)}
         else:
-            # R11/R15: in proportion to each element's remaining cost, exactly
-            remaining = {n: Fraction(e.cost) - e.spent for n, e in decision.elements.items()}
+            # R11/R15/R33: in proportion to each cost element's remaining cost, exactly
+            remaining = {n: Fraction(e.cost) - e.spent for n, e in costs.items()}
             remaining = {n: r for n, r in remaining.items() if r > 0}
             whole = sum(remaining.values(), Fraction(0))
             parts = {n: Fraction(amount) * r / whole for n, r in remaining.items()}
@@ -472,16 +589,57 @@ class ReferenceLedger:
             for target, history in ((exact_f, e.funding), (exact_r, e.responsibility)):
                 for code, value in in_force(history, service).items():
                     target[code] = target.get(code, Fraction(0)) + part * Fraction(value) / 100
+        return self._spend(cmd["decision_id"], invoice, amount, service, parts, "SpendRecorded",
+                           recorded_by=cmd["actor"]["id"])
+
+    def _spend(self, decision_id: str, invoice: str, amount: Decimal, service: date,
+               parts: dict[str, Fraction], event: str, evidence: str | None = None,
+               recorded_by: str = "") -> Outcome:
+        """R15: allocated by the splits in force on the service date, exactly, then R4 once."""
+        decision = self.decisions[decision_id]
+        exact_f: dict[str, Fraction] = {}
+        exact_r: dict[str, Fraction] = {}
+        for name, part in parts.items():
+            e = decision.elements[name]
+            for target, history in ((exact_f, e.funding), (exact_r, e.responsibility)):
+                for code, value in in_force(history, service).items():
+                    target[code] = target.get(code, Fraction(0)) + part * Fraction(value) / 100
         pence = int(amount * 100)
-        spend = Spend(cmd["decision_id"], amount, service, parts,
+        spend = Spend(decision_id, amount, service, parts,
                       largest_remainder(pence, exact_f, self.order),
-                      largest_remainder(pence, exact_r, self.order))
+                      largest_remainder(pence, exact_r, self.order), recorded_by=recorded_by)
 
         def commit() -> None:
             self.spends[invoice] = spend
+            if evidence is not None:
+                self.evidence.add(evidence)
             for name, part in parts.items():
                 decision.elements[name].spent += part
-        return Outcome(events=["SpendRecorded"], commit=commit)
+        return Outcome(events=[event], commit=commit)
+
+    def _RecordOutcome(self, cmd: Cmd) -> Outcome:  # noqa: N802
+        """R33: price x count on an outcome element, on evidence used once in the pool."""
+        decision, failed = self._managed_decision(cmd, "R33")
+        if failed or decision is None:
+            return failed or reject("R33")
+        invoice, achieved, count = cmd["invoice_ref"], day(cmd["achieved_on"]), cmd.get("count", 1)
+        if invoice in self.spends:
+            return reject("R13")
+        evidence = reference_key(cmd["evidence_ref"])
+        if evidence in self.evidence or decision.status != "approved":
+            return reject("R33")
+        element = decision.elements.get(cmd["element"])
+        if element is None or element.price is None:
+            return reject("R33")
+        if achieved < decision.start or achieved > YEAR_END or achieved > self.today or (
+                decision.actual_end is not None and achieved > decision.actual_end):
+            return reject("R33")
+        if element.count_paid + count > element.max_count:
+            return reject("R33")
+        amount = element.price * count
+        return self._spend(cmd["decision_id"], invoice, amount, achieved,
+                           {cmd["element"]: Fraction(amount)}, "OutcomeRecorded", evidence,
+                           recorded_by=cmd["actor"]["id"])
 
     def _ReverseSpend(self, cmd: Cmd) -> Outcome:  # noqa: N802
         if not self.host_manager(cmd["actor"]):
@@ -493,6 +651,8 @@ class ReferenceLedger:
             return reject("R17")
         if spend.reversed:
             return reject("R16")
+        if self.register is not None and spend.recorded_by == cmd["actor"]["id"]:
+            return reject("R31")
         decision = self.decisions[spend.decision_id]
 
         def commit() -> None:
@@ -512,8 +672,9 @@ class ReferenceLedger:
                     totals[code] += pence
         return totals
 
-    def committed(self) -> dict[str, int]:
-        """R11: per live decision, Σ element remaining × latest split, exactly, then R4 once; summed."""
+    def committed(self, outcomes: bool = False) -> dict[str, int]:
+        """R11: per live decision, Σ cost element remaining × latest split, exactly, then R4
+        once; summed. With `outcomes`, the same over outcome elements: contingent (R34)."""
         totals = dict.fromkeys(self.order, 0)
         if self.closed:
             return totals
@@ -522,6 +683,8 @@ class ReferenceLedger:
                 continue
             exact: dict[str, Fraction] = {}
             for e in decision.elements.values():
+                if (e.price is not None) != outcomes:
+                    continue
                 left = Fraction(e.cost) - e.spent
                 for code, value in e.funding[-1][1].items():
                     exact[code] = exact.get(code, Fraction(0)) + left * Fraction(value) / 100

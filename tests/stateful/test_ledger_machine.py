@@ -24,8 +24,11 @@ CODES = ("ASC", "CFS", "ICB", "SMS")
 PENNY = Decimal("0.01")
 ROLES = ("pool_manager", "budget_holder", "auditor")
 
-# Who issues a command: mostly the right actor, sometimes someone else (R26).
-actor_choices = st.sampled_from(["right"] * 14 + ["other_partner", "other_role", "auditor"])
+# Who issues a command: mostly the right actor, sometimes someone else (R26), an impostor with the
+# right partner and role but no entry in the register (R27), or the second officer of that role
+# (another pool manager; a budget holder with a limit, if registered).
+actor_choices = st.sampled_from(["right"] * 14 + ["other_partner", "other_role", "auditor", "impostor",
+                                                  "second", "second"])
 # How a command is identified (R25): usually not at all, or a fresh id, or the id of a failed command.
 id_choices = st.sampled_from([None, None, None, "fresh", "failed"])
 pence = st.one_of(st.integers(1, 100), st.integers(1, 300_000))
@@ -73,6 +76,11 @@ ARGUMENTS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
                               change_responsibility=flags(1, 2), effective=st.none() | per_mille,
                               planned_end=st.none() | per_mille, who=actor_choices, cid=id_choices),
     "reverse_spend": dict(pick=st.integers(0, 100), who=actor_choices, cid=id_choices),
+    "record_outcome": dict(pick=st.integers(0, 100), element=st.integers(0, 9),
+                           count=st.sampled_from([1, 1, 1, 2, 3, "rest", "over"]), when=per_mille,
+                           outside=st.sampled_from([None] * 8 + ["before", "after_end", "next_year"]),
+                           evidence=st.sampled_from(["fresh"] * 6 + ["reuse", "respell"]),
+                           reuse=flags(1, 9), who=actor_choices, cid=id_choices),
     "end_decision": dict(pick=st.integers(0, 100), when=per_mille, outside=flags(1, 6), who=actor_choices,
                          cid=id_choices),
     "contribution": dict(partner_pick=st.integers(0, 2), amount=pence,
@@ -81,18 +89,26 @@ ARGUMENTS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "resend": dict(pick=st.integers(0, 100),
                    change=st.sampled_from(["none", "format", "at", "actor", "reason"])),
     "close_year": dict(really=flags(1, 3), who=actor_choices, cid=id_choices),
+    "register_limited": dict(partner_pick=st.integers(0, 3), limit=pence, who=actor_choices,
+                             cid=id_choices),
+    "revoke_limited": dict(partner_pick=st.integers(0, 3), who=actor_choices, cid=id_choices),
 }
 # Spend and approvals most often; closing the year (after which most commands fail R17) rarely.
-KINDS = (["record_spend"] * 6 + ["answer_decision"] * 5 + ["propose_decision"] * 3 + ["answer_variation"] * 3
-         + ["propose_variation"] * 3 + ["reverse_spend"] * 2 + ["end_decision"] * 2 + ["contribution"] * 2
-         + ["resend"] * 2 + ["close_year"])
-NEEDS_APPROVED = {"record_spend", "propose_variation", "end_decision"}
-NEEDS_DECISION = {"record_spend", "answer_decision", "answer_variation", "propose_variation", "end_decision"}
+KINDS = (["record_spend"] * 6 + ["record_outcome"] * 4 + ["answer_decision"] * 5
+         + ["propose_decision"] * 3 + ["answer_variation"] * 3 + ["propose_variation"] * 3
+         + ["reverse_spend"] * 2 + ["end_decision"] * 2 + ["contribution"] * 2 + ["resend"] * 2
+         + ["close_year"] + ["register_limited"] * 2 + ["revoke_limited"])
+NEEDS_APPROVED = {"record_spend", "record_outcome", "propose_variation", "end_decision"}
+NEEDS_DECISION = {"record_spend", "record_outcome", "answer_decision", "answer_variation",
+                  "propose_variation", "end_decision"}
 
 
 class Clock:
+    """The year's last day, so that an outcome achieved on any day of the year may be paid (R33:
+    not after the day it is recorded); nothing else the machine does depends on the clock."""
+
     def __init__(self) -> None:
-        self.now = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
+        self.now = datetime(2027, 3, 31, 9, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         self.now += timedelta(seconds=1)
@@ -112,6 +128,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ids = itertools.count()
         self.failed_ids: list[str] = []
         self.accepted: list[Cmd] = []  # commands that succeeded with a command_id
+        self.paid_evidence: set[str] = set()  # evidence references sent on accepted outcomes
 
     def teardown(self) -> None:
         self.ledger.close()
@@ -131,6 +148,11 @@ class LedgerMachine(RuleBasedStateMachine):
             role = "budget_holder" if role == "pool_manager" else "pool_manager"
         elif choice == "auditor":
             role = "auditor"
+        elif choice == "impostor":
+            return {"id": f"imp-{partner.lower()}", "partner": partner, "role": role}
+        elif choice == "second":
+            prefix = "pm2" if role == "pool_manager" else "lim"
+            return {"id": f"{prefix}-{partner.lower()}", "partner": partner, "role": role}
         return {"id": f"{role[:3]}-{partner.lower()}", "partner": partner, "role": role}
 
     def manager(self, choice: str) -> dict[str, str]:
@@ -181,20 +203,31 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @initialize(partners=st.lists(st.sampled_from(CODES), min_size=2, max_size=3, unique=True),
                 host_pick=st.integers(0, 2), pledges=st.lists(st.integers(10_000, 10_000_000), min_size=3,
-                                                              max_size=3))
-    def establish(self, partners: list[str], host_pick: int, pledges: list[int]) -> None:
+                                                              max_size=3), registered=st.booleans())
+    def establish(self, partners: list[str], host_pick: int, pledges: list[int], registered: bool) -> None:
+        """A pool with or without a signatory register: the host's two pool managers and an
+        unlimited budget holder per partner (R27); limited holders are registered later."""
         host = partners[host_pick % len(partners)]
         amounts = {code: pounds(p) for code, p in zip(partners, pledges, strict=False)}
-        self.ledger.execute(parse_command({
-            "command": "EstablishPool", "actor": {"id": "pm", "partner": host, "role": "pool_manager"},
-            "pool_id": POOL, "name": "Machine pool", "host": host, "first_year": YEAR,
-            "partners": [{"code": c, "name": f"Partner {c}"} for c in partners]}))
+        manager = {"id": f"poo-{host.lower()}", "partner": host, "role": "pool_manager"}
+        register = {manager["id"]: (host, "pool_manager", None),
+                    f"pm2-{host.lower()}": (host, "pool_manager", None),
+                    **{f"bud-{c.lower()}": (c, "budget_holder", None) for c in partners}}
+        establish: Cmd = {
+            "command": "EstablishPool", "actor": manager, "pool_id": POOL, "name": "Machine pool",
+            "host": host, "first_year": YEAR,
+            "partners": [{"code": c, "name": f"Partner {c}"} for c in partners]}
+        if registered:
+            establish["signatories"] = [{"id": i, "partner": p, "role": r}
+                                        for i, (p, r, _) in register.items()]
+        self.ledger.execute(parse_command(establish))
         for code, amount in amounts.items():
             self.ledger.execute(parse_command({
                 "command": "PledgeContribution",
-                "actor": {"id": "bh", "partner": code, "role": "budget_holder"}, "pool_id": POOL,
-                "partner": code, "year": YEAR, "amount": amount}))
-        self.model = ReferenceLedger(partners, host, {c: Decimal(a) for c, a in amounts.items()})
+                "actor": {"id": f"bud-{code.lower()}", "partner": code, "role": "budget_holder"},
+                "pool_id": POOL, "partner": code, "year": YEAR, "amount": amount}))
+        self.model = ReferenceLedger(partners, host, {c: Decimal(a) for c, a in amounts.items()},
+                                     register if registered else None)
 
     @rule(kind=st.sampled_from(KINDS), data=st.data())
     def command(self, kind: str, data: st.DataObject) -> None:
@@ -238,7 +271,17 @@ class LedgerMachine(RuleBasedStateMachine):
             if data.draw(st.booleans()):
                 e["responsibility"] = data.draw(splits(self.m.order))
             elements.append(e)
-        if n_elements == 1 and data.draw(st.booleans()):
+        outcomes = data.draw(st.sampled_from([None, None, "add", "only"]), label="outcomes")
+        if outcomes is not None:  # R32: an outcome element, beside cost elements or alone
+            result: dict[str, Any] = {
+                "name": "result", "funding": data.draw(splits(self.m.order)),
+                "outcome": {"measure": "Completed treatment", "max_count": data.draw(st.integers(1, 5)),
+                            "price": pounds(max(1, costs[2] // 5))}}
+            if data.draw(st.booleans()):
+                result["responsibility"] = data.draw(splits(self.m.order))
+            elements = [*elements, result] if outcomes == "add" else [result]
+            cmd["elements"] = elements
+        elif n_elements == 1 and data.draw(st.booleans()):
             cmd.update({k: v for k, v in elements[0].items() if k != "name"})
         else:
             cmd["elements"] = elements
@@ -274,7 +317,12 @@ class LedgerMachine(RuleBasedStateMachine):
         items = []
         for i, name in enumerate(names):
             item: dict[str, Any] = {"name": name}
-            if cost is not None:
+            outcome = decision is not None and decision.elements[name].price is not None
+            if cost is not None and outcome:  # R32: only max_count varies (a cost now and then)
+                item["outcome"] = {"max_count": 1 + cost % 6}
+                if cost % 11 == 0:
+                    item = {"name": name, "cost": {"total": pounds(cost)}}
+            elif cost is not None:
                 item["cost"] = {"total": pounds(max(1, cost * (i + 1) // len(names)))}
             if decision and change_funding and data.draw(st.booleans()):
                 split = data.draw(splits(self.m.order))
@@ -340,6 +388,42 @@ class LedgerMachine(RuleBasedStateMachine):
             cmd["element"] = names[element] if element < len(names) else "no-such-element"
         self.step(self.with_id(cmd, cid))
 
+    def record_outcome(self, pick: int, element: int, count: int | str, when: int,
+                       outside: str | None, evidence: str, reuse: bool, who: str,
+                       cid: str | None) -> None:
+        """R33: mostly an outcome element of an approved decision, on fresh evidence, achieved
+        inside its bounds; sometimes a cost element, reused (or respelt) evidence, a count
+        beyond the maximum, a day out of bounds, a reused invoice."""
+        decision_id = self.decision_id(pick, "approved")
+        decision = self.m.decisions.get(decision_id)
+        names = list(decision.elements) if decision else ["result"]
+        outcome_names = [n for n in names if decision and decision.elements[n].price is not None]
+        name = (outcome_names[0] if outcome_names and element < 7
+                else (names + ["no-such-element"])[element % (len(names) + 1)])
+        state = decision.elements.get(name) if decision else None
+        if isinstance(count, str):
+            left = state.max_count - state.count_paid if state and state.price is not None else 1
+            count = max(1, left + (1 if count == "over" else 0))
+        first, last = (decision.start, decision.actual_end or YEAR_END) if decision else (
+            YEAR_START, YEAR_END)
+        achieved = {None: between(first, last, when), "before": first - timedelta(days=1),
+                    "after_end": last + timedelta(days=1),
+                    "next_year": YEAR_END + timedelta(days=1)}[outside]
+        used = sorted(self.paid_evidence)
+        ref = f"EV-{next(self.ids):03d}"
+        if evidence != "fresh" and used:
+            ref = used[when % len(used)]
+            if evidence == "respell":
+                ref = ref.lower().replace("-", "_").replace("ev_", "ev-0")
+        invoice = (sorted(self.m.spends)[when % len(self.m.spends)] if reuse and self.m.spends
+                   else f"OUT-{next(self.ids)}")
+        cmd: Cmd = {"command": "RecordOutcome", "actor": self.manager(who), "pool_id": POOL,
+                    "decision_id": decision_id, "element": name, "invoice_ref": invoice,
+                    "evidence_ref": ref, "achieved_on": achieved.isoformat(), "count": count}
+        self.step(self.with_id(cmd, cid))
+        if self.m.spends.get(invoice) is not None and cmd["evidence_ref"] not in used:
+            self.paid_evidence.add(cmd["evidence_ref"])
+
     def reverse_spend(self, pick: int, who: str, cid: str | None) -> None:
         invoices = sorted(self.m.spends)
         invoice = invoices[pick % len(invoices)] if invoices and pick < 90 else "INV-UNKNOWN"
@@ -370,6 +454,22 @@ class LedgerMachine(RuleBasedStateMachine):
         if really:
                 self.step(self.with_id({"command": "CloseYear", "actor": self.manager(who), "pool_id": POOL,
                                     "year": YEAR}, cid))
+
+    # -- the signatory register (R27-R29, R31) ----------------------------------------------
+
+    def register_limited(self, partner_pick: int, limit: int, who: str, cid: str | None) -> None:
+        """A second budget holder of a partner, with a limit, registered by its unlimited one."""
+        partner = self.m.order[partner_pick % len(self.m.order)]
+        cmd: Cmd = {"command": "RegisterSignatory", "actor": self.actor("budget_holder", partner, who),
+                    "pool_id": POOL, "signatory": {"id": f"lim-{partner.lower()}", "partner": partner,
+                                                   "role": "budget_holder", "limit": pounds(limit)}}
+        self.step(self.with_id(cmd, cid))
+
+    def revoke_limited(self, partner_pick: int, who: str, cid: str | None) -> None:
+        partner = self.m.order[partner_pick % len(self.m.order)]
+        cmd: Cmd = {"command": "RevokeSignatory", "actor": self.actor("budget_holder", partner, who),
+                    "pool_id": POOL, "signatory_id": f"lim-{partner.lower()}", "reason": "Moved on"}
+        self.step(self.with_id(cmd, cid))
 
     # -- idempotency (R25) -------------------------------------------------------------------
 
@@ -406,6 +506,9 @@ class LedgerMachine(RuleBasedStateMachine):
             for name, element in want.elements.items():
                 assert got.elements[name].cost == element.cost, (decision_id, name)
                 assert got.elements[name].spent == element.spent, (decision_id, name)
+                if element.price is not None:  # R32, R33
+                    assert got.elements[name].count_paid == element.count_paid, (decision_id, name)
+                    assert element.count_paid <= element.max_count
             assert got.spent <= got.cost, (
                 f"{decision_id}: spend {got.spent} above approved cost {got.cost} (R14)")
 
@@ -422,7 +525,7 @@ class LedgerMachine(RuleBasedStateMachine):
             recorded: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
             for event in self.ledger.events.get(decision_uuid(POOL, decision_id)):
                 name = type(event).__name__
-                if name == "SpendRecorded":
+                if name in ("SpendRecorded", "OutcomeRecorded"):
                     recorded[event.invoice_ref] = (event.funding, event.responsibility)
                     sign = 1
                 elif name == "SpendReversed":
@@ -439,9 +542,11 @@ class LedgerMachine(RuleBasedStateMachine):
                                for code, p in self.m.net_allocation("responsibility").items()}
         shares = {p.partner: p for p in reports.shares(self.ledger, POOL, YEAR).partners}
         committed = self.m.committed()
+        contingent = self.m.committed(outcomes=True)
         for code in self.m.order:
             assert Decimal(shares[code].spent) == as_money[code], code
             assert Decimal(shares[code].committed) == Decimal(committed[code]) / 100, code
+            assert Decimal(shares[code].contingent) == Decimal(contingent[code]) / 100, code
 
 
 LedgerMachine.TestCase.settings = settings(settings(), stateful_step_count=30)

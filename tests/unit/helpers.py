@@ -292,7 +292,8 @@ def spend_responsibility(ledger: LedgerApplication, decision_id: str,
 
 def _spend_event(ledger: LedgerApplication, decision_id: str, invoice_ref: str) -> Any:
     events = [e for e in ledger.events.get(decision(ledger, decision_id).id)
-              if type(e).__name__ == "SpendRecorded" and e.invoice_ref == invoice_ref]
+              if type(e).__name__ in ("SpendRecorded", "OutcomeRecorded")
+              and e.invoice_ref == invoice_ref]
     assert len(events) == 1
     return events[0]
 

@@ -109,7 +109,7 @@ def test_r5_pledge_for_a_year_before_the_pool_is_rejected(ledger: LedgerApplicat
 
 
 def test_r5_partner_code_and_year_formats_are_shape_errors() -> None:
-    """R5/INTERCHANGE: bad partner codes and years are shape errors (rule null)."""
+    """R5, wire format: bad partner codes and years are shape errors (rule null)."""
     invalid(establish_cmd() | {"partners": [{"code": "asc", "name": "x"}, {"code": "CFS", "name": "y"}]},
             rule=None)
     invalid(establish_cmd(first_year="2026-28"), rule=None, field="first_year")

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from pooledbudget.application import LedgerApplication
+from pooledbudget.errors import StateError
 
 from .helpers import (
     POOL,
@@ -461,7 +462,7 @@ def test_r12_new_split_applies_from_effective_date(ledger: LedgerApplication) ->
 
 
 def test_r12_effective_from_defaults_to_the_decision_start(ledger: LedgerApplication) -> None:
-    """R12 (INTERCHANGE): effective_from defaults to the decision's start."""
+    """R12 (wire format): effective_from defaults to the decision's start."""
     setup_pool(ledger)
     approved_decision(ledger, funding={"ASC": "50", "CFS": "50"}, start="2026-05-01")
     run(ledger, variation_cmd("D1", "V1", funding={"ASC": "80", "CFS": "20"}))
@@ -666,3 +667,17 @@ def test_r5_r9_decision_year_before_the_pool_is_rejected(ledger: LedgerApplicati
     setup_pool(ledger)
     reject(ledger, propose_cmd(year="2025-26", start="2025-04-01", planned_end="2025-06-30"),
            rule="R5", code="year_before_pool")
+
+
+def test_a_decision_is_looked_up_without_naming_a_rule(ledger: LedgerApplication) -> None:
+    """`ledger.decision(pool, id)` for callers outside a command; a missing one fails under R9."""
+    setup_pool(ledger)
+    run(ledger, propose_cmd())
+    assert ledger.decision(POOL, "D1").decision_id == "D1"
+    with pytest.raises(StateError) as missing:
+        ledger.decision(POOL, "NOPE")
+    assert (missing.value.code, missing.value.rule, missing.value.field) == (
+        "decision_not_found", "R9", "decision_id")
+    with pytest.raises(StateError) as under_r13:
+        ledger.decision(POOL, "NOPE", "R13")
+    assert under_r13.value.rule == "R13"

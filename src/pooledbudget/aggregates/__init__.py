@@ -2,6 +2,6 @@
 
 from .decision import Decision, decision_uuid
 from .pool import Pool, pool_uuid
-from .registry import CommandReceipt, InvoiceRef
+from .registry import CommandReceipt, EvidenceRef, InvoiceRef
 
-__all__ = ["CommandReceipt", "Decision", "InvoiceRef", "Pool", "decision_uuid", "pool_uuid"]
+__all__ = ["CommandReceipt", "Decision", "EvidenceRef", "InvoiceRef", "Pool", "decision_uuid", "pool_uuid"]

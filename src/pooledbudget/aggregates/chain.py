@@ -1,4 +1,4 @@
-"""The hash chain every event carries (DOMAIN R24), and its canonical encoding.
+"""The hash chain every event carries (rule R24), and its canonical encoding.
 
 Each event records `prev_hash`, the hash of the previous event of its aggregate (64 zeros for
 the first), and `hash`, the SHA-256 of the canonical encoding of everything else it records. The

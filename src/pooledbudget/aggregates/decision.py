@@ -31,12 +31,14 @@ from ..money import (
     to_pence,
 )
 from .chain import ChainedAggregate
+from .outcomes import check_outcome, outcome_terms, outcome_variation_error
 from .pool import NAMESPACE
 from .register import Entry
 from .signing import Signature, amount_signed_for
 from .terms import (
     Actor,
     ElementTerms,
+    Outcome,
     SplitHistory,
     VariedElementTerms,
     year_bounds,
@@ -57,17 +59,25 @@ class ElementState:
     funding: SplitHistory
     responsibility: SplitHistory
     tally: PenceTally = field(default_factory=PenceTally)
+    outcome: Outcome | None = None  # an outcome element (R32): its cost is price x max_count
 
     @property
     def spent(self) -> Fraction:
         return self.tally.value
+
+    @property
+    def count_paid(self) -> int:
+        """Outcomes paid, net of reversals (R33): an outcome element is only ever paid whole
+        outcomes at its price."""
+        assert self.outcome is not None
+        return int(self.spent / Fraction(self.outcome.price))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> ElementState:
         """A copy for one command: new split histories and tally, sharing the splits and the
         cost basis, which are replaced when terms change and never changed in place."""
         return ElementState(self.cost, self.cost_basis, SplitHistory(list(self.funding.entries)),
                             SplitHistory(list(self.responsibility.entries)),
-                            deepcopy(self.tally, memo))
+                            deepcopy(self.tally, memo), self.outcome)
 
     @property
     def remaining(self) -> Fraction:
@@ -82,6 +92,8 @@ class SpendState:
     service_date: date
     element_parts: dict[str, str]  # as the event stores them ("n/d" by element)
     reversed: bool = False
+    evidence_ref: str | None = None  # an outcome payment's evidence (R33)
+    count: int = 0  # an outcome payment's count of outcomes (R33)
     recorded_by: str | None = None  # the actor id, for four eyes on its reversal (R31)
 
 
@@ -286,6 +298,21 @@ class Decision(ChainedAggregate):
                 recorded_by=self.actor.get("id"),
             )
 
+    class OutcomeRecorded(SpendRecorded):
+        """An outcome payment (R33): spend of price x `count` on an outcome element, its
+        `service_date` the day the outcome was achieved, with the evidence it was paid on."""
+
+        TOPIC = "pooledbudget:OutcomeRecorded"
+        # Keyword-only: they follow SpendRecorded's fields, the last of which has a default.
+        evidence_ref: str = field(kw_only=True)
+        count: int = field(kw_only=True)
+
+        def apply(self, aggregate: Any) -> None:
+            super().apply(aggregate)
+            spend = aggregate.spends[self.invoice_ref]
+            aggregate.spends[self.invoice_ref] = replace(spend, evidence_ref=self.evidence_ref,
+                                                         count=self.count)
+
     class SpendReversed(Event):
         TOPIC = "pooledbudget:SpendReversed"
         invoice_ref: str
@@ -337,13 +364,11 @@ class Decision(ChainedAggregate):
         self.elements: dict[str, ElementState] = {}
         for data in elements:
             terms = ElementTerms.decode(data)
-            self.elements[terms.name] = ElementState(
-                cost=terms.cost,
-                cost_basis=terms.cost_basis,
-                funding=SplitHistory([(None, terms.funding)]),
-                responsibility=SplitHistory([(None, terms.responsibility or terms.funding)]),
-            )
+            self.elements[terms.name] = _new_element(terms)
         self._cost_pence = _cost_pence(self.elements)
+        # Whether it has ever had an outcome element (R32): read models of outcomes look only
+        # at such decisions.
+        self.has_had_outcomes = any(e.outcome is not None for e in self.elements.values())
 
     # -- creation -----------------------------------------------------------------------------
 
@@ -421,6 +446,26 @@ class Decision(ChainedAggregate):
         return self._spent.whole_pence()
 
     @property
+    def outcome_cost_pence(self) -> int:
+        """The outcome elements' cost (price x max_count) in pence: exposure, not firm (R34)."""
+        return sum(to_pence(e.cost) for e in self.elements.values() if e.outcome is not None)
+
+    @property
+    def outcome_spent_pence(self) -> int:
+        """Net outcome payments in pence (always whole pence: whole outcomes at their price)."""
+        return sum(e.tally.whole_pence() for e in self.elements.values()
+                   if e.outcome is not None)
+
+    @property
+    def firm_remaining_pence(self) -> int:
+        """What the cost elements have left: the decision's firm commitment before it is
+        divided among partners (R11, R34), or 0 if it commits nothing."""
+        if self.status != "approved" or self.actual_end is not None:
+            return 0
+        return (self.cost_pence - self.outcome_cost_pence
+                - (self.spent_pence - self.outcome_spent_pence))
+
+    @property
     def end(self) -> date:
         return self.actual_end or self.planned_end
 
@@ -444,6 +489,7 @@ class Decision(ChainedAggregate):
         terms = [(e.cost, e.funding.latest) for e in self.elements.values()]
         signature = Signature.check(partner, actor, self._signs_for(terms, partner, order),
                                     signer, threshold, self.first_signatures.get(partner))
+        signature.check_limit()
         if signature.first:
             self.trigger_event(self.ShareFirstSigned, timestamp=at, partner=partner, actor=actor,
                                **signature.fields())
@@ -561,6 +607,12 @@ class Decision(ChainedAggregate):
                                    "(R12)", "elements", "element_has_spend", "R12")
         for terms in new_terms:
             current = self.elements.get(terms.name)
+            if current is not None and current.outcome is not None \
+                    and terms.outcome is not None and terms.outcome.max_count < current.count_paid:
+                raise LimitError(f"element {terms.name}'s max_count {terms.outcome.max_count} "
+                                 f"would fall below the {current.count_paid} outcomes already "
+                                 "paid (R14)", field="elements", code="max_count_below_paid",
+                                 rule="R14")
             if current is not None and Fraction(terms.cost) < current.spent:
                 raise LimitError(f"element {terms.name}'s cost would fall below what has been "
                                  "spent on it (R14)", field="elements",
@@ -580,12 +632,24 @@ class Decision(ChainedAggregate):
                                  (item.responsibility, "responsibility")):
                 if split is not None:
                     _check_split_partners(split, members, f"{where}.{label}")
-            if current is None:
+            error = outcome_variation_error(item, current, where)
+            if error is not None:
+                raise error
+            if current is None and item.max_count is not None:
+                terms.append(outcome_terms(item, where))
+            elif current is None:
                 if item.cost is None or item.funding is None:
                     raise _state_error(f"new element {item.name} needs a cost and a funding "
                                        "split (R12)", where, "new_element_incomplete", "R12")
                 terms.append(ElementTerms(item.name, item.cost, item.cost_basis or {},
                                           item.funding, item.responsibility))
+            elif current.outcome is not None:
+                outcome = replace(current.outcome, max_count=item.max_count
+                                  or current.outcome.max_count)
+                terms.append(ElementTerms(
+                    name=item.name, cost=outcome.cost, cost_basis=current.cost_basis,
+                    funding=current.funding.latest if item.funding is None else item.funding,
+                    responsibility=item.responsibility, outcome=outcome))
             else:
                 terms.append(ElementTerms(
                     name=item.name,
@@ -631,6 +695,7 @@ class Decision(ChainedAggregate):
             # The last approval applies the variation: spend recorded under the old terms
             # while it waited must still fit the new ones (R14).
             self._ensure_terms_cover_spend(terms)
+        signature.check_limit()  # the limits in the order the rules list them: R14, then R29
         if signature.first:
             self.trigger_event(self.VariationFirstSigned, timestamp=at,
                                variation_id=variation_id, partner=partner, actor=actor,
@@ -667,14 +732,11 @@ class Decision(ChainedAggregate):
             terms = ElementTerms.decode(data)
             current = self.elements.get(terms.name)
             if current is None:
-                elements[terms.name] = ElementState(
-                    cost=terms.cost, cost_basis=terms.cost_basis,
-                    funding=SplitHistory([(None, terms.funding)]),
-                    responsibility=SplitHistory([(None, terms.responsibility or terms.funding)]),
-                )
+                elements[terms.name] = _new_element(terms)
                 continue
             current.cost = terms.cost
             current.cost_basis = terms.cost_basis
+            current.outcome = terms.outcome
             if terms.funding != current.funding.latest:
                 current.funding.entries.append((pending.effective_from, terms.funding))
             if terms.responsibility is not None:
@@ -683,6 +745,8 @@ class Decision(ChainedAggregate):
             elements[terms.name] = current
         self.elements = elements
         self._cost_pence = _cost_pence(elements)
+        self.has_had_outcomes = self.has_had_outcomes or any(
+            e.outcome is not None for e in elements.values())
         self._spent = PenceTally(sum((e.spent for e in elements.values()), Fraction(0)))
 
     # -- end (R12) ----------------------------------------------------------------------------
@@ -724,7 +788,22 @@ class Decision(ChainedAggregate):
             raise _state_error(f"service_date {service_date} is outside the service period "
                                f"{self.start}..{self.end} (R13)", "service_date",
                                "service_date_outside_period", "R13")
+        if element is not None and self.elements[element].outcome is not None:
+            raise _state_error(f"element {element} is an outcome element: pay it with "
+                               "RecordOutcome (R33)", "element", "outcome_element_needs_outcome",
+                               "R33")
+        cost_elements = self._cost_elements()
+        if element is None and not cost_elements:
+            raise _state_error(f"decision {self.decision_id} has only outcome elements: pay "
+                               "them with RecordOutcome (R33)", "element",
+                               "decision_has_only_outcomes", "R33")
         pence = to_pence(amount)
+        if element is None and len(cost_elements) < len(self.elements) and sum(
+                (e.remaining for e in cost_elements.values()), Fraction(0)) < Fraction(pence, 100):
+            raise LimitError(f"spend naming no element falls on decision {self.decision_id}'s "
+                             "cost elements, and would take them above their cost; vary the "
+                             "decision first (R14)", field="amount",
+                             code="spend_exceeds_cost_elements", rule="R14")
         if _exceeds(self._spent, pence, self.cost_pence):
             raise LimitError(f"spend would take decision {self.decision_id} above its approved "
                              f"cost {self.cost}; vary the decision first (R14)", field="amount",
@@ -801,15 +880,50 @@ class Decision(ChainedAggregate):
             return None
         return funded, {code: pence_text(p) for code, p in responsibility.items()}
 
+    def _cost_elements(self) -> dict[str, ElementState]:
+        """The elements that are not outcome elements (R33: the ones a spend may fall on)."""
+        return {name: e for name, e in self.elements.items() if e.outcome is None}
+
     def _element_parts(self, amount: Decimal, element: str | None) -> dict[str, Fraction]:
-        """A spend naming no element is apportioned by remaining cost, exactly (R11, R15)."""
+        """A spend naming no element is apportioned among the cost elements by remaining cost,
+        exactly (R11, R15, R33)."""
         if element is not None:
             return {element: Fraction(amount)}
-        if len(self.elements) == 1:
-            return {next(iter(self.elements)): Fraction(amount)}
-        remaining = {name: e.remaining for name, e in self.elements.items() if e.remaining > 0}
+        cost_elements = self._cost_elements()
+        if len(cost_elements) == 1:
+            return {next(iter(cost_elements)): Fraction(amount)}
+        remaining = {name: e.remaining for name, e in cost_elements.items() if e.remaining > 0}
         total = sum(remaining.values(), Fraction(0))
         return {name: Fraction(amount) * value / total for name, value in remaining.items()}
+
+    def record_outcome(
+        self,
+        *,
+        invoice_ref: str,
+        evidence_ref: str,
+        element: str,
+        count: int,
+        achieved_on: date,
+        supplier: str | None,
+        supplier_is_individual: bool,
+        order: list[str],
+        actor: Actor,
+        at: datetime,
+    ) -> None:
+        """R33: price x count, allocated by the element's split in force on `achieved_on`."""
+        price = check_outcome(self, element, count, achieved_on, at)
+        amount = price * count
+        parts = {element: Fraction(amount)}
+        allocated = (self._whole_allocation(element, amount, achieved_on, order)
+                     or self._exact_allocation(parts, amount, achieved_on, order))
+        funded, responsible = allocated
+        self.trigger_event(
+            self.OutcomeRecorded, timestamp=at, invoice_ref=invoice_ref,
+            amount=format(amount, "f"), service_date=achieved_on.isoformat(), element=element,
+            supplier=supplier, element_parts={element: fraction_to_str(parts[element])},
+            funding=funded, responsibility=responsible, actor=actor, evidence_ref=evidence_ref,
+            count=count, supplier_is_individual=supplier_is_individual,
+        )
 
     def reverse_spend(self, invoice_ref: str, reason: str, actor: Actor, at: datetime,
                       four_eyes: bool = False) -> None:
@@ -830,18 +944,31 @@ class Decision(ChainedAggregate):
     # -- commitment (R11) ---------------------------------------------------------------------
 
     def commitment_by_partner(self, order: list[str], year_closed: bool) -> dict[str, Decimal]:
-        """Remaining cost by each element's latest approved split, then R4 once (R11)."""
+        """Cost elements' remaining cost by each element's latest approved split, then R4 once
+        (R11); outcome elements commit nothing firm (R34)."""
+        return self._held_by_partner(self._cost_elements(), order, year_closed)
+
+    def contingent_by_partner(self, order: list[str], year_closed: bool) -> dict[str, Decimal]:
+        """R34: outcome elements' remaining exposure, price x (max_count - count paid), by each
+        element's latest approved split, exactly, then R4 once."""
+        outcome_elements = {name: e for name, e in self.elements.items()
+                            if e.outcome is not None}
+        return self._held_by_partner(outcome_elements, order, year_closed)
+
+    def _held_by_partner(self, elements: dict[str, ElementState], order: list[str],
+                         year_closed: bool) -> dict[str, Decimal]:
         zero = {code: Decimal("0.00") for code in order}
-        if self.status != "approved" or self.actual_end is not None or year_closed:
+        if self.status != "approved" or self.actual_end is not None or year_closed \
+                or not elements:
             return zero
-        if all(not e.tally.odd for e in self.elements.values()):  # every remaining in pence
+        if all(not e.tally.odd for e in elements.values()):  # every remaining in pence
             in_pence = allocate_by_splits(
                 [(to_pence(e.cost) - e.tally.pence, e.funding.latest)
-                 for e in self.elements.values()], order)
+                 for e in elements.values()], order)
             if in_pence is not None:
                 return {code: from_pence(pence) for code, pence in in_pence.items()}
         exact: dict[str, Fraction] = {}
-        for element in self.elements.values():
+        for element in elements.values():
             for code, weight in split_weights(element.funding.latest).items():
                 exact[code] = exact.get(code, Fraction(0)) + element.remaining * weight
         remaining = sum(exact.values(), Fraction(0))
@@ -856,6 +983,15 @@ def _check_split_partners(split: dict[str, Decimal], members: list[str], where: 
     if unknown:
         raise _state_error(f"{where} names {', '.join(unknown)}, not a partner of the pool in "
                            "the decision's year (R3)", where, "split_names_non_partner", "R3")
+
+
+def _new_element(terms: ElementTerms) -> ElementState:
+    return ElementState(
+        cost=terms.cost, cost_basis=terms.cost_basis,
+        funding=SplitHistory([(None, terms.funding)]),
+        responsibility=SplitHistory([(None, terms.responsibility or terms.funding)]),
+        outcome=terms.outcome,
+    )
 
 
 def _exceeds(tally: PenceTally, pence: int, cost_pence: int) -> bool:

@@ -1,10 +1,11 @@
 """Small one-event aggregates whose deterministic ids make uniqueness a storage guarantee.
 
 Saving a second `InvoiceRef` or `CommandReceipt` with the same id conflicts in the event store,
-so an invoice reference is never reused (R13) and a command id is applied once (R25), even when
-two processes race. An invoice is claimed under its reference's key (`references.py`), so its
-other spellings collide too; claims made before R13 said when references are the same were keyed
-by raw text, and `LegacyInvoiceRefs` lists them by key (decision 0016).
+so an invoice reference is never reused (R13), nor an outcome's evidence reference (R33), and a
+command id is applied once (R25), even when two processes race. An invoice is claimed under its
+reference's key (`references.py`), so its other spellings collide too; claims made before R13
+said when references are the same were keyed by raw text, and `LegacyInvoiceRefs` lists them by
+key (decision 0020).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from ..references import reference_key
 from .chain import ChainedAggregate
 from .pool import NAMESPACE
 from .terms import Actor
@@ -33,6 +35,12 @@ def invoice_key_uuid(pool_id: str, key: str) -> UUID:
 
 def legacy_invoices_uuid(pool_id: str) -> UUID:
     return uuid5(NAMESPACE, f"invoice-legacy:{pool_id}")
+
+
+@functools.lru_cache(maxsize=4096)  # a command derives each id several times
+def evidence_uuid(pool_id: str, evidence_ref: str) -> UUID:
+    """One id for every spelling of a reference (R13's comparison, which R33 applies)."""
+    return uuid5(NAMESPACE, f"evidence:{pool_id}:{reference_key(evidence_ref)}")
 
 
 @functools.lru_cache(maxsize=4096)  # a command derives each id several times
@@ -109,6 +117,38 @@ class LegacyInvoiceRefs(ChainedAggregate):
               at: datetime) -> LegacyInvoiceRefs:
         return cls._create(cls.Indexed, id=legacy_invoices_uuid(pool_id), timestamp=at,
                            pool_id=pool_id, claims=claims, actor=actor)
+
+
+class EvidenceRef(ChainedAggregate):
+    """Claims an outcome's evidence reference within a pool (R33): an outcome is paid on a
+    piece of evidence once, and a reversal of the payment never frees it."""
+
+    TOPIC = "pooledbudget:EvidenceRef"
+
+    class Event(ChainedAggregate.Event):
+        TOPIC = "pooledbudget:EvidenceRef.Event"
+
+    class Registered(Event, Aggregate.Created):
+        TOPIC = "pooledbudget:EvidenceRegistered"
+        pool_id: str
+        evidence_ref: str
+        decision_id: str
+        invoice_ref: str
+        actor: Actor
+
+    def __init__(self, pool_id: str, evidence_ref: str, decision_id: str, invoice_ref: str,
+                 actor: Actor) -> None:
+        self.pool_id = pool_id
+        self.evidence_ref = evidence_ref
+        self.decision_id = decision_id
+        self.invoice_ref = invoice_ref
+
+    @classmethod
+    def register(cls, pool_id: str, evidence_ref: str, decision_id: str, invoice_ref: str,
+                 actor: Actor, at: datetime) -> EvidenceRef:
+        return cls._create(cls.Registered, id=evidence_uuid(pool_id, evidence_ref),
+                           timestamp=at, pool_id=pool_id, evidence_ref=evidence_ref,
+                           decision_id=decision_id, invoice_ref=invoice_ref, actor=actor)
 
 
 class CommandReceipt(ChainedAggregate):

@@ -38,14 +38,19 @@ class Signature:
     @classmethod
     def check(cls, partner: str, actor: Actor, amount: Decimal, signer: Entry | None,
               threshold: Decimal | None, first_signer: str | None) -> Signature:
-        """State first (the same id twice, R30), then the limit (R29)."""
+        """The state rule (the same id twice, R30); the limit is checked by `check_limit`,
+        among the limits, after the state rules."""
         two_needed = signer is not None and threshold is not None and amount > threshold
         if two_needed and first_signer == actor["id"]:
             raise StateError(f"{actor['id']} has already signed {partner}'s approval; a second "
                              "budget holder must sign (R30)", field="actor.id",
                              code="already_signed", rule="R30")
-        check_limit(amount, signer)
         return cls(amount, signer, first=two_needed and first_signer is None)
+
+    def check_limit(self) -> Signature:
+        """R29: within the signer's limit (equal passes)."""
+        check_limit(self.amount, self.signer)
+        return self
 
     def fields(self) -> dict[str, str | None]:
         limit = None if self.signer is None or self.signer.limit is None else self.signer.limit

@@ -38,17 +38,42 @@ def decode_split(data: dict[str, str]) -> dict[str, Decimal]:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What an outcome element pays for (R32): a measure, a price per outcome, and the most
+    outcomes the pool will pay for. Measure and price never change; `max_count` may be varied."""
+
+    measure: str
+    price: Decimal
+    max_count: int
+
+    @property
+    def cost(self) -> Decimal:
+        """The most the pool can pay for it: price x max_count (R32)."""
+        return self.price * self.max_count
+
+    def encode(self) -> dict[str, Any]:
+        return {"measure": self.measure, "price": format(self.price, "f"),
+                "max_count": self.max_count}
+
+    @classmethod
+    def decode(cls, data: dict[str, Any]) -> Outcome:
+        return cls(data["measure"], Decimal(data["price"]), int(data["max_count"]))
+
+
+@dataclass(frozen=True)
 class ElementTerms:
-    """An element of a decision as proposed or varied: cost, funding and responsibility."""
+    """An element of a decision as proposed or varied: cost, funding and responsibility; an
+    outcome element (R32) has an `outcome` too, and its cost is price x max_count."""
 
     name: str
     cost: Decimal
     cost_basis: dict[str, str]
     funding: dict[str, Decimal]
     responsibility: dict[str, Decimal] | None = None
+    outcome: Outcome | None = None
 
     def encode(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "cost": format(self.cost, "f"),
             "cost_basis": dict(self.cost_basis),
@@ -56,9 +81,13 @@ class ElementTerms:
             "responsibility": None if self.responsibility is None
             else encode_split(self.responsibility),
         }
+        if self.outcome is not None:  # cost elements keep the stored form they always had
+            data["outcome"] = self.outcome.encode()
+        return data
 
     @classmethod
     def decode(cls, data: dict[str, Any]) -> ElementTerms:
+        outcome = data.get("outcome")
         return cls(
             name=data["name"],
             cost=Decimal(data["cost"]),
@@ -66,6 +95,7 @@ class ElementTerms:
             funding=decode_split(data["funding"]),
             responsibility=None if data["responsibility"] is None
             else decode_split(data["responsibility"]),
+            outcome=None if outcome is None else Outcome.decode(outcome),
         )
 
 
@@ -78,6 +108,11 @@ class VariedElementTerms:
     cost_basis: dict[str, str] | None = None
     funding: dict[str, Decimal] | None = None
     responsibility: dict[str, Decimal] | None = None
+    # An outcome element's new maximum count (R32); measure and price, given only to add a new
+    # outcome element or to repeat the current ones, since they never change.
+    max_count: int | None = None
+    measure: str | None = None
+    price: Decimal | None = None
 
 
 @dataclass

@@ -8,18 +8,19 @@ import sys
 from typing import Any
 
 from ..application import open_ledger
+from ..cli_options import add_db_option
 
 
 def register(sub: Any) -> None:
     verify = sub.add_parser("verify", help="recompute every hash chain and check the seals (R24)")
-    verify.add_argument("--db", default=None)
+    add_db_option(verify)
     verify.add_argument("--pool", help="only this pool's aggregates")
     verify.add_argument("--seal", help="a seal digest written down earlier: it must still verify")
     verify.add_argument("--no-progress", action="store_true")
     verify.set_defaults(run=_verify)
 
     history = sub.add_parser("history", help="every event of a pool, oldest first (R23)")
-    history.add_argument("--db", default=None)
+    add_db_option(history)
     history.add_argument("--pool", required=True)
     history.add_argument("--decision")
     history.add_argument("--format", choices=["json", "table"], default="table")

@@ -8,7 +8,7 @@ from typing import Any
 from eventsourcing.application import Application
 
 from ..aggregates import Decision, Pool
-from ..aggregates.registry import CommandReceipt, InvoiceRef
+from ..aggregates.registry import CommandReceipt, EvidenceRef, InvoiceRef
 from .log_scan import scan_log
 
 _BOOKKEEPING = {"originator_id", "originator_version", "originator_topic", "timestamp",
@@ -22,6 +22,8 @@ def _subject(event: Any, pool: str, decisions: dict[Any, str]) -> tuple[str, str
         return "decision", decisions.get(event.originator_id, "")
     if isinstance(event, InvoiceRef.Registered):
         return "invoice", event.invoice_ref
+    if isinstance(event, EvidenceRef.Registered):
+        return "evidence", event.evidence_ref
     if isinstance(event, CommandReceipt.Accepted):
         return "command", event.command_id
     return "other", ""
@@ -39,7 +41,7 @@ def history(app: Application[Any], pool: str, decision: str | None = None
             decisions[event.originator_id] = event.decision_id
         kind, subject = _subject(event, pool, decisions)
         if decision is not None and not (kind == "decision" and subject == decision) and not (
-                kind == "invoice" and event.decision_id == decision):
+                kind in ("invoice", "evidence") and event.decision_id == decision):
             continue
         actor = getattr(event, "actor", None) or {}
         yield {

@@ -1,7 +1,9 @@
 """The board pack: one self-contained HTML file a pooled-budget board reads (and prints to A4).
 
 Figures come from the ledger's read models (`data.gather`), charts from matplotlib as inline SVG
-(`charts`), and `render` lays them out as A4 sheets with every chart's numbers in a table.
+(`charts`, imported only when a pack is drawn, so the command line starts without matplotlib),
+and `render` lays them out as A4 sheets, each chart's numbers in a table beside it, the full
+lists in appendices.
 """
 
 from __future__ import annotations

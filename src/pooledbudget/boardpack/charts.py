@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from decimal import Decimal
@@ -18,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from .data import BoardPackData
+from .wording import short_name
 
 matplotlib.use("Agg")
 
@@ -60,23 +62,29 @@ def _svg(fig: Figure, name: str, label: str) -> str:
     return text
 
 
+def _label(data: BoardPackData, code: str) -> str:
+    """A partner's name for an axis, without its parenthetical, wrapped to short lines."""
+    return "\n".join(textwrap.wrap(short_name(data.partners.get(code, code)), 18))
+
+
 def _float(value: Decimal | str) -> float:
     return float(Decimal(value))  # drawing only
 
 
 def shares_chart(data: BoardPackData) -> str:
-    """Contribution share beside spend share, per partner (R8, R19)."""
+    """Contribution share beside spend share, per partner."""
     with _style():
         fig = _figure(4.2, 2.6)
         ax = fig.add_subplot()
         codes = [p.partner for p in data.shares.partners][::-1]
+        labels = [_label(data, c) for c in codes]
         rows = {p.partner: p for p in data.shares.partners}
         y = range(len(codes))
         ax.barh([i + 0.2 for i in y], [_float(rows[c].contribution_share) for c in codes], 0.38,
                 color=BLUE, label="Contribution share")
         ax.barh([i - 0.2 for i in y], [_float(rows[c].spend_share) for c in codes], 0.38,
                 color=TEAL, label="Share of spend")
-        ax.set_yticks(list(y), codes)
+        ax.set_yticks(list(y), labels)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0f}%"))
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
@@ -87,11 +95,12 @@ def shares_chart(data: BoardPackData) -> str:
 def cost_shift_chart(data: BoardPackData) -> str:
     """Net cost shift per partner: right of zero it carries others' costs, left it is carried."""
     with _style():
-        fig = _figure(4.2, 2.4)
+        fig = _figure(4.2, 0.5 + 0.36 * max(len(data.cost_shift.net), 2))
         ax = fig.add_subplot()
         codes = list(data.cost_shift.net)[::-1]
         values = [_float(data.cost_shift.net[c]) for c in codes]
-        ax.barh(codes, values, 0.55, color=[GREEN if v > 0 else RED for v in values])
+        ax.barh([_label(data, c) for c in codes], values, 0.55,
+                color=[GREEN if v > 0 else RED for v in values])
         ax.axvline(0, color=MUTED, linewidth=0.8)
         ax.xaxis.set_major_formatter(FuncFormatter(_pounds))
         ax.grid(axis="x", color=GRID, linewidth=0.6)
@@ -103,7 +112,7 @@ def cost_shift_chart(data: BoardPackData) -> str:
 def trend_chart(data: BoardPackData) -> str:
     """Spend in each month (bars), forecast outturn and budget at each month's end (lines)."""
     with _style():
-        fig = _figure(7.0, 2.7)
+        fig = _figure(7.0, 2.3)
         ax = fig.add_subplot()
         labels = [p.month.strftime("%b %y") for p in data.months]
         x = list(range(len(labels)))
@@ -130,7 +139,7 @@ def partner_bar_chart(name: str, label: str, values: Sequence[tuple[str, Decimal
                       colour: str = BLUE) -> str:
     """One bar per partner (or category) with a pounds axis."""
     with _style():
-        fig = _figure(4.2, 0.5 + 0.42 * max(len(values), 2))
+        fig = _figure(4.2, 0.5 + 0.36 * max(len(values), 2))
         ax = fig.add_subplot()
         names = [n for n, _ in values][::-1]
         amounts = [_float(v) for _, v in values][::-1]
@@ -145,7 +154,7 @@ def partner_bar_chart(name: str, label: str, values: Sequence[tuple[str, Decimal
 def risk_chart(data: BoardPackData) -> str:
     allocation = data.risk_share.allocation
     return partner_bar_chart("risk-share", "Risk share by partner",
-                             [(c, Decimal(v)) for c, v in allocation.items()], AMBER)
+                             [(_label(data, c), Decimal(v)) for c, v in allocation.items()], AMBER)
 
 
 def category_chart(data: BoardPackData) -> str:

@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from ..cli_options import UsageError, add_db_option, recording_time
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -16,14 +18,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--as-at", help="as the ledger stood at this recording time (ISO-8601)")
     parser.add_argument("--tolerance", default="5",
                         help="variance tolerance in percent for the red/amber/green rating (default 5)")
-    parser.add_argument("--db", default=None)
+    add_db_option(parser)
     parser.add_argument("-o", "--output", default="board-pack.html", help="HTML file to write")
     parser.set_defaults(run=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from ..application import open_ledger
-    from ..cli import UsageError, _recording_time
     from . import write_board_pack
 
     try:
@@ -32,7 +33,7 @@ def _run(args: argparse.Namespace) -> int:
         tolerance = Decimal("NaN")
     if not tolerance.is_finite() or tolerance < 0:
         raise UsageError(f"--tolerance {args.tolerance!r} is not a percentage ≥ 0", field="tolerance")
-    as_at = _recording_time(args.as_at) if args.as_at else None
+    as_at = recording_time(args.as_at) if args.as_at else None
     ledger = open_ledger(args.db)
     try:
         path = write_board_pack(ledger, args.pool, args.year, Path(args.output), as_at, tolerance)

@@ -27,7 +27,15 @@ from ..projections.tables import (
     spends,
 )
 from ..reports.cost_shift import cost_shift_report
-from ..reports.models import ApprovalsReport, CostShiftReport, RiskShareReport, SharesReport
+from ..reports.delegation import sign_offs_report
+from ..reports.models import (
+    ApprovalsReport,
+    CostShiftReport,
+    RiskShareReport,
+    SharesReport,
+    SignatoriesReport,
+    SignOffsReport,
+)
 from ..reports.risk_share import risk_share_report
 from ..reports.shares import shares_report
 
@@ -89,6 +97,8 @@ class BoardPackData:
     contributions: list[Contribution]
     decisions: list[DecisionSpend]
     months: list[MonthPoint] = field(default_factory=list)
+    signatories: SignatoriesReport | None = None
+    sign_offs: SignOffsReport | None = None
 
     @property
     def budget(self) -> Decimal:
@@ -100,7 +110,7 @@ class BoardPackData:
 
     @property
     def variance(self) -> Decimal:
-        """Forecast outturn − budget: positive is an overspend (R17)."""
+        """Forecast outturn − budget: positive is an overspend."""
         return self.forecast - self.budget
 
     @property
@@ -137,6 +147,7 @@ def gather(ledger: LedgerApplication, pool: str, year: str, as_at: datetime | No
     as_of = as_at.date() if as_at else max(datetime.now(UTC).date(),
                                            last.astimezone(UTC).date() if last else date.min)
     approvals = reports.approvals(ledger, pool, as_of)
+    signatories = reports.signatories(ledger, pool, as_at)
     with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
         row = conn.execute(select(pools).where(pools.c.pool_id == pool)).first()
         shares = shares_report(conn, pool, year, None if as_at is None else as_at.isoformat())
@@ -155,6 +166,8 @@ def gather(ledger: LedgerApplication, pool: str, year: str, as_at: datetime | No
             contributions=_contributions(conn, pool, year, shares),
             decisions=_decisions(conn, pool, year),
             months=_months(conn, pool, year, as_at or datetime.now(UTC)),
+            signatories=signatories,
+            sign_offs=sign_offs_report(conn, pool, year, shares.as_at, signatories.verified),
         )
 
 
@@ -209,7 +222,8 @@ def _next_month(month: date) -> date:
 
 def _months(conn: Connection, pool: str, year: str, now: datetime) -> list[MonthPoint]:
     """Month by month of the financial year, up to `now`'s month (or the last movement)."""
-    moves = conn.execute(select(forecast_movements).where(
+    fm = forecast_movements.c
+    moves = conn.execute(select(fm.recorded_at, fm.spent_delta_pence, fm.committed_delta_pence).where(
         forecast_movements.c.pool_id == pool, forecast_movements.c.year == year)
         .order_by(forecast_movements.c.sequence)).all()
     agreed = conn.execute(select(contribution_events).where(
@@ -218,21 +232,22 @@ def _months(conn: Connection, pool: str, year: str, now: datetime) -> list[Month
     first = date(int(year[:4]), 4, 1)
     last_move = max((_month_start(_utc(m.recorded_at).date()) for m in moves), default=first)
     end = min(max(_month_start(_utc(now).date()), last_move), max(date(first.year + 1, 3, 1), last_move))
-    points = []
-    month = first
+    timed = sorted((_utc(m.recorded_at), m.spent_delta_pence, m.committed_delta_pence)
+                   for m in moves)  # one pass below: the moves before each month's end
+    points: list[MonthPoint] = []
+    month, i, spent, committed, previous = first, 0, 0, 0, 0
     while month <= end:
         cutoff = datetime.combine(_next_month(month), time(), tzinfo=UTC)
-        before = [m for m in moves if _utc(m.recorded_at) < cutoff]
-        in_month = [m for m in before if month == first or _utc(m.recorded_at).date() >= month]
+        while i < len(timed) and timed[i][0] < cutoff:
+            spent, committed, i = spent + timed[i][1], committed + timed[i][2], i + 1
         latest: dict[str, int] = {}
         for r in agreed:
             if _utc(r.recorded_at) < cutoff:
                 latest[r.partner] = r.amount_pence
-        spent = sum(m.spent_delta_pence for m in before)
         points.append(MonthPoint(
             month=month, budget=from_pence(sum(latest.values())),
-            spent_in_month=from_pence(sum(m.spent_delta_pence for m in in_month)),
-            spent_to_date=from_pence(spent),
-            forecast=from_pence(spent + sum(m.committed_delta_pence for m in before))))
+            spent_in_month=from_pence(spent - previous), spent_to_date=from_pence(spent),
+            forecast=from_pence(spent + committed)))
+        previous = spent
         month = _next_month(month)
     return points

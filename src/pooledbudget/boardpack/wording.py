@@ -65,3 +65,17 @@ def flow_sentences(matrix: dict[str, dict[str, str]], names: dict[str, str]) -> 
     return [f"{capitalise(in_sentence(names.get(payer, payer)))} carried {gbp(amount)} of "
             f"{possessive(in_sentence(names.get(carried, carried)))} costs."
             for amount, carried, payer in flows]
+
+
+def article(noun: str) -> str:
+    """`an overspend`, `a nil outturn`: the indefinite article by the noun's first sound."""
+    return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    return f"{count:,} {singular if count == 1 else (many or singular + 's')}"
+
+
+def short_name(name: str) -> str:
+    """A partner's name for a chart label or a column heading: without its parenthetical."""
+    return re.sub(r"\s*\([^)]*\)", "", name).strip() or name

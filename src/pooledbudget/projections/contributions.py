@@ -9,7 +9,15 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from ..aggregates import Pool
 from ..money import to_pence
-from .tables import approvals_pending, closed_years, commitments, contributions, pools
+from .tables import (
+    approvals_pending,
+    closed_years,
+    commitments,
+    contingent,
+    contributions,
+    outcome_elements,
+    pools,
+)
 
 _KEY = (contributions.c.pool_id == bindparam("k_pool"),
         contributions.c.year == bindparam("k_year"),
@@ -43,8 +51,11 @@ def apply_pool_event(conn: Connection, event: Any, pool_id: str) -> None:
     elif isinstance(event, Pool.YearClosed):
         conn.execute(insert(closed_years).values(pool_id=pool_id, year=event.year,
                                                  closed_at=event.timestamp))
-        # Open commitments and pending proposals of the year lapse (R17).
-        for table in (commitments, approvals_pending):
+        # Open commitments, contingent ones (R34) and pending proposals of the year lapse (R17).
+        for table in (commitments, contingent, approvals_pending):
             conn.execute(delete(table).where(table.c.pool_id == pool_id,
                                              table.c.year == event.year))
+        conn.execute(update(outcome_elements).where(
+            outcome_elements.c.pool_id == pool_id, outcome_elements.c.year == event.year
+        ).values(remaining_pence=0))
 

@@ -34,11 +34,11 @@ Position = tuple[int, int]
 
 def position(decision: Decision) -> Position:
     """(net spend, commitment) of a decision in pence, as the shares report counts them: the
-    commitment is the sum of its elements' remaining cost, i.e. cost less spend (R11). Summed,
-    a decision's movements give its position; a closed year's lapse takes the commitment off."""
-    spent = decision.spent_pence
-    live = decision.status == "approved" and decision.actual_end is None
-    return spent, decision.cost_pence - spent if live else 0
+    commitment is the sum of its cost elements' remaining cost, i.e. their cost less their
+    spend (R11); outcome elements' exposure is contingent, not firm, and left out (R34).
+    Summed, a decision's movements give its position; a closed year's lapse takes the
+    commitment off."""
+    return decision.spent_pence, decision.firm_remaining_pence
 
 
 class HistoryWriter:

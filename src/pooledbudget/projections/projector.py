@@ -25,6 +25,7 @@ from ..collection import collection_paused
 from .contributions import apply_pool_event
 from .decisions import DecisionState, write_decision_states
 from .history import HistoryWriter, Position, position
+from .outcomes import OutcomeWriter, write_outcome_states
 from .sign_offs import SignOffWriter
 from .spend import SpendWriter
 from .store import ReadModelStore
@@ -70,6 +71,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         # the notification id at which a proposal or variation started waiting for approvals.
         self._spends = SpendWriter()
         self._history = HistoryWriter()
+        self._outcomes = OutcomeWriter()
         self._sign_offs = SignOffWriter()
         self._dirty: dict[UUID, Decision] = {}
         self._new: set[UUID] = set()
@@ -89,6 +91,7 @@ class LedgerProjection(Projection[ReadModelStore]):
             decision, before = self._advance(event)
             self._spends.apply(conn, event, decision, sequence)
             self._history.apply_decision(event, decision, before, sequence)
+            self._outcomes.apply(event, decision, sequence)
             self._sign_offs.apply(event, decision, sequence)
             self._dirty[event.originator_id] = decision
             if isinstance(event, (Decision.Proposed, Decision.VariationProposed)):
@@ -110,6 +113,7 @@ class LedgerProjection(Projection[ReadModelStore]):
     def _reset(self) -> None:
         self._spends.discard()
         self._history.discard()
+        self._outcomes.discard()
         self._sign_offs.discard()
         self._dirty.clear()
         self._new.clear()
@@ -120,6 +124,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         the batch's end."""
         self._spends.flush(conn)
         self._history.flush(conn)
+        self._outcomes.flush(conn)
         self._sign_offs.flush(conn)
         closed_by_year: dict[tuple[str, str], bool] = {}  # one look-up per pool and year
         states = []
@@ -133,6 +138,7 @@ class LedgerProjection(Projection[ReadModelStore]):
                 decision, aggregate_id in self._new, self._pending_since.get(aggregate_id),
                 self._order(conn, decision.pool_id), closed_by_year[year_key]))
         write_decision_states(conn, states)
+        write_outcome_states(conn, states)
         self._keep = max(self._cache_size, len(self._dirty))
         self._reset()
 

@@ -163,6 +163,53 @@ spend_reversals = Table(  # when each reversal was recorded (R16), for exports b
     Index("ix_pb_spend_reversals_pool_year", "pool_id", "year"),
 )
 
+contingent = Table(  # R34: outcome elements' remaining exposure, by decision and partner
+    "pb_contingent", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("decision_id", String(64), primary_key=True),
+    Column("partner", String(12), primary_key=True),
+    Column("year", String(7), nullable=False),
+    Column("amount_pence", MONEY, nullable=False),
+    Index("ix_pb_contingent_pool_year", "pool_id", "year"),
+)
+
+decision_order = Table(  # the notification id at which each decision was proposed
+    "pb_decision_order", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("decision_id", String(64), primary_key=True),
+    Column("year", String(7), nullable=False),
+    Column("sequence", Integer, nullable=False),
+)
+
+outcome_elements = Table(  # R35: each outcome element of an approved decision, as it stands
+    "pb_outcome_elements", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("decision_id", String(64), primary_key=True),
+    Column("element", Text, primary_key=True),
+    Column("year", String(7), nullable=False),
+    Column("position", Integer, nullable=False),  # the element's place in the decision
+    Column("measure", Text, nullable=False),
+    Column("price_pence", MONEY, nullable=False),
+    Column("max_count", Integer, nullable=False),
+    Column("count_paid", Integer, nullable=False),
+    Column("paid_pence", MONEY, nullable=False),
+    Column("remaining_pence", MONEY, nullable=False),
+    Index("ix_pb_outcome_elements_pool_year", "pool_id", "year"),
+)
+
+outcome_payments = Table(  # R33: which spends are outcome payments, and on what evidence
+    "pb_outcome_payments", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("invoice_ref", String(64), primary_key=True),
+    Column("decision_id", String(64), nullable=False),
+    Column("element", Text, nullable=False),
+    Column("year", String(7), nullable=False),
+    Column("evidence_ref", String(64), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("achieved_on", Date, nullable=False),
+    Index("ix_pb_outcome_payments_pool_year", "pool_id", "year"),
+)
+
 sign_offs = Table(  # every approval, first signature and decline (R29, R30), for auditors
     "pb_sign_offs", metadata,
     Column("pool_id", String(64), primary_key=True),
@@ -183,12 +230,14 @@ read_model_version = Table(  # which shape of these tables the database holds
     "pb_read_model_version", metadata,
     Column("version", Integer, primary_key=True),
 )
-READ_MODEL_VERSION = 3  # 3: pb_spends.supplier_is_individual
+READ_MODEL_VERSION = 4  # 4: pb_spends.supplier_is_individual
 """Raised whenever a table above gains or changes a column: a database whose read models have
 another version has them dropped and rebuilt from the log when it is opened (they are derived)."""
 
 READ_MODEL_TABLES = [pools, contributions, closed_years, decisions, commitments,
                      approvals_pending, spends, spend_allocations, contribution_events,
-                     forecast_movements, spend_reversals, sign_offs]
+                     forecast_movements, spend_reversals, sign_offs, contingent, decision_order,
+                     outcome_elements, outcome_payments]
 ROW_HEAVY_TABLES = [decisions, commitments, spends, spend_allocations, contribution_events,
-                    forecast_movements, spend_reversals, sign_offs]  # rows per decision, spend or event
+                    forecast_movements, spend_reversals, sign_offs, contingent, decision_order,
+                    outcome_elements, outcome_payments]  # rows per decision, spend or event

@@ -17,18 +17,21 @@ from .duplicates import possible_duplicates_report
 from .models import (
     ApprovalsReport,
     CostShiftReport,
+    OutcomesReport,
     PossibleDuplicatesReport,
     RiskShareReport,
     SharesReport,
     SignatoriesReport,
     SignOffsReport,
 )
+from .outcomes import outcomes_report
 from .risk_share import risk_share_report
 from .shares import shares_report
 
-__all__ = ["ApprovalsReport", "CostShiftReport", "PossibleDuplicatesReport", "RiskShareReport",
-           "SharesReport", "SignOffsReport", "SignatoriesReport", "approvals", "cost_shift",
-           "possible_duplicates", "risk_share", "shares", "sign_offs", "signatories"]
+__all__ = ["ApprovalsReport", "CostShiftReport", "OutcomesReport", "PossibleDuplicatesReport",
+           "RiskShareReport", "SharesReport", "SignOffsReport", "SignatoriesReport", "approvals",
+           "cost_shift", "outcomes", "possible_duplicates", "risk_share", "shares", "sign_offs",
+           "signatories"]
 
 
 def _label(as_at: datetime | None) -> str | None:
@@ -51,6 +54,14 @@ def risk_share(ledger: LedgerApplication, pool: str, year: str,
                as_at: datetime | None = None) -> RiskShareReport:
     with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
         return risk_share_report(conn, pool, year)
+
+
+def outcomes(ledger: LedgerApplication, pool: str, year: str,
+             as_at: datetime | None = None) -> OutcomesReport:
+    """R35: outcome elements of the year's approved decisions and who paid for whose outcomes;
+    what the board pack's outcomes section shows."""
+    with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
+        return outcomes_report(conn, pool, year, _label(as_at))
 
 
 def approvals(ledger: LedgerApplication, pool: str, as_of: date | None = None) -> ApprovalsReport:

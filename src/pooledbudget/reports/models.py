@@ -1,4 +1,4 @@
-"""Report shapes (INTERCHANGE.md) as pydantic models: amounts as 2-place strings, percentages 4."""
+"""Report shapes (docs/reference/wire-format.md) as pydantic models: amounts 2 places, percentages 4."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class PartnerShare(Report):
     spent: str
     spend_share: str
     available: str
+    contingent: str  # R34: outcome exposure, beside the forecast, never in it
     forecast: str
 
 
@@ -27,6 +28,7 @@ class ShareTotals(Report):
     committed: str
     spent: str
     available: str
+    contingent: str
     forecast: str
 
 
@@ -96,6 +98,31 @@ class PossibleDuplicatesReport(Report):
     pool: str
     year: str | None
     groups: list[DuplicateGroup]
+
+
+class OutcomeLine(Report):
+    decision_id: str
+    element: str
+    measure: str
+    price: str
+    max_count: int
+    count_paid: int
+    paid: str
+    remaining: str
+
+
+class OutcomePartner(Report):
+    partner: str
+    funded: str
+    responsible: str
+
+
+class OutcomesReport(Report):
+    pool: str
+    year: str
+    as_at: str | None
+    outcomes: list[OutcomeLine]
+    partners: list[OutcomePartner]
 
 
 class SignatoryRow(Report):

@@ -19,6 +19,7 @@ from rich.text import Text
 from .models import (
     ApprovalsReport,
     CostShiftReport,
+    OutcomesReport,
     PossibleDuplicatesReport,
     RiskShareReport,
     SharesReport,
@@ -42,11 +43,11 @@ def report_rows(report: BaseModel) -> Rows:
 @report_rows.register
 def _shares(report: SharesReport) -> Rows:
     header = ["partner", "agreed", "received", "contribution_share", "committed", "spent",
-              "spend_share", "available", "forecast"]
+              "spend_share", "available", "contingent", "forecast"]
     rows = [[getattr(p, column) for column in header] for p in report.partners]
     t = report.total
     rows.append(["total", t.agreed, t.received, "", t.committed, t.spent, "", t.available,
-                 t.forecast])
+                 t.contingent, t.forecast])
     return Rows(_title("Contributor shares", report.pool, report.year, report.as_at), header, rows)
 
 
@@ -68,6 +69,20 @@ def _approvals(report: ApprovalsReport) -> Rows:
     rows = [[p.decision_id, p.variation_id or "", " ".join(p.waiting_on),
              " ".join(p.first_signature), str(p.days_waiting)] for p in report.pending]
     return Rows(f"Approvals pending — {report.pool} as of {report.as_of}", header, rows)
+
+
+@report_rows.register
+def _outcomes(report: OutcomesReport) -> Rows:
+    """A row per outcome element, then a row per partner with the outcome payments it funded
+    and those it was responsible for (R35); `section` says which."""
+    header = ["section", "decision_id", "element", "measure", "price", "max_count",
+              "count_paid", "paid", "remaining", "partner", "funded", "responsible"]
+    rows = [["outcome", o.decision_id, _user_text(o.element), _user_text(o.measure), o.price,
+             str(o.max_count), str(o.count_paid), o.paid, o.remaining, "", "", ""]
+            for o in report.outcomes]
+    rows += [["partner", *[""] * 8, p.partner, p.funded, p.responsible]
+             for p in report.partners]
+    return Rows(_title("Outcomes", report.pool, report.year, report.as_at), header, rows)
 
 
 @report_rows.register
@@ -117,6 +132,12 @@ def _sign_offs(report: SignOffsReport) -> Rows:
     return Rows(_title("Sign-offs", report.pool, report.year, report.as_at), header, rows, note)
 
 
+def _user_text(text: str) -> str:
+    """Text people typed (an element's name, an outcome's measure), kept from being read as a
+    formula by a spreadsheet opening the CSV."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _title(name: str, pool: str, year: str, as_at: str | None) -> str:
     return f"{name} — {pool} {year}" + (f" as at {as_at}" if as_at else "")
 
@@ -127,7 +148,7 @@ def to_table(report: BaseModel) -> RenderableType:
     for i, column in enumerate(header):
         table.add_column(column.replace("_", " "), justify="left" if i == 0 else "right")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))  # shown as typed, never read as markup
     return Group(table, Text(note)) if note else table
 
 

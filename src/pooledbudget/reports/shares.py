@@ -8,15 +8,22 @@ from fractions import Fraction
 from sqlalchemy import Connection, func, select
 
 from ..money import fmt_percent, from_pence
-from ..projections.tables import commitments, contributions, spend_allocations, spends
+from ..projections.tables import (
+    commitments,
+    contingent,
+    contributions,
+    spend_allocations,
+    spends,
+)
 from .models import PartnerShare, SharesReport, ShareTotals
 from .pool_info import pool_info
 
 
 def partner_figures(conn: Connection, pool_id: str, year: str) -> dict[str, dict[str, int]]:
-    """Pence by partner: agreed, received, committed, spent (reversed spend left out)."""
+    """Pence by partner: agreed, received, committed, contingent (R34), spent (reversed spend
+    left out)."""
     info = pool_info(conn, pool_id)
-    figures = {code: {"agreed": 0, "received": 0, "committed": 0, "spent": 0}
+    figures = {code: {"agreed": 0, "received": 0, "committed": 0, "contingent": 0, "spent": 0}
                for code in info.members(year)}
     for row in conn.execute(select(contributions).where(contributions.c.pool_id == pool_id,
                                                         contributions.c.year == year)):
@@ -26,6 +33,11 @@ def partner_figures(conn: Connection, pool_id: str, year: str) -> dict[str, dict
     ).group_by(commitments.c.partner)
     for partner, pence in conn.execute(committed):
         figures[partner]["committed"] = int(pence)
+    held = select(contingent.c.partner, func.sum(contingent.c.amount_pence)).where(
+        contingent.c.pool_id == pool_id, contingent.c.year == year
+    ).group_by(contingent.c.partner)
+    for partner, pence in conn.execute(held):
+        figures[partner]["contingent"] = int(pence)
     spent = (
         select(spend_allocations.c.partner, func.sum(spend_allocations.c.funded_pence))
         .join(spends, (spends.c.pool_id == spend_allocations.c.pool_id)
@@ -39,10 +51,16 @@ def partner_figures(conn: Connection, pool_id: str, year: str) -> dict[str, dict
     return figures
 
 
+def available(f: dict[str, int]) -> int:
+    """R19, R34: agreed less spent, firm commitments and contingent ones. (The forecast counts
+    firm commitments only.)"""
+    return f["agreed"] - f["spent"] - f["committed"] - f["contingent"]
+
+
 def shares_report(conn: Connection, pool_id: str, year: str, as_at: str | None) -> SharesReport:
     figures = partner_figures(conn, pool_id, year)
     total = {key: sum(f[key] for f in figures.values())
-             for key in ("agreed", "received", "committed", "spent")}
+             for key in ("agreed", "received", "committed", "contingent", "spent")}
 
     def pct(part: int, whole: int) -> str:
         return fmt_percent(Fraction(part * 100, whole) if whole else Decimal(0))
@@ -56,7 +74,7 @@ def shares_report(conn: Connection, pool_id: str, year: str, as_at: str | None) 
             contribution_share=pct(f["agreed"], total["agreed"]),
             committed=money(f["committed"]), spent=money(f["spent"]),
             spend_share=pct(f["spent"], total["spent"]),
-            available=money(f["agreed"] - f["spent"] - f["committed"]),
+            available=money(available(f)), contingent=money(f["contingent"]),
             forecast=money(f["spent"] + f["committed"]),
         )
         for code, f in figures.items()
@@ -64,7 +82,7 @@ def shares_report(conn: Connection, pool_id: str, year: str, as_at: str | None) 
     totals = ShareTotals(
         agreed=money(total["agreed"]), received=money(total["received"]),
         committed=money(total["committed"]), spent=money(total["spent"]),
-        available=money(total["agreed"] - total["spent"] - total["committed"]),
+        available=money(available(total)), contingent=money(total["contingent"]),
         forecast=money(total["spent"] + total["committed"]),
     )
     return SharesReport(pool=pool_id, year=year, as_at=as_at, partners=rows, total=totals)
