@@ -246,3 +246,24 @@ def test_possible_duplicates_from_the_cli_on_the_existing_ledger(
     assert main(["report", "possible-duplicates", "--pool", "FRP", "--db", db,
                  "--format", "table"]) == 0
     assert "0 group(s)" in capsys.readouterr().out
+
+
+def test_an_outcome_payment_claims_its_invoice_by_key_too(ledger: LedgerApplication) -> None:
+    """R33 with R13: an outcome's invoice reference is the same as a spend's in any spelling,
+    both ways; a reversal finds an outcome payment by another spelling; an individual's outcome
+    payment carries the flag."""
+    from tests.unit.outcome_helpers import contract, outcome_cmd
+
+    contract(ledger, max_count=5)
+    run(ledger, spend_cmd("D1", "INV-1", "10.00", element="fee"))
+    reject(ledger, outcome_cmd("D1", "result", "inv-01", "EV-1"), rule="R13",
+           code="invoice_ref_reused", field="invoice_ref")
+    run(ledger, {**outcome_cmd("D1", "result", "OUT-7", "EV-7"),
+                 "supplier": "Shared lives carer", "supplier_is_individual": True})
+    reject(ledger, spend_cmd("D1", "out_007", "10.00", element="fee"), rule="R13",
+           code="invoice_ref_reused")
+    run(ledger, reverse_cmd("OUT-07"))
+    recorded = [e for e in ledger.events.get(ledger.decision("P", "D1", "R33").id)
+                if type(e).__name__ == "OutcomeRecorded"]
+    assert [(e.invoice_ref, e.supplier_is_individual) for e in recorded] == [("OUT-7", True)]
+    assert verify(ledger).ok
