@@ -78,6 +78,10 @@ HANDLING: dict[str, str] = {
     "LimitError": "It would break a limit: vary the contribution or decision first.",
     "ConcurrencyConflictError": "Lost a race with other writers several times: send it again.",
     "DatabaseURLError": "Fix the `--db` URL or `$POOLEDBUDGET_DB`.",
+    "FeedError": "Ask the change feed with a whole-number position (0 or more) and limit (1 or more).",
+    "UnreadableEventError": "A stored event cannot be decoded: run `pooledbudget verify`.",
+    "MappingError": "Fix the journal mapping file at the setting `field` names.",
+    "MonthError": "Give the month as YYYY-MM.",
     "UsageError": "Fix the command-line arguments.",
     "LedgerError": "The base class: catch it to handle every rejection.",
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
-import structlog
 from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
@@ -58,11 +57,14 @@ from .errors import (
     StateError,
     TimeWentBackwardsError,
 )
+from .feed import Change
+from .feed import changes as _changes
 from .guards import UNLESS_EXISTS
+from .logs import ledger_logger
 from .persistence import Database, at_rest_options, database, prepare, setup_lock
 from .references import reference_key
 
-log = structlog.get_logger("pooledbudget")
+log = ledger_logger()  # silent unless the host asks (logs.py)
 A = TypeVar("A", bound=Aggregate)
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 5
@@ -432,6 +434,12 @@ class LedgerApplication(Application[UUID]):
         timestamp: datetime = event.timestamp
         return timestamp
 
+    def changes(self, after: int = 0, limit: int | None = None,
+                pool: str | None = None) -> Iterator[Change]:
+        """Every stored event after position `after` (of one pool, if given), oldest first, at
+        most `limit`: the change feed (feed.py, docs/developers/integration.md)."""
+        return _changes(self, after=after, limit=limit, pool=pool)
+
     # -- loading ------------------------------------------------------------------------------
 
     def _find(self, cls: type[A], aggregate_id: UUID, *, read_only: bool = False) -> A | None:
@@ -791,7 +799,7 @@ class LedgerApplication(Application[UUID]):
     def _unused_invoice(self, pool_id: str, invoice_ref: str, actor: Actor,
                         at: datetime) -> tuple[str, list[Aggregate]]:
         """The reference's key if no reference the same under R13 was recorded in the pool
-        (a key claim, or an old raw-text one: decision 0020), with the pool's new listing of
+        (a key claim, or an old raw-text one: decision 0021), with the pool's new listing of
         old claims if this is the first time; else `invoice_ref_reused` naming the earlier."""
         key = reference_key(invoice_ref)
         legacy, index = self._legacy(pool_id, actor, at)
@@ -835,7 +843,7 @@ class LedgerApplication(Application[UUID]):
         claim = self._find(InvoiceRef, invoice_key_uuid(cmd.pool_id, key), read_only=True)
         if claim is not None:
             recorded, decision_id = claim.invoice_ref, claim.decision_id
-        elif key in legacy:  # the exact spelling, else the first recorded (decision 0020)
+        elif key in legacy:  # the exact spelling, else the first recorded (decision 0021)
             same = legacy[key]
             recorded = cmd.invoice_ref if cmd.invoice_ref in same else next(iter(same))
             decision_id = same[recorded]
@@ -865,7 +873,7 @@ class LedgerApplication(Application[UUID]):
         return claims, [LegacyInvoiceRefs.index(pool_id, claims, actor, at)]
 
     def _scan_legacy_claims(self, pool_id: str) -> dict[str, dict[str, str]]:
-        """The pool's raw-text claims, from the log: once per pool, ever (decision 0020)."""
+        """The pool's raw-text claims, from the log: once per pool, ever (decision 0021)."""
         claims: dict[str, dict[str, str]] = {}
         start = 0
         while True:

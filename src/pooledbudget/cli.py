@@ -16,10 +16,11 @@ from .boardpack.cli import register as register_board_pack
 from .cli_options import UsageError, add_db_option, recording_time
 from .errors import LedgerError
 from .exports import register as register_exports
+from .integration_cli import register as register_integration
 from .logs import configure_logging
 
 REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "outcomes", "signatories",
-                "sign-offs", "possible-duplicates")
+                "sign-offs", "balances", "possible-duplicates")
 NO_YEAR = ("approvals", "signatories")  # reports over every year of the pool
 YEAR_OPTIONAL = (*NO_YEAR, "possible-duplicates")  # of one year, or of every year without one
 
@@ -92,6 +93,13 @@ def _build_report(ledger: LedgerApplication, args: argparse.Namespace,
         if as_at is not None:
             raise UsageError("report possible-duplicates takes no --as-at", field="as_at")
         return reports.possible_duplicates(ledger, args.pool, args.year)
+    if args.kind == "balances":
+        from .reports.balances import month_end_balances
+
+        if not args.month or as_at:
+            raise UsageError("report balances takes --month YYYY-MM (and no --as-at)",
+                             field="month")
+        return month_end_balances(ledger, args.pool, args.year, args.month)
     if args.kind == "signatories":
         return reports.signatories(ledger, args.pool, as_at)
     build = {"shares": reports.shares, "cost-shift": reports.cost_shift,
@@ -191,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "signatories; possible-duplicates without it covers every year)")
     report.add_argument("--as-at", help="as the ledger stood at this recording time (ISO-8601)")
     report.add_argument("--as-of", help="approvals: the date days waiting are counted to")
+    report.add_argument("--month", help="balances: the calendar month (UTC), e.g. 2026-07")
     report.add_argument("--format", choices=["json", "table", "csv"], default="json")
     add_db_option(report)
     report.set_defaults(run=_report)
@@ -213,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_board_pack(sub)
     register_exports(sub)
     audit_cli.register(sub)
+    register_integration(sub)
     return parser
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, select
 from .application import LedgerApplication, open_ledger
 from .cli_options import add_db_option
 from .errors import InvalidCommandError
+from .integration_cli import register_journals
 from .money import from_pence
 from .projections import read_models_as_at
 from .projections.tables import decisions, pools, spend_allocations, spend_reversals, spends
@@ -164,6 +165,7 @@ def register(subparsers: Any) -> None:
                               help="SeRCOP service for a decision category (repeatable)")
     ledger = kinds.add_parser("ledger", help="every spend line with its per-partner allocation")
     ledger.add_argument("--year", required=True, help="financial year, e.g. 2026-27")
+    register_journals(kinds)
     for p in (transparency, ledger):
         p.add_argument("--pool", required=True)
         add_db_option(p)

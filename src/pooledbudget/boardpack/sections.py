@@ -216,6 +216,13 @@ def risk(data: BoardPackData) -> str:
             f"{figure(charts().risk_chart(data), html, 'risk-table')}")
 
 
+def _waiting(data: BoardPackData, code: str, first_signed: list[str]) -> str:
+    """A partner still to approve; one with the first of its two signatures says so."""
+    if code in first_signed:
+        return f"{name(data, code)} (one of two signatures given, waiting for the second)"
+    return name(data, code)
+
+
 def approvals(data: BoardPackData, appendices: Appendices) -> str:
     pending = data.approvals.pending
     as_of = f"{data.approvals_as_of:%d %B %Y}"
@@ -223,7 +230,8 @@ def approvals(data: BoardPackData, appendices: Appendices) -> str:
         return f"<h2>Approvals pending</h2><p>None pending as of {as_of}.</p>"
     rows: list[list[str | Decimal]] = [
         [p.decision_id, "the decision" if p.variation_id is None else f"variation {p.variation_id}",
-         ", ".join(name(data, c) for c in p.waiting_on), f"{p.days_waiting:,}"] for p in pending]
+         ", ".join(_waiting(data, c, p.first_signature) for c in p.waiting_on),
+         f"{p.days_waiting:,}"] for p in pending]
     shown = list(range(TOP_APPROVALS)) if len(rows) > TOP_APPROVALS else None
     listing = Listing("approvals", f"Approvals pending as of {as_of}, oldest first",
                       "pending approvals", "pending approval",
