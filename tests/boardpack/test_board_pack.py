@@ -150,3 +150,12 @@ def test_board_text_has_no_rule_numbers_and_reads_as_english(ledger: LedgerAppli
 
 def test_rating_has_its_word_not_only_its_colour(ledger: LedgerApplication) -> None:
     assert re.search(r'class="rag rag-red">Rating: Red<', board_pack(ledger, "FRP", "2026-27"))
+
+
+def test_a_pool_without_outcomes_hears_nothing_of_them(ledger: LedgerApplication) -> None:
+    """The worked scenario pays for no outcomes: no outcomes sheet, no exposure beside the
+    forecast, no outcomes note (its figures are as before)."""
+    html = board_pack(ledger, "FRP", "2026-27")
+    assert not gather(ledger, "FRP", "2026-27").has_outcomes
+    assert "Outcome payments" not in html and "not yet earned" not in html
+    assert "outcomes-table" not in html and 'class="headline six"' not in html

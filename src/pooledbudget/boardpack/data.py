@@ -31,11 +31,13 @@ from ..reports.delegation import sign_offs_report
 from ..reports.models import (
     ApprovalsReport,
     CostShiftReport,
+    OutcomesReport,
     RiskShareReport,
     SharesReport,
     SignatoriesReport,
     SignOffsReport,
 )
+from ..reports.outcomes import outcomes_report
 from ..reports.risk_share import risk_share_report
 from ..reports.shares import shares_report
 
@@ -99,6 +101,18 @@ class BoardPackData:
     months: list[MonthPoint] = field(default_factory=list)
     signatories: SignatoriesReport | None = None
     sign_offs: SignOffsReport | None = None
+    outcomes: OutcomesReport | None = None
+
+    @property
+    def has_outcomes(self) -> bool:
+        """Whether the pool pays for outcomes this year: only then does the pack speak of them."""
+        return bool(self.outcomes and self.outcomes.outcomes)
+
+    @property
+    def exposure(self) -> Decimal:
+        """Outcome payments not yet earned, at most (the shares report's contingent total):
+        shown beside the forecast outturn, never in it."""
+        return Decimal(self.shares.total.contingent)
 
     @property
     def budget(self) -> Decimal:
@@ -168,6 +182,7 @@ def gather(ledger: LedgerApplication, pool: str, year: str, as_at: datetime | No
             months=_months(conn, pool, year, as_at or datetime.now(UTC)),
             signatories=signatories,
             sign_offs=sign_offs_report(conn, pool, year, shares.as_at, signatories.verified),
+            outcomes=outcomes_report(conn, pool, year, shares.as_at),
         )
 
 

@@ -35,9 +35,19 @@ NOTES = [
 ]
 
 
+OUTCOMES_NOTE = (
+    "Outcome payments and outcome exposure", "an outcome payment is spend like any other, "
+    "divided by the outcome's split on the day the outcome was achieved; the most still to be "
+    "earned is each outcome's price times the count not yet paid (nothing for a decision that has "
+    "ended), held apart from firm commitments and never in the forecast outturn; who paid for "
+    "whose outcomes compares each partner's share of outcome payments with its responsibility "
+    "for them", "R32–R35")
+
+
 def how_made(data: BoardPackData) -> str:
+    notes = NOTES + ([OUTCOMES_NOTE] if data.has_outcomes else [])
     items = "".join(f"<li><strong>{escape(title)}</strong>: {escape(text)} ({escape(rules)}).</li>"
-                    for title, text, rules in NOTES)
+                    for title, text, rules in notes)
     rating = (f"<li><strong>Rating</strong>: red when the forecast is over budget by more than "
               f"the tolerance ({pct(data.tolerance)}); amber when it is over budget within the "
               "tolerance, or under budget by more than it; green otherwise.</li>")

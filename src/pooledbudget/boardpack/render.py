@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from . import sections
+from . import outcomes, sections
 from .data import BoardPackData
 from .listing import Appendices
 from .notes import how_made
@@ -44,6 +44,7 @@ def main_sheets(data: BoardPackData, appendices: Appendices) -> list[tuple[str, 
         ("Trend and spend by category", s.trend(data) + s.categories(data)),
         ("Spend by decision", s.decisions(data, appendices)),
         ("Cost shift and risk share", s.cost_shift(data) + s.risk(data)),
+        *([("Outcome payments", outcomes.section(data, appendices))] if data.has_outcomes else []),
         ("Approvals and sign-offs", s.approvals(data, appendices) + s.sign_offs(data, appendices)),
     ]
 

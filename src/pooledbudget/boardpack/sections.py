@@ -11,6 +11,7 @@ from decimal import Decimal
 from html import escape
 from types import ModuleType
 
+from . import outcomes
 from .data import BoardPackData
 from .listing import Appendices, Column, Listing, pick
 from .wording import article, flow_sentences, gbp, pct, plural, short_name
@@ -96,15 +97,18 @@ def headline(data: BoardPackData) -> str:
     tiles = [("Budget (agreed contributions)", gbp(t.agreed)), ("Spend to date", gbp(t.spent)),
              ("Commitments", gbp(t.committed)), ("Forecast outturn", gbp(t.forecast)),
              ("Variance", f"{gbp(data.variance, sign=True)} ({pct(data.variance_pct)})")]
-    tile_html = "".join(f'<div class="tile"><div class="label">{escape(k)}</div>'
-                        f'<div class="value">{escape(v)}</div></div>' for k, v in tiles)
+    aside = outcomes.exposure_tile(data)  # beside the forecast, never in it
+    tile_html = "".join(f'<div class="tile{" aside" if (k, v) in aside else ""}">'
+                        f'<div class="label">{escape(k)}</div>'
+                        f'<div class="value">{escape(v)}</div></div>' for k, v in tiles + aside)
     rating = RATING_TEXT[data.rating]
     summary = (f"The pool is forecast to spend {gbp(t.forecast)} against a budget of "
                f"{gbp(t.agreed)}: {gbp(abs(data.variance))} ({pct(abs(data.variance_pct))}) "
                f"{over} budget. Rated <strong>{rating}</strong> against a tolerance of "
                f"{pct(data.tolerance)}. Contributions received so far: {gbp(t.received)}.")
-    return (f'<div class="headline"><div class="rag rag-{data.rating}">Rating: {rating}</div>'
-            f"{tile_html}</div><p class=summary>{summary}</p>"
+    wide = " six" if aside else ""
+    return (f'<div class="headline{wide}"><div class="rag rag-{data.rating}">Rating: {rating}</div>'
+            f"{tile_html}</div><p class=summary>{summary}</p>{outcomes.exposure(data)}"
             f"<p class=authority>{escape(authority(data))}</p>")
 
 

@@ -19,6 +19,8 @@ p { margin: 1.5mm 0; }
 .sub { color: var(--muted); margin-top: 0; }
 .headline { display: grid; grid-template-columns: 20mm repeat(5, minmax(0, 1fr)); gap: 2mm;
   margin: 3mm 0 1mm; }
+.headline.six { grid-template-columns: 20mm repeat(6, minmax(0, 1fr)); }
+.tile.aside { background: none; border: 1px dashed var(--muted); }
 .tile { background: var(--band); border-radius: 2px; padding: 2mm; }
 .tile .label { font-size: 7.5pt; color: var(--muted); }
 .tile .value { font-size: 10pt; overflow-wrap: anywhere; font-weight: 600;
