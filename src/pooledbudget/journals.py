@@ -20,17 +20,16 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Connection, select
 
 from .application import LedgerApplication
-from .errors import LedgerError
 from .journal_mapping import JournalMapping
 from .money import from_pence
+from .months import month_bounds, utc
 from .projections import live_store
 from .projections.tables import (
     contribution_events,
@@ -43,12 +42,7 @@ from .reports.pool_info import pool_info
 
 COLUMNS = ["journal_id", "partner", "period", "posting_date", "line_type", "account",
            "cost_centre", "debit", "credit", "description", "source"]
-MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 ZERO = Decimal("0.00")
-
-
-class MonthError(LedgerError):
-    code = "invalid_month"
 
 
 @dataclass(frozen=True)
@@ -86,21 +80,6 @@ class Posting:
     category: str | None
     reference: str
     description: str
-
-
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """`2026-07` -> its first moment and the next month's (UTC, end exclusive)."""
-    match = MONTH.fullmatch(month)
-    if not match:
-        raise MonthError(f"month {month!r} is not like 2026-07", field="month")
-    year, number = int(match[1]), int(match[2])
-    start = datetime(year, number, 1, tzinfo=UTC)
-    return start, datetime(year + (number == 12), 1 if number == 12 else number + 1, 1,
-                           tzinfo=UTC)
-
-
-def utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def journal_lines_for(posting: Posting, pool: str, host: str,

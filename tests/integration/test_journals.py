@@ -16,7 +16,8 @@ from pooledbudget import reports
 from pooledbudget.application import LedgerApplication
 from pooledbudget.cli import main
 from pooledbudget.journal_mapping import JournalMapping, MappingError
-from pooledbudget.journals import COLUMNS, JournalLine, MonthError, journals, journals_csv
+from pooledbudget.journals import COLUMNS, JournalLine, journals, journals_csv
+from pooledbudget.months import MonthError
 
 from .conftest import months
 

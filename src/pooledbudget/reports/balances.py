@@ -19,8 +19,8 @@ from datetime import date, datetime
 from sqlalchemy import Connection, select
 
 from ..application import LedgerApplication
-from ..journals import month_bounds, utc
 from ..money import from_pence
+from ..months import month_bounds, utc
 from ..projections import live_store
 from ..projections.tables import (
     closed_years,
