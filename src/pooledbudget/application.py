@@ -60,6 +60,7 @@ from .errors import (
 from .feed import Change
 from .feed import changes as _changes
 from .guards import UNLESS_EXISTS
+from .log_index import LOG_INDEX, entry_for
 from .logs import ledger_logger
 from .persistence import Database, at_rest_options, database, prepare, setup_lock
 from .references import reference_key
@@ -158,21 +159,28 @@ class LedgerApplication(Application[UUID]):
             c.RevokeSignatory: self._revoke_signatory,
         }
 
-    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+    def save(self, *objs: Any, pools: Mapping[UUID, str | None] | None = None,
+             **kwargs: Any) -> list[Recording[UUID]]:
         """eventsourcing's `save` (collect, record, snapshot, notify), collecting the ledger's
         aggregates and events by their classes instead of by eventsourcing's runtime Protocol
         checks: those cost 16 us an aggregate and 10 an event, a tenth of a spend command's own
-        work. Anything else is collected as eventsourcing collects it."""
+        work. Anything else is collected as eventsourcing collects it. Each event goes to the
+        recorder with its pool and hash, for the pool's links (`log_index`); `pools` names the
+        pool of the aggregates of events saved without their aggregate."""
         processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        pool_of: dict[UUID, str | None] = dict(pools or {})
         for obj in objs:
             if isinstance(obj, Aggregate):
                 processing_event.events.extend(obj.collect_events())
                 processing_event.aggregates[obj.id] = obj
+                pool_of[obj.id] = getattr(obj, "pool_id", None)
             elif isinstance(obj, Aggregate.Event):
                 processing_event.events.append(obj)
             else:
                 processing_event.collect_events(obj)
         processing_event.saved_kwargs.update(kwargs)
+        processing_event.saved_kwargs[LOG_INDEX] = [
+            entry_for(event, _pool_of(event, pool_of)) for event in processing_event.events]
         recordings = self._record(processing_event)
         self._take_snapshots(processing_event)
         self._notify(recordings)
@@ -252,7 +260,9 @@ class LedgerApplication(Application[UUID]):
             if len(held) != len(group.events):  # a handler changed an aggregate it didn't return
                 raise RuntimeError(f"{len(held)} pending events but {len(group.events)} decided")
             if group.events:
-                self.save(*group.events, **{UNLESS_EXISTS: group.guards})
+                self.save(*group.events, pools={key: getattr(a, "pool_id", None)
+                                                for key, a in group.aggregates.items()},
+                          **{UNLESS_EXISTS: group.guards})
                 self._cache_saved(group.aggregates.values())
             share = (time.perf_counter() - saving) / len(commands)
         except (_Replay, IntegrityError):
@@ -323,7 +333,7 @@ class LedgerApplication(Application[UUID]):
                 if isinstance(decided, CommandResult):
                     return decided  # a duplicate (R25)
                 try:
-                    self.save(*decided.aggregates, **{UNLESS_EXISTS: decided.guard})
+                    self.save(*decided.aggregates, unless_exists=decided.guard)
                     self._cache_saved(decided.aggregates)
                 except IntegrityError:
                     if not optimistic:
@@ -799,7 +809,7 @@ class LedgerApplication(Application[UUID]):
     def _unused_invoice(self, pool_id: str, invoice_ref: str, actor: Actor,
                         at: datetime) -> tuple[str, list[Aggregate]]:
         """The reference's key if no reference the same under R13 was recorded in the pool
-        (a key claim, or an old raw-text one: decision 0021), with the pool's new listing of
+        (a key claim, or an old raw-text one: decision 0023), with the pool's new listing of
         old claims if this is the first time; else `invoice_ref_reused` naming the earlier."""
         key = reference_key(invoice_ref)
         legacy, index = self._legacy(pool_id, actor, at)
@@ -843,7 +853,7 @@ class LedgerApplication(Application[UUID]):
         claim = self._find(InvoiceRef, invoice_key_uuid(cmd.pool_id, key), read_only=True)
         if claim is not None:
             recorded, decision_id = claim.invoice_ref, claim.decision_id
-        elif key in legacy:  # the exact spelling, else the first recorded (decision 0021)
+        elif key in legacy:  # the exact spelling, else the first recorded (decision 0023)
             same = legacy[key]
             recorded = cmd.invoice_ref if cmd.invoice_ref in same else next(iter(same))
             decision_id = same[recorded]
@@ -873,7 +883,7 @@ class LedgerApplication(Application[UUID]):
         return claims, [LegacyInvoiceRefs.index(pool_id, claims, actor, at)]
 
     def _scan_legacy_claims(self, pool_id: str) -> dict[str, dict[str, str]]:
-        """The pool's raw-text claims, from the log: once per pool, ever (decision 0021)."""
+        """The pool's raw-text claims, from the log: once per pool, ever (decision 0023)."""
         claims: dict[str, dict[str, str]] = {}
         start = 0
         while True:
@@ -887,6 +897,16 @@ class LedgerApplication(Application[UUID]):
                     same = claims.setdefault(reference_key(event.invoice_ref), {})
                     same[event.invoice_ref] = event.decision_id
             start = found[-1].id
+
+
+def _pool_of(event: Any, pools: Mapping[UUID, str | None]) -> str | None:
+    aggregate_id = event.originator_id
+    if aggregate_id in pools:
+        return pools[aggregate_id]
+    if event.originator_version == 1:
+        return getattr(event, "pool_id", None)
+    raise ValueError(f"event {aggregate_id} v{event.originator_version} saved without its "
+                     "aggregate or its pool: its pool's link cannot be written")
 
 
 def _entries(signatories: Sequence[c.Signatory]) -> list[Entry]:

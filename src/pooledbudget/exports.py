@@ -25,6 +25,7 @@ from .application import LedgerApplication, open_ledger
 from .cli_options import add_db_option
 from .errors import InvalidCommandError
 from .integration_cli import register_journals
+from .log_index import head
 from .money import from_pence
 from .projections import read_models_as_at
 from .projections.tables import decisions, pools, spend_allocations, spend_reversals, spends
@@ -128,6 +129,9 @@ def transparency_csv(ledger: LedgerApplication, pool: str, quarter: str,
 
 
 def ledger_csv(ledger: LedgerApplication, pool: str, year: str) -> str:
+    """Every spend line of the year with its allocation; each row carries the pool's ledger
+    head when it was made (`verify --pool P --expect-head DIGEST` checks the ledger still
+    holds everything up to it)."""
     with read_models_as_at(ledger, None).transaction() as conn:
         order = pool_info(conn, pool).members(year)
         lines = _lines(conn, pool, year)
@@ -135,12 +139,14 @@ def ledger_csv(ledger: LedgerApplication, pool: str, year: str) -> str:
         for a in conn.execute(select(spend_allocations).where(
                 spend_allocations.c.pool_id == pool, spend_allocations.c.year == year)):
             parts.setdefault(a.invoice_ref, {})[a.partner] = (a.funded_pence, a.responsible_pence)
+    anchor = head(ledger.recorder, pool)
+    ledger_head = "" if anchor is None else anchor["head"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["transaction", "kind", "invoice_ref", "recorded_on", "service_date",
                      "decision_id", "category", "element", "supplier", "amount", "reversed",
                      "reason", *(f"funded_{c}" for c in order),
-                     *(f"responsible_{c}" for c in order)])
+                     *(f"responsible_{c}" for c in order), "ledger_head"])
     for line in lines:
         r, sign = line.row, line.sign
         mine = parts.get(r.invoice_ref, {})
@@ -150,7 +156,7 @@ def ledger_csv(ledger: LedgerApplication, pool: str, year: str) -> str:
             r.element or "", r.supplier or "", str(from_pence(sign * r.amount_pence)),
             "yes" if r.reversed else "no", line.reason or "",
             *(str(from_pence(sign * mine.get(c, (0, 0))[0])) for c in order),
-            *(str(from_pence(sign * mine.get(c, (0, 0))[1])) for c in order)])
+            *(str(from_pence(sign * mine.get(c, (0, 0))[1])) for c in order), ledger_head])
     return out.getvalue()
 
 

@@ -19,6 +19,7 @@ The recorders are chosen through eventsourcing's `APPLICATION_RECORDER_TOPIC` se
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
@@ -33,6 +34,8 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
+
+from . import log_index as ix
 
 UNLESS_EXISTS = "unless_exists"
 SQLITE_RECORDER_TOPIC = "pooledbudget.guards:GuardedSQLiteRecorder"
@@ -55,6 +58,26 @@ class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
         self.guard_statement = (f"SELECT originator_id FROM {self.events_table_name} "
                                 "WHERE originator_id = ? AND originator_version = 1")
 
+    index_backend = "sqlite"
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(),
+                *(self._index_sql(s) for s in ix.SQLITE_CREATE)]
+
+    def _index_sql(self, template: str) -> str:
+        return template.format(**ix.table_names(self.events_table_name))
+
+    def index_rows(self, template: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        """Rows of the links, stream index or settings (`log_index` writes the statements)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._index_sql(template), [_sqlite_value(p) for p in params])
+            return [dict(row) for row in c.fetchall()]
+
+    def index_write(self, template: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany(self._index_sql(template),
+                          [[_sqlite_value(v) for v in row] for row in rows])
+
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
@@ -63,7 +86,29 @@ class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute(self.guard_statement, (aggregate_id.hex,))
             if c.fetchone() is not None:
                 raise GuardedSaveRefused(f"{aggregate_id} exists; save refused")
+        entries = kwargs.get(ix.LOG_INDEX)
+        if entries and notification_ids is not None:
+            self._link(c, entries, stored_events, notification_ids)
         return notification_ids
+
+    def _link(self, c: SQLiteCursor, entries: Sequence[ix.IndexEntry],
+              stored_events: Sequence[StoredEvent], notification_ids: Sequence[int]) -> None:
+        """Each event's link onto its pool's last one (read under the write lock), and the
+        stream index's rows, in the append's transaction."""
+        last: dict[str, tuple[int, str]] = {}
+        for pool in dict.fromkeys(entry.pool for entry in entries):
+            c.execute(self._index_sql(ix.LAST_LINK), (pool,))
+            row = c.fetchone()
+            if row is not None:
+                last[pool] = (row["seq"], row["link"])
+        links = ix.new_links(entries, stored_events, notification_ids, last)
+        c.executemany(self._index_sql(ix.INSERT_LINK),
+                      [(k.pool, k.seq, k.notification_id, k.aggregate_id.hex, k.version, k.link)
+                       for k in links])
+        streams = ix.new_streams(entries, stored_events, notification_ids)
+        if streams:
+            c.executemany(self._index_sql(ix.INSERT_STREAM),
+                          [(i.hex, *rest) for i, *rest in streams])
 
     def select_after(self, after: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
         """The events of several aggregates after the versions given, in one query."""
@@ -112,9 +157,17 @@ class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
         return found
 
 
+def _sqlite_value(value: Any) -> Any:
+    return value.hex if isinstance(value, UUID) else value
+
+
 class GuardedPostgresRecorder(PostgresApplicationRecorder):
+    index_backend = "postgres"
+
     def __init__(self, datastore: PostgresDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
+        self.sql_create_statements += [self._index_sql(s) for s in ix.POSTGRES_CREATE]
+        self._appending = threading.local()  # the append in progress on this thread
         self.guard_statement = self._on_table(
             "SELECT originator_id FROM {schema}.{table} "
             "WHERE originator_id = ANY(%s) AND originator_version = 1 LIMIT 1")
@@ -135,6 +188,60 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
         self.existing_by_statement = self._on_table(
             "SELECT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s) "
             "AND originator_version = 1 AND notification_id <= %s")
+
+    def _index_sql(self, template: str) -> Composed:
+        schema = self.datastore.schema
+        names = ix.table_names(self.events_table_name)
+        return SQL(template.replace("?", "%s")).format(
+            streams_index=Identifier(f"{names['streams']}_pool"),
+            **{key: Identifier(schema, name) for key, name in names.items()})
+
+    def index_rows(self, template: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        """Rows of the links, stream index or settings (`log_index` writes the statements)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._index_sql(template), list(params), prepare=True)
+            return [dict(row) for row in curs.fetchall()]
+
+    def index_write(self, template: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        with self.datastore.transaction(commit=True) as curs:
+            curs.executemany(self._index_sql(template), rows)
+
+    def _lock_table(self, curs: Cursor[DictRow]) -> None:
+        """The table lock, then (when the append carries index entries) the look-up of its
+        pools' last links, sent in the same pipeline: answered with the inserts' sync, after
+        the lock, so no round trip of its own and no append in between."""
+        super()._lock_table(curs)
+        entries = getattr(self._appending, "entries", None)
+        if entries:
+            look = curs.connection.cursor()
+            look.execute(self._index_sql(ix.LAST_LINKS_POSTGRES),
+                         (list(dict.fromkeys(entry.pool for entry in entries)),), prepare=True)
+            self._appending.look = look
+
+    def _fetch_ids_after_insert_events(self, curs: Cursor[DictRow],
+                                       stored_events: Sequence[StoredEvent],
+                                       **kwargs: Any) -> Sequence[int] | None:
+        """The notification ids, then each event's link onto its pool's last one (looked up
+        after the lock) and the stream index's rows, queued in the append's transaction."""
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        entries = kwargs.get(ix.LOG_INDEX)
+        look = getattr(self._appending, "look", None)
+        self._appending.look = None
+        if not entries or ids is None or look is None:
+            return ids
+        with look:
+            last = {row["pool_id"]: (int(row["seq"]), row["link"]) for row in look.fetchall()}
+        links = ix.new_links(entries, stored_events, ids, last)
+        curs.execute(self._index_sql(ix.INSERT_LINKS_POSTGRES),  # one statement for them all
+                     ([k.pool for k in links], [k.seq for k in links],
+                      [k.notification_id for k in links], [k.aggregate_id for k in links],
+                      [k.version for k in links], [k.link for k in links]), prepare=True)
+        streams = ix.new_streams(entries, stored_events, ids)
+        if streams:
+            curs.executemany(self._index_sql(ix.INSERT_STREAM), streams)
+        return ids
 
     def _on_table(self, text: str) -> Composed:
         """A statement on this recorder's events table (`{schema}.{table}` in `text`)."""
@@ -223,6 +330,15 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
         behind it, and the pipeline with it.) Its answer is read after the sync; a guarded
         aggregate that exists raises inside the transaction block, which rolls the append
         back."""
+        self._appending.entries = kwargs.get(ix.LOG_INDEX)
+        self._appending.look = None
+        try:
+            return self._insert_guarded(stored_events, **kwargs)
+        finally:
+            self._appending.entries = None
+
+    def _insert_guarded(self, stored_events: Sequence[StoredEvent],
+                        **kwargs: Any) -> Sequence[int] | None:
         guarded = _guarded(kwargs)
         if not guarded:
             notification_ids: Sequence[int] | None = super().insert_events(stored_events,

@@ -122,15 +122,17 @@ def test_long_streams_are_read_in_chunks(ledger: LedgerApplication,
     assert dump_pool(projection.view, POOL) == expected
 
 
-def test_read_models_behind_the_log_fall_back_to_the_whole_log(
+def test_the_pool_path_does_not_read_the_live_read_models(
         ledger: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Another process rebuilding the live read models: their decision list may be short."""
+    """Live read models that are empty (being rebuilt, or edited) change nothing: the decisions
+    to replay come from the stream index written with the log (issue 21, finding 7)."""
     times = two_pools(ledger)
     at = times[-3]
     monkeypatch.setattr(live, "live_store", lambda ledger: ReadModelStore.in_memory())
-    assert live.pool_aggregate_ids(ledger, POOL) is None
+    ids = live.pool_aggregate_ids(ledger, POOL)
+    assert ids is not None and len(ids) == 3
     store = as_at_store(ledger, at, POOL)
-    assert dump_pool(store, None) == dump_pool(whole_log_as_at(ledger, at), None)
+    assert dump_pool(store, POOL) == dump_pool(whole_log_as_at(ledger, at), POOL)
 
 
 def test_a_recorder_without_streams_falls_back_to_the_whole_log(
@@ -211,7 +213,8 @@ def test_decisions_proposed_after_t_are_not_read(ledger: LedgerApplication,
 
 
 def test_a_ledger_without_a_read_model_database_still_answers_as_at(clock: Any) -> None:
-    """A ledger built by hand (no `open_ledger` URL, so no live read models) replays the log."""
+    """A ledger built by hand (no `open_ledger` URL, so no live read models) replays its
+    pool's streams, listed by the stream index beside the log."""
     from pooledbudget.application import LedgerApplication
     from pooledbudget.persistence import database
 
@@ -220,7 +223,7 @@ def test_a_ledger_without_a_read_model_database_still_answers_as_at(clock: Any) 
     assert ledger.database is None
     times = two_pools(ledger)
     at = times[len(times) // 2]
-    assert live.pool_aggregate_ids(ledger, POOL) is None
+    assert live.pool_aggregate_ids(ledger, POOL) is not None
     assert dump_pool(as_at_store(ledger, at, POOL), POOL) == \
         dump_pool(whole_log_as_at(ledger, at), POOL)
     ledger.close()

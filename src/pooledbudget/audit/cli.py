@@ -16,6 +16,11 @@ def register(sub: Any) -> None:
     add_db_option(verify)
     verify.add_argument("--pool", help="only this pool's aggregates")
     verify.add_argument("--seal", help="a seal digest written down earlier: it must still verify")
+    verify.add_argument("--expect-head", metavar="DIGEST",
+                        help="a pool's head written down earlier (with --pool): the pool's "
+                             "history must still pass through it")
+    verify.add_argument("--read-models", action="store_true",
+                        help="also rebuild the read models in memory and compare them")
     verify.add_argument("--no-progress", action="store_true")
     verify.set_defaults(run=_verify)
 
@@ -43,20 +48,36 @@ def _verify(args: argparse.Namespace) -> int:
 
     from .verify import verify
 
+    if args.expect_head is not None and args.pool is None:
+        print("pooledbudget verify: --expect-head is one pool's head: give --pool too",
+              file=sys.stderr)
+        return 2
     ledger = open_ledger(args.db)
     try:
         total = ledger.recorder.max_notification_id() or 0
         if args.no_progress or not sys.stderr.isatty():
-            result = verify(ledger, pool=args.pool, seal=args.seal)
+            result = verify(ledger, pool=args.pool, seal=args.seal,
+                            expect_head=args.expect_head)
         else:
             with Progress(transient=True) as bar:
                 task = bar.add_task("Verifying", total=total)
                 result = verify(ledger, pool=args.pool, seal=args.seal,
+                                expect_head=args.expect_head,
                                 progress=lambda done: bar.update(task, completed=done))
+        output = result.as_dict()
+        if args.read_models and result.ok:
+            from .read_models import compare_read_models
+
+            compared, difference = compare_read_models(ledger)
+            output["read_models"] = {"ok": difference is None, "rows_compared": compared}
+            if difference is not None:
+                output = {"ok": False, "events_checked": result.events_checked,
+                          "first_bad": {**difference, "problem": "read model: "
+                                        + difference["problem"]}}
     finally:
         ledger.close()
-    print(json.dumps(result.as_dict(), indent=2, default=str))
-    return 0 if result.ok else 1
+    print(json.dumps(output, indent=2, default=str))
+    return 0 if output["ok"] else 1
 
 
 def _history(args: argparse.Namespace) -> int:

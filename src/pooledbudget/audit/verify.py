@@ -25,6 +25,7 @@ from ..aggregates import Decision, Pool
 from ..aggregates.chain import GENESIS, event_hash, stored_fields
 from ..collection import collection_paused
 from .chain_state import PoolChainState
+from .links_check import LinkChecker, Problem
 from .log_scan import LoggedEvent, scan_log
 
 Progress = Callable[[int], None]
@@ -48,11 +49,15 @@ class Verification:
     seals_checked: int = 0
     first_bad: dict[str, Any] | None = None
     seals: list[dict[str, Any]] = field(default_factory=list)
+    heads: list[dict[str, Any]] = field(default_factory=list)  # each pool's last link
+    expected_head: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         if self.ok:
+            found = {} if self.expected_head is None else {"expected_head": self.expected_head}
             return {"ok": True, "events_checked": self.events_checked,
-                    "seals_checked": self.seals_checked, "seals": self.seals}
+                    "seals_checked": self.seals_checked, "seals": self.seals,
+                    "heads": self.heads, **found}
         return {"ok": False, "events_checked": self.events_checked, "first_bad": self.first_bad}
 
 
@@ -72,8 +77,9 @@ def _seals(app: Application[Any], pool: str | None) -> list[SealRecord]:
 
 
 class _Checker:
-    def __init__(self, pool: str | None, seals: list[SealRecord]) -> None:
+    def __init__(self, pool: str | None, seals: list[SealRecord], links: LinkChecker) -> None:
         self.pool = pool
+        self.links = links
         self.pending_seals = seals
         self.heads: dict[UUID, tuple[int, str]] = {}
         self.states: dict[str, PoolChainState] = {}
@@ -134,9 +140,10 @@ class _Checker:
             return True
         self.result.events_checked += 1
         recomputed = event_hash(get_topic(type(event)), stored_fields(event))
-        if recomputed != event.hash:
+        recorded = getattr(event, "hash", None)  # an altered key name drops the field
+        if recomputed != recorded:
             self.bad(logged, "the event's content does not give its recorded hash",
-                     recorded_hash=event.hash, recomputed_hash=recomputed)
+                     recorded_hash=recorded, recomputed_hash=recomputed)
             return False
         previous = self.heads.get(logged.aggregate_id)
         expected_version = 1 if previous is None else previous[0] + 1
@@ -157,11 +164,22 @@ class _Checker:
             return False
         if not self.check_year_open(logged, event):
             return False
+        if not self.report(logged, self.links.check(logged, event)):
+            return False
         self.last_time = event.timestamp
         self.heads[logged.aggregate_id] = (logged.version, event.hash)
         if logged.pool_id is not None:
             self.states.setdefault(logged.pool_id, PoolChainState()).add(event)
         return True
+
+    def report(self, logged: LoggedEvent | None, problem: Problem | None) -> bool:
+        if problem is None:
+            return True
+        what, details = problem
+        if details.pop("elsewhere", False):
+            logged = None  # about another (a removed) event: the details say which
+        self.bad(logged, what, **details)
+        return False
 
     def check_year_open(self, logged: LoggedEvent, event: Any) -> bool:
         if isinstance(event, Decision.Proposed):
@@ -177,10 +195,17 @@ class _Checker:
 
 
 def verify(app: Application[Any], *, pool: str | None = None, seal: str | None = None,
-           progress: Progress | None = None) -> Verification:
-    """Checks every chain (of one pool, if given) and every seal; `seal` must be among them."""
+           expect_head: str | None = None, progress: Progress | None = None) -> Verification:
+    """Checks every chain (of one pool, if given), every seal, the pools' links and the stream
+    index; `seal` must be among the seals, and `expect_head` (with `pool`) among the pool's
+    links: a head written down earlier that is gone means its history was cut or rewritten."""
+    if expect_head is not None and pool is None:
+        raise ValueError("expect_head is a head of one pool: give the pool")
     seals = _seals(app, pool)
-    checker = _Checker(pool, list(seals))
+    links = LinkChecker(app, pool, expect_head)
+    checker = _Checker(pool, list(seals), links)
+    if not checker.report(None, links.start()):
+        return checker.result
     done = 0
     # The chains' heads and the pools of every aggregate live until the walk ends, and the
     # collector's full sweeps over them found nothing (0 unreachable objects after 200,000
@@ -192,7 +217,16 @@ def verify(app: Application[Any], *, pool: str | None = None, seal: str | None =
             done += 1
             if progress is not None and done % 1000 == 0:
                 progress(done)
-    checker.check_seals_before(10**18)
+    if not checker.check_seals_before(10**18) or not checker.report(None, links.finish()):
+        return checker.result
+    checker.result.heads = links.heads()
+    if expect_head is not None:
+        if links.head_found is None:
+            checker.bad(None, "the expected head is not in the pool's history: events up to it "
+                        "were removed or rewritten", pool=pool, expected_head=expect_head)
+            return checker.result
+        checker.result.expected_head = {"pool": pool, "head": expect_head,
+                                        "seq": links.head_found}
     if checker.result.ok and seal is not None and seal not in {s.digest for s in seals}:
         checker.bad(None, "no seal with this digest: it was removed or altered", seal=seal)
     if progress is not None:

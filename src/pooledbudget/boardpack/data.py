@@ -16,6 +16,7 @@ from sqlalchemy import Connection, func, select
 
 from .. import reports
 from ..application import LedgerApplication
+from ..log_index import head
 from ..money import from_pence
 from ..projections import read_models_as_at
 from ..projections.tables import (
@@ -102,6 +103,7 @@ class BoardPackData:
     signatories: SignatoriesReport | None = None
     sign_offs: SignOffsReport | None = None
     outcomes: OutcomesReport | None = None
+    ledger_head: dict[str, Any] | None = None  # the pool's last link when the pack was made
 
     @property
     def has_outcomes(self) -> bool:
@@ -183,6 +185,7 @@ def gather(ledger: LedgerApplication, pool: str, year: str, as_at: datetime | No
             signatories=signatories,
             sign_offs=sign_offs_report(conn, pool, year, shares.as_at, signatories.verified),
             outcomes=outcomes_report(conn, pool, year, shares.as_at),
+            ledger_head=head(ledger.recorder, pool),
         )
 
 

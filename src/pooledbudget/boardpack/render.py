@@ -49,6 +49,17 @@ def main_sheets(data: BoardPackData, appendices: Appendices) -> list[tuple[str, 
     ]
 
 
+def _anchor(data: BoardPackData) -> str:
+    """The pool's ledger head when the pack was made: kept with the pack, it lets anyone check
+    later that the ledger still holds everything the pack was made from."""
+    if data.ledger_head is None:
+        return ""
+    digest = str(data.ledger_head["head"])
+    return (f'<p class="anchor">Ledger head: <code>{escape(digest)}</code> (event '
+            f'{data.ledger_head["seq"]} of the pool). Check it with <code>pooledbudget verify '
+            f'--pool {escape(data.pool_id)} --expect-head {escape(digest)}</code>.</p>')
+
+
 def render(data: BoardPackData) -> str:
     appendices = Appendices()
     pages = main_sheets(data, appendices)
@@ -60,7 +71,8 @@ def render(data: BoardPackData) -> str:
              for i, (name, body) in enumerate(pages)]
     parts += [_sheet(name, body, data, "appendix", anchor)
               for anchor, name, body in appendices.sheets()]
-    parts.append(_sheet("How these figures are made", how_made(data), data, "appendix note"))
+    parts.append(_sheet("How these figures are made", how_made(data) + _anchor(data), data,
+                        "appendix note"))
     return (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(title)}</title><style>{CSS}{_page_css(data)}</style></head>"

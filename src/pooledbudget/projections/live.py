@@ -12,15 +12,14 @@ import weakref
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from eventsourcing.persistence import PersistenceError
 
-from ..aggregates.decision import decision_uuid
 from ..aggregates.pool import pool_uuid
 from ..application import LedgerApplication
+from ..log_index import backfill_streams, has_index, pool_streams, streams_ready
 from .one_pool import can_replay_streams, replay_streams
 from .projector import LedgerProjection, Progress, catch_up
 from .store import ReadModelStore
-from .tables import decisions
 
 _LIVE: weakref.WeakKeyDictionary[LedgerApplication, LedgerProjection] = \
     weakref.WeakKeyDictionary()
@@ -68,22 +67,22 @@ def read_models_as_at(ledger: LedgerApplication, as_at: datetime | None,
 def pool_aggregate_ids(ledger: LedgerApplication, pool: str,
                        year: str | None = None) -> list[UUID] | None:
     """The pool's aggregate and every decision ever proposed in it (for `year`, if given: a
-    decision belongs to one financial year), from the live read models brought up to date;
-    None when they cannot say (a stock recorder, no read-model database, or
-    the read models behind the log after catching up — being rebuilt by another process), so
-    the whole log is read."""
-    if not can_replay_streams(ledger) or ledger.database is None:
+    decision belongs to one financial year), from the stream index the appends write beside
+    the log (`log_index`, checked against the log by `verify`), never from the read models,
+    which anyone can edit; filled from the log once on a ledger written before it. None when
+    the recorder has no such index or cannot read one stream (a stock recorder), so the whole
+    log is read."""
+    recorder = ledger.recorder
+    if not can_replay_streams(ledger) or not has_index(recorder):
         return None
-    end = ledger.recorder.max_notification_id() or 0
-    store = live_store(ledger)
-    with store.transaction() as conn:
-        if (store.position(conn, ledger.name) or 0) < end:
+    if not streams_ready(recorder):
+        try:
+            backfill_streams(ledger)
+        except PersistenceError:  # cannot write it (a read-only copy): the whole log
             return None
-        query = select(decisions.c.decision_id).where(decisions.c.pool_id == pool)
-        if year is not None:
-            query = query.where(decisions.c.year == year)
-        ids = conn.execute(query.order_by(decisions.c.decision_id)).scalars().all()
-    return [pool_uuid(pool), *(decision_uuid(pool, decision_id) for decision_id in ids)]
+    ids = [aggregate_id for aggregate_id, decision_year in pool_streams(recorder, pool, "decision")
+           if year is None or decision_year == year]
+    return [pool_uuid(pool), *ids]
 
 
 def rebuild(ledger: LedgerApplication, progress: Progress | None = None) -> int:

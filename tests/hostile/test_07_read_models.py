@@ -1,0 +1,88 @@
+"""Finding 7 of issue 21: read models were trusted blindly. Editing `pb_spend_allocations`
+changed reports and `verify` said ok; deleting a `pb_decisions` row made `--as-at` drop that
+decision's spend (as-at took its decisions from that table). Now `verify --read-models` names
+the first row that differs from a rebuild, and as-at lists decisions from the stream index the
+appends write, which a plain `verify` checks against the log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pooledbudget.application import open_ledger
+from pooledbudget.projections.live import live_store, read_models_as_at
+from tests.read_model_dump import dump_pool
+
+from .tampering import Database, build, scenario_lines, verify
+
+
+@pytest.fixture
+def ledger_db(db_url: str, scenario_dir: Path) -> Database:
+    build(db_url, scenario_lines(scenario_dir))
+    app = open_ledger(db_url)
+    live_store(app)  # the read models written, as any report leaves them
+    app.close()
+    return Database(db_url)
+
+
+def test_untouched_read_models_match_the_log(ledger_db: Database, capsys: Any) -> None:
+    code, result = verify(ledger_db.url, capsys, "--read-models")
+    assert code == 0 and result["read_models"]["ok"] is True
+    assert result["read_models"]["rows_compared"] > 100
+
+
+def test_an_edited_spend_allocation_is_named(ledger_db: Database, capsys: Any) -> None:
+    [(invoice, partner, pence)] = ledger_db.rows(
+        "SELECT invoice_ref, partner, funded_pence FROM pb_spend_allocations "
+        "ORDER BY invoice_ref, partner LIMIT 1")
+    ledger_db.run("UPDATE pb_spend_allocations SET funded_pence = ? WHERE invoice_ref = ? "
+                  "AND partner = ?", (pence + 100_000, invoice, partner))
+    code, plain = verify(ledger_db.url, capsys)
+    assert code == 0  # the log itself is intact
+    code, result = verify(ledger_db.url, capsys, "--read-models")
+    assert code == 1
+    bad = result["first_bad"]
+    assert bad["table"] == "pb_spend_allocations" and bad["column"] == "funded_pence"
+    assert bad["key"] == {"pool_id": "FRP", "invoice_ref": invoice, "partner": partner}
+    assert (bad["stored"], bad["rebuilt"]) == (pence + 100_000, pence)
+
+
+def test_a_deleted_decision_row_is_named_and_as_at_keeps_its_spend(
+        ledger_db: Database, capsys: Any) -> None:
+    [(decision_id, year)] = ledger_db.rows(
+        "SELECT decision_id, year FROM pb_spends GROUP BY decision_id, year "
+        "ORDER BY COUNT(*) DESC LIMIT 1")
+    app = open_ledger(ledger_db.url)
+    try:
+        at = app.last_recorded_time() - timedelta(seconds=1)  # type: ignore[operator]
+        before = dump_pool(read_models_as_at(app, at, "FRP", year), "FRP")
+    finally:
+        app.close()
+    assert any(decision_id in row for row in before["pb_spends"])
+    ledger_db.run("DELETE FROM pb_decisions WHERE decision_id = ?", (decision_id,))
+    app = open_ledger(ledger_db.url)
+    try:
+        after = dump_pool(read_models_as_at(app, at, "FRP", year), "FRP")
+    finally:
+        app.close()
+    assert after == before
+    code, result = verify(ledger_db.url, capsys, "--read-models")
+    assert code == 1
+    bad = result["first_bad"]
+    assert bad["table"] == "pb_decisions" and bad["key"]["decision_id"] == decision_id
+    assert "missing from the stored read models" in bad["problem"]
+
+
+def test_a_deleted_stream_index_row_is_named_by_a_plain_verify(ledger_db: Database,
+                                                                capsys: Any) -> None:
+    """What as-at trusts instead is checked against the log by every `verify`."""
+    [(stream,)] = ledger_db.rows("SELECT originator_id FROM stored_events_streams "
+                                 "WHERE kind = 'decision' LIMIT 1")
+    ledger_db.run("DELETE FROM stored_events_streams WHERE originator_id = ?", (stream,))
+    code, result = verify(ledger_db.url, capsys)
+    assert code == 1
+    assert result["first_bad"]["problem"] == ("the stream index does not list this stream as "
+                                              "the log has it")
