@@ -60,7 +60,7 @@ def main() -> None:
         ledger = open_ledger(url)
         lines = scaled_lines(args.copies)
         t0 = time.perf_counter()
-        results = list(apply_lines(ledger, lines))
+        results = list(apply_lines(ledger, lines, pause_collection=True))
         t_apply = time.perf_counter() - t0
         events = ledger.recorder.max_notification_id() or 0
         t0 = time.perf_counter()

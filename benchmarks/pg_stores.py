@@ -149,7 +149,7 @@ def measure_ledger(url: str, lines: list[str]) -> dict[str, Any]:
 
     ledger = open_ledger(url)
     t0 = time.perf_counter()
-    results = list(apply_lines(ledger, lines))
+    results = list(apply_lines(ledger, lines, pause_collection=True))
     t_apply = time.perf_counter() - t0
     ok = sum(1 for r in results if r["ok"])
     events = ledger.recorder.max_notification_id() or 0

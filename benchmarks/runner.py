@@ -58,14 +58,17 @@ class Sizes:
     # commands and bare's in about 500; timing from the start flattered the ratio (0.80 at
     # 300 spends against 0.65 once both are steady, measured 2026-12-01).
     command_warm_up: int = 10
+    contention: tuple[int, int] = (5, 3)  # spends per writer per round, untimed ones first
 
 
 TINY = Sizes("tiny", 20, g.PoolSpec(pools=1, decisions=4, weeks=4), (10, 200), 5, 3, (100, 300),
              (3, 3, 4))
 QUICK = Sizes("quick", 300, g.PoolSpec(pools=3, decisions=12, weeks=20), (10, 1_000, 100_000), 100,
-              5, (50_000, 100_000), (6, 8, 24), years=(4, 10), command_warm_up=700)
+              5, (50_000, 100_000), (6, 8, 24), years=(4, 10), command_warm_up=700,
+              contention=(50, 20))
 FULL = Sizes("full", 2_000, g.PoolSpec(pools=10, decisions=20, weeks=52), (10, 1_000, 100_000), 300,
-             40, (100_000, 1_000_000), (30, 20, 500), years=(10, 20), command_warm_up=700)
+             40, (100_000, 1_000_000), (30, 20, 500), years=(10, 20), command_warm_up=700,
+             contention=(200, 50))
 SIZES = {s.name: s for s in (TINY, QUICK, FULL)}
 COMMAND_SLICE = 50  # command-path spends timed at a time, ledger and bare in turn
 MEMORY_TARGET_FROM = 100_000  # events: the rebuild-memory target compares 100k with 1M
@@ -159,7 +162,7 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
 
 def apply_all(ledger: LedgerApplication, lines: list[str]) -> int:
     """Applies lines; every one must succeed (the generator only writes valid commands)."""
-    bad = [r for r in apply_lines(ledger, lines) if not r["ok"]]
+    bad = [r for r in apply_lines(ledger, lines, pause_collection=True) if not r["ok"]]
     if bad:
         raise RuntimeError(f"{len(bad)} generated commands were rejected, first: {bad[0]}")
     return len(lines)
@@ -596,6 +599,28 @@ def many_years(backend: Backend, sizes: Sizes, seed: int, report: Report) -> Non
                       f"{years} years ({sizes_of['many']} events) ÷ after that year alone"))
 
 
+# -- 10. latency under contention ---------------------------------------------------------------
+
+
+def contention(backend: Backend, sizes: Sizes, seed: int, report: Report) -> None:
+    from .contention import WRITERS, measure
+
+    spends, warm_up = sizes.contention
+    rows = report.details["contention"] = measure(backend.url("contention"), spends, warm_up)
+    alone = rows["one_1"]
+    for mode, label in (("one", "one decision"), ("different", "a decision each")):
+        for writers in WRITERS[1:]:
+            row = rows[f"{mode}_{writers}"]
+            for stat in ("p50", "p99"):
+                key = f"{stat}_ms"
+                report.add(Figure(
+                    f"contention_{mode}_{writers}_{stat}", row[key] / alone[key], row[key],
+                    alone[key], f"× one writer ({stat} ms)", note=(
+                        f"{stat} of a spend with {writers} writer processes on {label} "
+                        f"÷ one writer alone; {row['spends_per_s']} spends/s in all "
+                        f"(alone {alone['spends_per_s']})")))
+
+
 # -- running ------------------------------------------------------------------------------------
 
 
@@ -608,7 +633,8 @@ def run(db: str = "sqlite", size: str = "quick", seed: int = 1,
     started = time.perf_counter()
     try:
         steps = report.details["step_seconds"] = {}
-        for step in (command_path, batch_import, growing_history, many_funds, many_years):
+        for step in (command_path, batch_import, growing_history, many_funds, many_years,
+                     contention):
             if progress:
                 progress(step.__name__)
             began = time.perf_counter()

@@ -76,7 +76,11 @@ HANDLING: dict[str, str] = {
     "StateError": "The ledger is not in a state that allows it: do the missing step first "
                   "(approve, establish, …) or correct the reference.",
     "LimitError": "It would break a limit: vary the contribution or decision first.",
-    "ConcurrencyConflictError": "Lost a race with other writers several times: send it again.",
+    "ConcurrencyConflictError": "Lost a race with other writers several times (rare: writers "
+                                "wait their turn): send it again.",
+    "WriteLockTimeoutError": "Other writers held the write lock longer than `lock_timeout`: "
+                             "send it again later, or allow a longer wait.",
+    "SettingError": "Fix the `open_ledger` argument or its environment variable (`field`).",
     "DatabaseURLError": "Fix the `--db` URL or `$POOLEDBUDGET_DB`.",
     "FeedError": "Ask the change feed with a whole-number position (0 or more) and limit (1 or more).",
     "UnreadableEventError": "A stored event cannot be decoded: run `pooledbudget verify`.",

@@ -11,6 +11,7 @@ from .errors import (
     LimitError,
     StateError,
     TimeWentBackwardsError,
+    WriteLockTimeoutError,
     YearClosedError,
 )
 from .logs import configure_logging
@@ -29,6 +30,7 @@ __all__ = [
     "LimitError",
     "StateError",
     "TimeWentBackwardsError",
+    "WriteLockTimeoutError",
     "YearClosedError",
     "allocate",
     "configure_logging",

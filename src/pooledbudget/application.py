@@ -11,6 +11,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,13 +57,22 @@ from .errors import (
     LedgerError,
     StateError,
     TimeWentBackwardsError,
+    WriteLockTimeoutError,
 )
 from .feed import Change
 from .feed import changes as _changes
 from .guards import UNLESS_EXISTS
 from .log_index import LOG_INDEX, entry_for
 from .logs import ledger_logger
-from .persistence import Database, at_rest_options, database, prepare, setup_lock
+from .persistence import (
+    Database,
+    at_rest_options,
+    database,
+    lock_timeout_setting,
+    prepare,
+    setup_lock,
+    timeout_env,
+)
 from .references import reference_key
 
 log = ledger_logger()  # silent unless the host asks (logs.py)
@@ -128,9 +138,11 @@ class LedgerApplication(Application[UUID]):
     name = "pooledbudget"
 
     def __init__(self, env: Mapping[str, str] | None = None, clock: Clock = utc_now,
-                 database: Database | None = None) -> None:
+                 database: Database | None = None, lock_timeout: float | None = None) -> None:
         super().__init__(env=env)
         self.clock = clock
+        if lock_timeout is not None and hasattr(self.recorder, "lock_timeout"):
+            self.recorder.lock_timeout = lock_timeout
         self.database = database  # where read models go beside the events; see open_ledger
         self._local = threading.local()  # the group `execute_many` is deciding, per thread
         # Each pool's raw-text invoice claims, once read (they never change: see `_legacy`).
@@ -201,7 +213,8 @@ class LedgerApplication(Application[UUID]):
         return result
 
     def execute_many(self, commands: Sequence[c.Command], *, use_command_time: bool = False,
-                     group_size: int = GROUP_SIZE) -> list[CommandResult | LedgerError]:
+                     group_size: int = GROUP_SIZE,
+                     pause_collection: bool = False) -> list[CommandResult | LedgerError]:
         """Runs commands in order with exactly the outcomes `execute` gives one at a time, but
         saves the accepted ones of each group of up to `group_size` in one atomic save.
 
@@ -210,20 +223,25 @@ class LedgerApplication(Application[UUID]):
         give and writes nothing. If the group's save conflicts with another writer, or a
         rejected command had already changed an aggregate, the group is run again one command
         at a time.
+
+        `pause_collection`: pause Python's automatic garbage collection while each group is
+        decided (faster for large feeds, see collection.py). It pauses it for the whole
+        process, every other thread included, so it is for programs that own the process (the
+        `apply` command, the benchmarks), not for a ledger embedded in a service.
         """
         outcomes: list[CommandResult | LedgerError] = []
         group: list[c.Command] = []
         for command in commands:
             if isinstance(command, RUN_ALONE):
-                outcomes += self._run_group(group, use_command_time)
+                outcomes += self._run_group(group, use_command_time, pause_collection)
                 group = []
                 outcomes += self._run_one_by_one([command], use_command_time)
                 continue
             group.append(command)
             if len(group) >= group_size:
-                outcomes += self._run_group(group, use_command_time)
+                outcomes += self._run_group(group, use_command_time, pause_collection)
                 group = []
-        outcomes += self._run_group(group, use_command_time)
+        outcomes += self._run_group(group, use_command_time, pause_collection)
         return outcomes
 
     def _run_one_by_one(self, commands: Sequence[c.Command],
@@ -236,40 +254,56 @@ class LedgerApplication(Application[UUID]):
                 outcomes.append(error)
         return outcomes
 
-    def _run_group(self, commands: Sequence[c.Command],
-                   use_command_time: bool) -> list[CommandResult | LedgerError]:
+    def _run_group(self, commands: Sequence[c.Command], use_command_time: bool,
+                   pause_collection: bool = False) -> list[CommandResult | LedgerError]:
         if len(commands) <= 1:
             return self._run_one_by_one(commands, use_command_time)
-        with collection_paused():  # the group's objects live until it is saved
+        # The group's objects live until it is saved: see `execute_many`'s `pause_collection`.
+        with collection_paused() if pause_collection else nullcontext():
             return self._run_paused_group(commands, use_command_time)
+
+    def _writing(self) -> AbstractContextManager[None]:
+        """The database's write lock, taken before the clock is read and the command decided,
+        and held until its save commits: writers wait their turn instead of racing, and
+        recording time follows log order (writelock.py). Raises `WriteLockTimeoutError`."""
+        write_scope = getattr(self.recorder, "write_scope", None)
+        return nullcontext() if write_scope is None else write_scope()
 
     def _run_paused_group(self, commands: Sequence[c.Command],
                           use_command_time: bool) -> list[CommandResult | LedgerError]:
-        group = _Group(absent=self._absent(commands),
-                       current=self._up_to_date(self._touched(commands)))
-        self._local.group = group
         outcomes: list[CommandResult | LedgerError] = []
         timings: list[float] = []
+        started_group = time.perf_counter()
         try:
+            with self._writing():
+                group = _Group(absent=self._absent(commands),
+                               current=self._up_to_date(self._touched(commands)))
+                self._local.group = group
+                for command in commands:
+                    started = time.perf_counter()
+                    outcomes.append(self._decide_in_group(group, command, use_command_time))
+                    timings.append(time.perf_counter() - started)
+                saving = time.perf_counter()
+                held = [e for a in group.aggregates.values() for e in a.collect_events()]
+                if len(held) != len(group.events):  # a handler changed one it didn't return
+                    raise RuntimeError(
+                        f"{len(held)} pending events but {len(group.events)} decided")
+                if group.events:
+                    self.save(*group.events, pools={key: getattr(a, "pool_id", None)
+                                                    for key, a in group.aggregates.items()},
+                              **{UNLESS_EXISTS: group.guards})
+        except WriteLockTimeoutError as error:
             for command in commands:
-                started = time.perf_counter()
-                outcomes.append(self._decide_in_group(group, command, use_command_time))
-                timings.append(time.perf_counter() - started)
-            saving = time.perf_counter()
-            held = [e for a in group.aggregates.values() for e in a.collect_events()]
-            if len(held) != len(group.events):  # a handler changed an aggregate it didn't return
-                raise RuntimeError(f"{len(held)} pending events but {len(group.events)} decided")
-            if group.events:
-                self.save(*group.events, pools={key: getattr(a, "pool_id", None)
-                                                for key, a in group.aggregates.items()},
-                          **{UNLESS_EXISTS: group.guards})
-                self._cache_saved(group.aggregates.values())
-            share = (time.perf_counter() - saving) / len(commands)
+                _log(command, error, started_group)
+            return [error for _ in commands]
         except (_Replay, IntegrityError):
             self._local.group = None
             return self._run_one_by_one(commands, use_command_time)
         finally:
             self._local.group = None
+        if group.events:  # committed: what the next command finds in the cache
+            self._cache_saved(group.aggregates.values())
+        share = (time.perf_counter() - saving) / len(commands)
         for command, outcome, spent in zip(commands, outcomes, timings, strict=True):
             _log(command, outcome, time.perf_counter() - spent - share)
         return outcomes
@@ -319,22 +353,27 @@ class LedgerApplication(Application[UUID]):
         # exist without looking (the store's uniqueness refuses the save if one does). Any
         # rejection or refusal is decided again with every look-up, so errors and duplicates
         # are reported exactly as if they had been looked up first.
+        #
+        # Deciding and saving happen under the database's write lock (`_writing`), so another
+        # writer cannot get in between: a refusal is then an optimistic guess proved wrong, or
+        # a writer that does not take the lock, and is decided again before it reaches the
+        # caller.
         self._local.assumed_absent = self._unique_ids([command])
         try:
             for attempt in range(MAX_ATTEMPTS):
                 optimistic = bool(self._local.assumed_absent)
                 try:
-                    decided = self._decide(command, use_command_time)
+                    with self._writing():
+                        decided = self._decide(command, use_command_time)
+                        if isinstance(decided, _Decided):
+                            self.save(*decided.aggregates, unless_exists=decided.guard)
+                except WriteLockTimeoutError:
+                    raise
                 except LedgerError:
                     if not optimistic:
                         raise
                     self._local.assumed_absent = set()
                     continue
-                if isinstance(decided, CommandResult):
-                    return decided  # a duplicate (R25)
-                try:
-                    self.save(*decided.aggregates, unless_exists=decided.guard)
-                    self._cache_saved(decided.aggregates)
                 except IntegrityError:
                     if not optimistic:
                         # Lost a race: reload and decide again, after a short random pause so
@@ -342,6 +381,9 @@ class LedgerApplication(Application[UUID]):
                         time.sleep(random.uniform(0, 0.002 * 2 ** attempt))
                     self._local.assumed_absent = set()
                     continue
+                if isinstance(decided, CommandResult):
+                    return decided  # a duplicate (R25)
+                self._cache_saved(decided.aggregates)  # committed
                 return CommandResult(command.kind, _public_names(decided.events))
         finally:
             self._local.assumed_absent = set()
@@ -809,7 +851,7 @@ class LedgerApplication(Application[UUID]):
     def _unused_invoice(self, pool_id: str, invoice_ref: str, actor: Actor,
                         at: datetime) -> tuple[str, list[Aggregate]]:
         """The reference's key if no reference the same under R13 was recorded in the pool
-        (a key claim, or an old raw-text one: decision 0023), with the pool's new listing of
+        (a key claim, or an old raw-text one: decision 0024), with the pool's new listing of
         old claims if this is the first time; else `invoice_ref_reused` naming the earlier."""
         key = reference_key(invoice_ref)
         legacy, index = self._legacy(pool_id, actor, at)
@@ -853,7 +895,7 @@ class LedgerApplication(Application[UUID]):
         claim = self._find(InvoiceRef, invoice_key_uuid(cmd.pool_id, key), read_only=True)
         if claim is not None:
             recorded, decision_id = claim.invoice_ref, claim.decision_id
-        elif key in legacy:  # the exact spelling, else the first recorded (decision 0023)
+        elif key in legacy:  # the exact spelling, else the first recorded (decision 0024)
             same = legacy[key]
             recorded = cmd.invoice_ref if cmd.invoice_ref in same else next(iter(same))
             decision_id = same[recorded]
@@ -883,7 +925,7 @@ class LedgerApplication(Application[UUID]):
         return claims, [LegacyInvoiceRefs.index(pool_id, claims, actor, at)]
 
     def _scan_legacy_claims(self, pool_id: str) -> dict[str, dict[str, str]]:
-        """The pool's raw-text claims, from the log: once per pool, ever (decision 0023)."""
+        """The pool's raw-text claims, from the log: once per pool, ever (decision 0024)."""
         claims: dict[str, dict[str, str]] = {}
         start = 0
         while True:
@@ -960,12 +1002,17 @@ def _varied(name: str, cost: c.Cost | None, funding: dict[str, Any] | None,
 
 
 def open_ledger(url: str | None = None, *, clock: Clock = utc_now,
-                cache_size: int = 1000) -> LedgerApplication:
-    """A ledger on the database at `url` (default `$POOLEDBUDGET_DB`, else a SQLite file)."""
+                cache_size: int = 1000, lock_timeout: float | None = None) -> LedgerApplication:
+    """A ledger on the database at `url` (default `$POOLEDBUDGET_DB`, else a SQLite file).
+
+    One ledger may be shared by the threads of a process (docs/developers/concurrency.md).
+    `lock_timeout`: how many seconds a command waits for its turn to write while others write
+    (default `$POOLEDBUDGET_LOCK_TIMEOUT`, else 30) before `WriteLockTimeoutError`."""
+    timeout = lock_timeout_setting(lock_timeout)
     db: Database = database(url)
     prepare(db)
-    env = {**db.env, **at_rest_options()}
+    env = {**db.env, **at_rest_options(), **timeout_env(db, timeout)}
     env["AGGREGATE_CACHE_MAXSIZE"] = str(cache_size)
     env["CREATE_TABLE"] = "y"
     with setup_lock(db):  # several processes may open a fresh database at once
-        return LedgerApplication(env=env, clock=clock, database=db)
+        return LedgerApplication(env=env, clock=clock, database=db, lock_timeout=timeout)

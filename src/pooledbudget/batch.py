@@ -19,9 +19,12 @@ from .errors import LedgerError
 
 def apply_lines(
     ledger: LedgerApplication, lines: Iterable[str], *, use_command_time: bool = False,
-    group_size: int = GROUP_SIZE,
+    group_size: int = GROUP_SIZE, pause_collection: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Yields the wire-format result object for every non-blank line, numbered from 1."""
+    """Yields the wire-format result object for every non-blank line, numbered from 1.
+
+    `pause_collection` is `execute_many`'s: for a program that owns its process (the `apply`
+    command does), never for a ledger embedded in a service."""
     numbered = ((n, raw) for n, raw in enumerate(lines, start=1) if raw.strip())
     while chunk := list(islice(numbered, group_size)):
         parsed: list[tuple[int, str, Command | LedgerError]] = []
@@ -32,7 +35,8 @@ def apply_lines(
                 parsed.append((number, raw, error))
         commands = [p for _, _, p in parsed if not isinstance(p, LedgerError)]
         outcomes = iter(ledger.execute_many(commands, use_command_time=use_command_time,
-                                            group_size=group_size))
+                                            group_size=group_size,
+                                            pause_collection=pause_collection))
         for number, raw, item in parsed:
             if isinstance(item, LedgerError):
                 yield _rejected(number, _name_of(raw), item)

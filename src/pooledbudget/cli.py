@@ -35,8 +35,9 @@ def _apply(args: argparse.Namespace) -> int:
     failed = False
     try:
         with handle:
+            # The command owns its process: pausing collection per group is safe here.
             for result in apply_lines(ledger, handle, use_command_time=args.use_command_time,
-                                      group_size=args.group_size):
+                                      group_size=args.group_size, pause_collection=True):
                 failed |= not result["ok"]
                 print(json.dumps(result), flush=True)
         if args.projections:

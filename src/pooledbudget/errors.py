@@ -93,3 +93,10 @@ class ConcurrencyConflictError(LedgerError):
     """The command lost a race against another writer more times than it retries."""
 
     code = "concurrency_conflict"
+
+
+class WriteLockTimeoutError(LedgerError):
+    """Other writers held the database's write lock for longer than the ledger's `lock_timeout`:
+    the command waited its turn, was not given it in time, and wrote nothing."""
+
+    code = "write_lock_timeout"

@@ -11,6 +11,9 @@ the lock that serialises appends — so the check and the append are one atomic 
 - SQLite: the guard looks after the inserts, when the transaction already holds the database's
   single write lock; SQLite allows one writer at a time, and a writer reads the latest commit.
 
+A command's append runs inside its write scope (writelock.py): the lock is already held from
+before the command decided, and the append joins that transaction instead of opening its own.
+
 A guarded id that exists raises `eventsourcing.persistence.IntegrityError` and nothing is written,
 exactly like a version conflict, so the application's reload-and-retry loop applies unchanged.
 The recorders are chosen through eventsourcing's `APPLICATION_RECORDER_TOPIC` setting
@@ -20,7 +23,8 @@ The recorders are chosen through eventsourcing's `APPLICATION_RECORDER_TOPIC` se
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -36,6 +40,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from . import log_index as ix
+from .writelock import DEFAULT_LOCK_TIMEOUT, ScopedPostgresDatastore, ScopedSQLiteDatastore
 
 UNLESS_EXISTS = "unless_exists"
 SQLITE_RECORDER_TOPIC = "pooledbudget.guards:GuardedSQLiteRecorder"
@@ -54,7 +59,10 @@ def _guarded(kwargs: dict[str, Any]) -> list[UUID]:
 
 class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        if not isinstance(datastore, ScopedSQLiteDatastore):
+            ScopedSQLiteDatastore.adopt(datastore)
         super().__init__(datastore, events_table_name)
+        self.lock_timeout = DEFAULT_LOCK_TIMEOUT
         self.guard_statement = (f"SELECT originator_id FROM {self.events_table_name} "
                                 "WHERE originator_id = ? AND originator_version = 1")
 
@@ -90,6 +98,13 @@ class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
         if entries and notification_ids is not None:
             self._link(c, entries, stored_events, notification_ids)
         return notification_ids
+
+    @contextmanager
+    def write_scope(self) -> Iterator[None]:
+        """The database's write lock, held until the block ends (see writelock.py)."""
+        datastore: ScopedSQLiteDatastore = self.datastore  # type: ignore[assignment]
+        with datastore.write_scope(self.lock_timeout):
+            yield
 
     def _link(self, c: SQLiteCursor, entries: Sequence[ix.IndexEntry],
               stored_events: Sequence[StoredEvent], notification_ids: Sequence[int]) -> None:
@@ -165,7 +180,10 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
     index_backend = "postgres"
 
     def __init__(self, datastore: PostgresDatastore, events_table_name: str = "stored_events"):
+        if not isinstance(datastore, ScopedPostgresDatastore):
+            ScopedPostgresDatastore.adopt(datastore)
         super().__init__(datastore, events_table_name=events_table_name)
+        self.lock_timeout = DEFAULT_LOCK_TIMEOUT
         self.sql_create_statements += [self._index_sql(s) for s in ix.POSTGRES_CREATE]
         self._appending = threading.local()  # the append in progress on this thread
         self.guard_statement = self._on_table(
@@ -188,6 +206,15 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
         self.existing_by_statement = self._on_table(
             "SELECT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s) "
             "AND originator_version = 1 AND notification_id <= %s")
+
+    @contextmanager
+    def write_scope(self) -> Iterator[None]:
+        """The events table's lock, held until the block ends (see writelock.py)."""
+        datastore: ScopedPostgresDatastore = self.datastore  # type: ignore[assignment]
+        lock = self.lock_table_statements[1]
+        assert isinstance(lock, Composed)
+        with datastore.write_scope(self.lock_timeout, lock):
+            yield
 
     def _index_sql(self, template: str) -> Composed:
         schema = self.datastore.schema
@@ -340,6 +367,9 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
     def _insert_guarded(self, stored_events: Sequence[StoredEvent],
                         **kwargs: Any) -> Sequence[int] | None:
         guarded = _guarded(kwargs)
+        datastore: ScopedPostgresDatastore = self.datastore  # type: ignore[assignment]
+        if datastore.in_write_scope():
+            return self._insert_in_scope(stored_events, guarded, **kwargs)
         if not guarded:
             notification_ids: Sequence[int] | None = super().insert_events(stored_events,
                                                                             **kwargs)
@@ -367,6 +397,34 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
                         failed = error
                 if failed is None and (row := guard.fetchone()) is not None:
                     raise GuardedSaveRefused(f"{row['originator_id']} exists; save refused")
+            if failed is not None:
+                raise failed
+        return ids
+
+    def _insert_in_scope(self, stored_events: Sequence[StoredEvent], guarded: Sequence[UUID],
+                         **kwargs: Any) -> Sequence[int] | None:
+        """The append inside a write scope: the table is locked and the transaction open
+        already, so the guard's look, the notify and the inserts go in one pipeline, with no
+        lock or transaction of their own; any error rolls the whole scope back."""
+        failed: Exception | None = None
+        ids: Sequence[int] | None = None
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline, conn.cursor() as guard, conn.cursor() as curs:
+                try:
+                    # The lock is held already (taking it again is instant); `_lock_table` also
+                    # sends the pool links' look-up, which the append's links need.
+                    self._lock_table(guard)
+                    if guarded:
+                        self.guard_look(guard, guarded)
+                    self._notify_channel(curs)
+                    PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events,
+                                                                    **kwargs)
+                    pipeline.sync()
+                    ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                except Exception as error:  # as eventsourcing: raised after the pipeline
+                    failed = error
+                if failed is None and guarded and (row := guard.fetchone()) is not None:
+                    failed = GuardedSaveRefused(f"{row['originator_id']} exists; save refused")
             if failed is not None:
                 raise failed
         return ids

@@ -6,6 +6,7 @@ database, for tests) and `postgresql://user:pass@host:port/db?schema=name` (prod
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .errors import LedgerError
 from .guards import POSTGRES_RECORDER_TOPIC, SQLITE_RECORDER_TOPIC
+from .writelock import DEFAULT_LOCK_TIMEOUT, LOCK_TIMEOUT_VARIABLE
 
 DEFAULT_URL = "sqlite:///pooledbudget.db"
 _memory_ids = count(1)
@@ -22,6 +24,12 @@ _memory_ids = count(1)
 
 class DatabaseURLError(LedgerError):
     code = "invalid_database_url"
+
+
+class SettingError(LedgerError):
+    """A ledger setting (an `open_ledger` argument or its environment variable) is invalid."""
+
+    code = "invalid_setting"
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,33 @@ class Database:
 
 
 CIPHER_KEY_VARIABLE = "POOLEDBUDGET_CIPHER_KEY"
+
+
+def lock_timeout_setting(given: float | None = None) -> float:
+    """Seconds a command waits for the database's write lock: `given`, else
+    `$POOLEDBUDGET_LOCK_TIMEOUT`, else 30 (writelock.py)."""
+    if given is None:
+        raw = os.environ.get(LOCK_TIMEOUT_VARIABLE)
+        if not raw:
+            return DEFAULT_LOCK_TIMEOUT
+        try:
+            given = float(raw)
+        except ValueError:
+            given = float("nan")
+        source = f"{LOCK_TIMEOUT_VARIABLE}={raw!r}"
+    else:
+        source = f"lock_timeout={given!r}"
+    if not 0 < given <= 24 * 3600:  # also refuses NaN
+        raise SettingError(f"{source}: the write lock timeout is a number of seconds above 0 "
+                           "and at most a day", field="lock_timeout")
+    return float(given)
+
+
+def timeout_env(db: Database, timeout: float) -> dict[str, str]:
+    """eventsourcing's own lock timeouts (whole seconds), for writes outside a write scope."""
+    seconds = str(max(1, math.ceil(timeout)))
+    key = "SQLITE_LOCK_TIMEOUT" if db.kind == "sqlite" else "POSTGRES_LOCK_TIMEOUT"
+    return {key: seconds}
 
 
 def at_rest_options() -> dict[str, str]:

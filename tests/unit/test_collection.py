@@ -85,18 +85,44 @@ def test_a_group_of_a_feed_runs_without_a_collection(
     approved_decision(ledger)
     commands = _spends(300)
     inside: list[list[int]] = []
-    save = LedgerApplication.save
+    began: list[int] = []
+    save, run_group = LedgerApplication.save, LedgerApplication._run_paused_group
+
+    def mark_and_run(self: LedgerApplication, *args: Any) -> Any:
+        began.append(len(collections))  # the pause has begun: count from here
+        return run_group(self, *args)
 
     def save_and_look(self: LedgerApplication, *objs: object, **kwargs: object) -> object:
-        inside.append(list(collections))  # what had run by the time the group is saved
+        inside.append(collections[began[-1]:])  # what ran between the group's start and save
         return save(self, *objs, **kwargs)
 
+    monkeypatch.setattr(LedgerApplication, "_run_paused_group", mark_and_run)
     monkeypatch.setattr(LedgerApplication, "save", save_and_look)
     collections.clear()
-    outcomes = ledger.execute_many(commands)
+    outcomes = ledger.execute_many(commands, pause_collection=True)
     assert all(not isinstance(o, Exception) for o in outcomes)
     assert inside == [[]], "a collection ran while the group was being decided"
     assert gc.isenabled()
+
+
+def test_a_feed_leaves_collection_running_unless_asked(
+    ledger: LedgerApplication, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A library call has no process-wide side effect: unless the caller opts in, automatic
+    collection stays on for the whole of `execute_many`, for every other thread of the host."""
+    setup_pool(ledger)
+    approved_decision(ledger)
+    seen: list[bool] = []
+    save = LedgerApplication.save
+
+    def save_and_look(self: LedgerApplication, *objs: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return save(self, *objs, **kwargs)
+
+    monkeypatch.setattr(LedgerApplication, "save", save_and_look)
+    outcomes = ledger.execute_many(_spends(300))
+    assert all(not isinstance(o, Exception) for o in outcomes)
+    assert seen == [True]
 
 
 def test_a_batch_of_a_catch_up_runs_without_a_collection(

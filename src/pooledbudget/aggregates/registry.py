@@ -5,7 +5,7 @@ so an invoice reference is never reused (R13), nor an outcome's evidence referen
 command id is applied once (R25), even when two processes race. An invoice is claimed under its
 reference's key (`references.py`), so its other spellings collide too; claims made before R13
 said when references are the same were keyed by raw text, and `LegacyInvoiceRefs` lists them by
-key (decision 0023).
+key (decision 0024).
 """
 
 from __future__ import annotations
