@@ -57,7 +57,11 @@ EVENT_RULES: dict[str, str] = {
     "SpendReversed": "R16 (a spend is corrected only by a reversal naming it)",
     "OutcomeRecorded": "R33 (an outcome payment of price x count on an outcome element: a SpendRecorded with every one of its fields, `service_date` being the day the outcome was achieved, and these besides; spend as R15-R16), R34 (the element's contingent exposure falls by it)",
     "EvidenceRegistered": "R33 (an outcome's evidence reference is paid on once in the pool, even after a reversal)",
-    "InvoiceRegistered": "R13 (an invoice reference is never reused within the pool)",
+    "InvoiceRegistered": "R13 (an invoice reference is never reused within the pool; claimed under "
+                         "its `key`, every spelling of it is taken; without a `key`, a claim made "
+                         "before R13 said when references are the same)",
+    "LegacyInvoiceRefsIndexed": "R13 (the pool's claims made by raw text before R13 was amended, "
+                                "by key, so that they block their other spellings)",
     "CommandAccepted": "R25 (a command_id is applied once; repeats return the first result)",
     "YearClosureRecorded": "R17 (nothing more is recorded in a closed year: the storage-level guard)",
 }
@@ -96,6 +100,26 @@ HANDLING: dict[str, str] = {
     "OutputPathError": "Choose another `-o` file, or pass `--force` to replace one that is not "
                        "a database.",
     "LedgerError": "The base class: catch it to handle every rejection.",
+}
+
+# What some codes mean beyond their name, for the people who meet them.
+CODE_NOTES: dict[str, str] = {
+    "invoice_ref_reused": "The reference is the same as one already recorded in the pool, even "
+                          "after a reversal. References are the same when they are equal after "
+                          "upper-casing, keeping only A-Z and 0-9, and dropping the leading zeros "
+                          "of each run of digits: `inv-01`, `INV_1` and `INV-1.` are all `INV-1`. "
+                          "The message names the reference recorded earlier. If the invoice "
+                          "really is a different one, ask the supplier for its own number.",
+    "personal_data": "A field (any field: a reason, a name, a supplier, an identifier, the case "
+                     "reference) looks like it holds personal data: a person's name, with or "
+                     "without a title; a date of birth (a date beside a birth cue, or a full date "
+                     "more than 16 years before the recording date); an NHS or National "
+                     "Insurance number; an e-mail address, phone number, postcode or street "
+                     "address. Text is compared after Unicode NFKC normalisation. The message "
+                     "says what was found. Refer to a person by the pseudonymous case reference, "
+                     "and to a supplier who is a private individual by a description (\"foster "
+                     "carer\"), with `supplier_is_individual: true`. Checked with the shape, "
+                     "before a repeated `command_id` (R25).",
 }
 
 
@@ -156,7 +180,12 @@ def commands_page() -> str:
              "the rules cited: [rules](rules.md)).",
              "", "Every command also has the common fields `actor` {`id`, `partner`, `role`} "
              "(required), `command_id` (optional, R25) and `at` (optional, honoured only with "
-             "`use_command_time`).", ""]
+             "`use_command_time`).", "",
+             "No field may carry personal data (R9): every `text`, `identifier`, `case_ref` and "
+             "`partner_code` field, the actor's `id` included, is refused with code "
+             "`personal_data` if it looks like it holds some (see [error codes](errors.md)). "
+             "`supplier_is_individual: true` marks a supplier who is a private individual, "
+             "recorded by a description; published exports redact it.", ""]
     for name, cls in COMMANDS.items():
         lines += [f"## `{name}`", ""]
         doc = inspect.getdoc(cls)
@@ -364,6 +393,9 @@ def errors_page() -> str:
         linked = ", ".join(_rule_link(r) for r in rules)
         lines.append(f"| `{code}` | {linked} | {', '.join(f'`{n}`' for n in named)} | "
                      f"{', '.join(f'`{w}`' for w in sorted(entry['where'])) or '—'} |")
+    lines += ["", "## What some codes mean", ""]
+    for code, note in sorted(CODE_NOTES.items()):
+        lines += [f"- `{code}`: {note}"]
     lines.append("")
     return "\n".join(lines)
 

@@ -40,7 +40,13 @@ from .aggregates import (
 )
 from .aggregates.closure import YearClosure, closure_uuid
 from .aggregates.register import Entry, check_complete, check_entries
-from .aggregates.registry import evidence_uuid, invoice_uuid, receipt_uuid
+from .aggregates.registry import (
+    LegacyInvoiceRefs,
+    evidence_uuid,
+    invoice_key_uuid,
+    legacy_invoices_uuid,
+    receipt_uuid,
+)
 from .aggregates.terms import Actor, ElementTerms, Outcome, VariedElementTerms
 from .audit.seal import chain_state
 from .collection import collection_paused
@@ -69,13 +75,15 @@ from .persistence import (
     setup_lock,
     timeout_env,
 )
+from .references import reference_key
 
 log = ledger_logger()  # silent unless the host asks (logs.py)
 A = TypeVar("A", bound=Aggregate)
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 5
 INTERNAL_EVENTS = {"InvoiceRegistered", "EvidenceRegistered", "CommandAccepted",
-                   "YearClosureRecorded"}
+                   "YearClosureRecorded", "LegacyInvoiceRefsIndexed"}
+LEGACY_CLAIM_TOPIC = "pooledbudget:InvoiceRegistered"
 GROUP_SIZE = 1000
 # How far after the clock a command's `at` may be under `use_command_time` (clocks differ a
 # little between machines); beyond it the line fails `time_in_future`, unless allowed.
@@ -142,6 +150,8 @@ class LedgerApplication(Application[UUID]):
             self.recorder.lock_timeout = lock_timeout
         self.database = database  # where read models go beside the events; see open_ledger
         self._local = threading.local()  # the group `execute_many` is deciding, per thread
+        # Each pool's raw-text invoice claims, once read (they never change: see `_legacy`).
+        self._legacy_claims: dict[str, dict[str, dict[str, str]]] = {}
         self._handlers: dict[type[c.Command], Callable[[Any, Actor, datetime], list[Aggregate]]]
         self._handlers = {
             c.EstablishPool: self._establish_pool,
@@ -350,8 +360,8 @@ class LedgerApplication(Application[UUID]):
         """The receipts and new invoice references these commands will look for: in a feed,
         almost always ones that don't exist yet."""
         wanted = {receipt_uuid(cmd.command_id) for cmd in commands if cmd.command_id}
-        wanted |= {invoice_uuid(cmd.pool_id, cmd.invoice_ref) for cmd in commands
-                   if isinstance(cmd, (c.RecordSpend, c.RecordOutcome))}
+        wanted |= {invoice_key_uuid(cmd.pool_id, reference_key(cmd.invoice_ref))
+                   for cmd in commands if isinstance(cmd, (c.RecordSpend, c.RecordOutcome))}
         wanted |= {evidence_uuid(cmd.pool_id, cmd.evidence_ref) for cmd in commands
                    if isinstance(cmd, c.RecordOutcome)}
         return wanted
@@ -451,6 +461,9 @@ class LedgerApplication(Application[UUID]):
         repository fast-forwards whatever it serves, so a cached instance another writer has
         since moved on from is brought up to date, never served stale.)"""
         cache = self.repository.cache
+        for aggregate in aggregates:  # a pool's raw-text claims, just listed, never change
+            if type(aggregate) is LegacyInvoiceRefs and not aggregate.pending_events:
+                self._legacy_claims[aggregate.pool_id] = aggregate.claims
         if cache is None:
             return
         for aggregate in aggregates:
@@ -862,16 +875,31 @@ class LedgerApplication(Application[UUID]):
     def _record_spend(self, cmd: c.RecordSpend, actor: Actor, at: datetime) -> list[Aggregate]:
         pool, decision = self._open_decision(
             cmd.pool_id, cmd.decision_id, "R13", actor)
-        if self._find(InvoiceRef, invoice_uuid(cmd.pool_id, cmd.invoice_ref),
-                      read_only=True) is not None:
-            raise StateError(f"invoice_ref {cmd.invoice_ref} has already been used in this pool "
-                             "(R13)", field="invoice_ref", code="invoice_ref_reused", rule="R13")
+        key, index = self._unused_invoice(cmd.pool_id, cmd.invoice_ref, actor, at)
         decision.record_spend(
             invoice_ref=cmd.invoice_ref, amount=cmd.amount, service_date=cmd.service_date,
             element=cmd.element, supplier=cmd.supplier, order=pool.partner_order, actor=actor,
-            at=at)
-        invoice = InvoiceRef.register(cmd.pool_id, cmd.invoice_ref, cmd.decision_id, actor, at)
-        return [decision, invoice]
+            at=at, supplier_is_individual=cmd.supplier_is_individual)
+        invoice = InvoiceRef.claim(cmd.pool_id, cmd.invoice_ref, key, cmd.decision_id, actor, at)
+        return [decision, invoice, *index]
+
+    def _unused_invoice(self, pool_id: str, invoice_ref: str, actor: Actor,
+                        at: datetime) -> tuple[str, list[Aggregate]]:
+        """The reference's key if no reference the same under R13 was recorded in the pool
+        (a key claim, or an old raw-text one: decision 0024), with the pool's new listing of
+        old claims if this is the first time; else `invoice_ref_reused` naming the earlier."""
+        key = reference_key(invoice_ref)
+        legacy, index = self._legacy(pool_id, actor, at)
+        claim = self._find(InvoiceRef, invoice_key_uuid(pool_id, key), read_only=True)
+        earlier = claim.invoice_ref if claim is not None else next(iter(legacy.get(key, {})), None)
+        if earlier is not None:
+            same = ("has already been used" if earlier == invoice_ref else
+                    f"is the same reference as {earlier}, already used")
+            raise StateError(f"invoice_ref {invoice_ref} {same} in this pool (R13: "
+                             "references are compared in capitals, letters and digits only, "
+                             "without leading zeros)", field="invoice_ref",
+                             code="invoice_ref_reused", rule="R13")
+        return key, index
 
     def _record_outcome(self, cmd: c.RecordOutcome, actor: Actor,
                         at: datetime) -> list[Aggregate]:
@@ -879,10 +907,7 @@ class LedgerApplication(Application[UUID]):
         (R13) and its evidence reference once in the pool, never freed (R33)."""
         pool, decision = self._open_decision(
             cmd.pool_id, cmd.decision_id, "R33", actor)
-        if self._find(InvoiceRef, invoice_uuid(cmd.pool_id, cmd.invoice_ref),
-                      read_only=True) is not None:
-            raise StateError(f"invoice_ref {cmd.invoice_ref} has already been used in this pool "
-                             "(R13)", field="invoice_ref", code="invoice_ref_reused", rule="R13")
+        key, index = self._unused_invoice(cmd.pool_id, cmd.invoice_ref, actor, at)
         if self._find(EvidenceRef, evidence_uuid(cmd.pool_id, cmd.evidence_ref),
                       read_only=True) is not None:
             raise StateError(f"evidence_ref {cmd.evidence_ref} has already been paid on in this "
@@ -893,23 +918,62 @@ class LedgerApplication(Application[UUID]):
             count=cmd.count, achieved_on=cmd.achieved_on, supplier=cmd.supplier,
             supplier_is_individual=cmd.supplier_is_individual, order=pool.partner_order,
             actor=actor, at=at)
-        invoice = InvoiceRef.register(cmd.pool_id, cmd.invoice_ref, cmd.decision_id, actor, at)
+        invoice = InvoiceRef.claim(cmd.pool_id, cmd.invoice_ref, key, cmd.decision_id, actor, at)
         evidence = EvidenceRef.register(cmd.pool_id, cmd.evidence_ref, cmd.decision_id,
                                         cmd.invoice_ref, actor, at)
-        return [decision, invoice, evidence]
+        return [decision, invoice, evidence, *index]
 
     def _reverse_spend(self, cmd: c.ReverseSpend, actor: Actor, at: datetime) -> list[Aggregate]:
         pool = self._managed_pool(cmd.pool_id, actor, read_only=True)
-        invoice = self._find(InvoiceRef, invoice_uuid(cmd.pool_id, cmd.invoice_ref),
-                             read_only=True)
-        if invoice is None:
+        key = reference_key(cmd.invoice_ref)
+        legacy, index = self._legacy(cmd.pool_id, actor, at)
+        claim = self._find(InvoiceRef, invoice_key_uuid(cmd.pool_id, key), read_only=True)
+        if claim is not None:
+            recorded, decision_id = claim.invoice_ref, claim.decision_id
+        elif key in legacy:  # the exact spelling, else the first recorded (decision 0024)
+            same = legacy[key]
+            recorded = cmd.invoice_ref if cmd.invoice_ref in same else next(iter(same))
+            decision_id = same[recorded]
+        else:
             raise StateError(f"no spend with invoice_ref {cmd.invoice_ref} in this pool (R16)",
                              field="invoice_ref", code="spend_not_found", rule="R16")
-        decision = self.decision(cmd.pool_id, invoice.decision_id, "R16")
+        decision = self.decision(cmd.pool_id, decision_id, "R16")
         pool.ensure_open(decision.year)
-        decision.reverse_spend(cmd.invoice_ref, cmd.reason, actor, at,
+        decision.reverse_spend(recorded, cmd.reason, actor, at,
                                four_eyes=pool.register is not None)
-        return [decision]
+        return [decision, *index]
+
+    def _legacy(self, pool_id: str, actor: Actor,
+                at: datetime) -> tuple[dict[str, dict[str, str]], list[Aggregate]]:
+        """The pool's invoice claims made by raw text before R13 was amended, by key; and, the
+        first time, the new `LegacyInvoiceRefs` that lists them, to be saved with the command.
+        Once stored the list never changes, so it is read once per process."""
+        known = self._legacy_claims.get(pool_id)
+        if known is not None:
+            return known, []
+        index = self._find(LegacyInvoiceRefs, legacy_invoices_uuid(pool_id), read_only=True)
+        if index is not None:
+            if not index.pending_events:
+                self._legacy_claims[pool_id] = index.claims
+            return index.claims, []
+        claims = self._scan_legacy_claims(pool_id)
+        return claims, [LegacyInvoiceRefs.index(pool_id, claims, actor, at)]
+
+    def _scan_legacy_claims(self, pool_id: str) -> dict[str, dict[str, str]]:
+        """The pool's raw-text claims, from the log: once per pool, ever (decision 0024)."""
+        claims: dict[str, dict[str, str]] = {}
+        start = 0
+        while True:
+            found = self.recorder.select_notifications(
+                start=start, limit=1000, topics=[LEGACY_CLAIM_TOPIC], inclusive_of_start=False)
+            if not found:
+                return claims
+            for notification in found:
+                event: Any = self.mapper.to_domain_event(notification)
+                if event.pool_id == pool_id and event.key is None:
+                    same = claims.setdefault(reference_key(event.invoice_ref), {})
+                    same[event.invoice_ref] = event.decision_id
+            start = found[-1].id
 
 
 def _pool_of(event: Any, pools: Mapping[UUID, str | None]) -> str | None:

@@ -22,8 +22,9 @@ from .opening import open_existing, open_for_writing, read_only_note
 from .rotate_key import register as register_rotate_key
 
 REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "outcomes", "signatories",
-                "sign-offs", "balances")
+                "sign-offs", "balances", "possible-duplicates")
 NO_YEAR = ("approvals", "signatories")  # reports over every year of the pool
+YEAR_OPTIONAL = (*NO_YEAR, "possible-duplicates")  # of one year, or of every year without one
 
 
 def _apply(args: argparse.Namespace) -> int:
@@ -67,7 +68,7 @@ def _report(args: argparse.Namespace) -> int:
     from .reports.render import to_csv, to_table
     from .terminal import console
 
-    if args.kind not in NO_YEAR and not args.year:
+    if args.kind not in YEAR_OPTIONAL and not args.year:
         raise UsageError(f"report {args.kind} needs --year", field="year")
     if args.kind == "approvals" and args.as_at:
         raise UsageError("report approvals takes --as-of DATE, not --as-at", field="as_at")
@@ -100,6 +101,10 @@ def _build_report(ledger: LedgerApplication, args: argparse.Namespace,
             raise UsageError(f"--as-of {args.as_of!r} is not a date YYYY-MM-DD",
                              field="as_of") from None
         return reports.approvals(ledger, args.pool, as_of)
+    if args.kind == "possible-duplicates":
+        if as_at is not None:
+            raise UsageError("report possible-duplicates takes no --as-at", field="as_at")
+        return reports.possible_duplicates(ledger, args.pool, args.year)
     if args.kind == "balances":
         from .reports.balances import month_end_balances
 
@@ -208,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("kind", choices=REPORT_KINDS)
     report.add_argument("--pool", required=True)
     report.add_argument("--year", type=financial_year,
-                        help="financial year, e.g. 2026-27 (all but approvals and signatories)")
+                        help="financial year, e.g. 2026-27 (all but approvals and signatories; "
+                             "possible-duplicates without it covers every year)")
     report.add_argument("--as-at", help="as the ledger stood at this recording time (ISO-8601)")
     report.add_argument("--as-of", help="approvals: the date days waiting are counted to")
     report.add_argument("--month", help="balances: the calendar month (UTC), e.g. 2026-07")

@@ -2,7 +2,8 @@
 
 Field formats follow docs/reference/wire-format.md. A format failure becomes an
 `InvalidCommandError` naming the field; amounts fail under R1/R2, percentages and splits under
-R3, case references under R9.
+R3, case references under R9, and personal data in any field (text, names, identifiers) under R9
+with code `personal_data`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pydantic import (
     StrictBool,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     model_serializer,
     model_validator,
 )
@@ -30,7 +32,7 @@ from pydantic_core import PydanticCustomError
 
 from .errors import InvalidCommandError
 from .money import AMOUNT_PATTERN, HUNDRED, MAX_AMOUNT, PERCENT_PATTERN
-from .personal_data import find_personal_data
+from .personal_data import find_personal_data, find_personal_data_in_identifier
 
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
 PARTNER_CODE = re.compile(r"[A-Z0-9]{2,12}")
@@ -86,7 +88,29 @@ def _percent(value: Any) -> Decimal:
 def _partner_code(value: Any) -> str:
     if not isinstance(value, str) or not PARTNER_CODE.fullmatch(value):
         raise _fail("partner_code", "a partner code is 2-12 upper-case letters or digits")
+    _refuse_personal(find_personal_data_in_identifier(value))
     return value
+
+
+_FOUR_DIGITS = re.compile(r"(?:\d\D*){4}")
+
+
+def _recorded_on(info: ValidationInfo | None, value: str) -> date | None:
+    """The command's `at`, when given and already checked (it precedes the other fields); the
+    16 years after which a full date counts as a date of birth run back from it (R9). Only
+    looked up for a value with a date's four digits (the look-up is not free; none: today)."""
+    if info is None or not _FOUR_DIGITS.search(value):
+        return None
+    data = info.data
+    at = data.get("at") if isinstance(data, dict) else None
+    return at.date() if isinstance(at, datetime) else None
+
+
+def _refuse_personal(found: str | None) -> None:
+    if found is not None:
+        raise _fail("personal_data", f"this looks like it holds {found}; no field may carry "
+                    "personal data (R9): name a person by the case reference, a private supplier "
+                    "by a description with supplier_is_individual")
 
 
 def _split(value: Any) -> dict[str, Decimal]:
@@ -106,24 +130,27 @@ def _split(value: Any) -> dict[str, Decimal]:
     return split
 
 
-def _identifier(value: Any) -> str:
+def _identifier(value: Any, info: ValidationInfo | None) -> str:
     if not isinstance(value, str) or not IDENTIFIER.fullmatch(value):
         raise _fail("identifier", "an identifier is 1-64 of A-Z a-z 0-9 . _ / - starting alphanumeric")
+    _refuse_personal(find_personal_data_in_identifier(value, _recorded_on(info, value)))
     return value
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, info: ValidationInfo | None) -> str:
     if not isinstance(value, str) or not 1 <= len(value) <= 500 or not value.isprintable():
         raise _fail("text", "text is 1-500 printable characters")
+    _refuse_personal(find_personal_data(value, _recorded_on(info, value)))
     return value
 
 
-def _case_ref(value: Any) -> str:
+def _case_ref(value: Any, info: ValidationInfo | None) -> str:
     if not isinstance(value, str) or not CASE_REF.fullmatch(value):
         raise _fail(
             "case_ref_invalid",
             "a case reference is pseudonymous: 4-32 of A-Z 0-9 - (no names or dates of birth) (R9)",
         )
+    _refuse_personal(find_personal_data_in_identifier(value, _recorded_on(info, value)))
     return value
 
 
@@ -176,19 +203,10 @@ PartnerCode = Annotated[str, BeforeValidator(_partner_code)]
 SplitField = Annotated[dict[str, Decimal], BeforeValidator(_split)]
 Identifier = Annotated[str, BeforeValidator(_identifier)]
 Text = Annotated[str, BeforeValidator(_text)]
-
-
-def _free_text(value: Any) -> str:
-    text = _text(value)
-    found = find_personal_data(text)
-    if found is not None:
-        raise _fail("personal_data", f"this looks like it holds {found}; refer to people only by "
-                    "their pseudonymous case reference (R9)")
-    return text
-
-
-FreeText = Annotated[str, BeforeValidator(_free_text)]
-"""Reasons, categories and element names: text that must not hold personal data (R9)."""
+"""Names, suppliers, reasons, categories: 1-500 printable characters, no personal data (R9)."""
+FreeText = Text
+"""Reasons, categories and element names (every text field is checked alike since R9 covers
+every field)."""
 CaseRef = Annotated[str, BeforeValidator(_case_ref)]
 Year = Annotated[str, BeforeValidator(_year)]
 Day = Annotated[date, BeforeValidator(_date)]
@@ -577,6 +595,7 @@ class RecordSpend(Command):
     service_date: Day
     element: Text | None = None
     supplier: Text | None = None
+    supplier_is_individual: StrictBool = False  # a private individual: redacted when published
 
 
 class RecordOutcome(Command):

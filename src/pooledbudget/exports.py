@@ -89,6 +89,17 @@ def _lines(conn: Connection, pool: str, year: str | None = None) -> list[Line]:
     return [line for _, line in sorted(lines, key=lambda item: item[0])]
 
 
+REDACTED = "Redacted personal data"
+
+
+def _beneficiary(row: Any) -> str:
+    """The supplier as published: a private individual is never named (R9; the Transparency
+    Code's redaction of personal data)."""
+    if row.supplier_is_individual:
+        return REDACTED
+    return str(row.supplier or "Not recorded")
+
+
 def _humane(category: str) -> str:
     text = category.replace("-", " ").replace("_", " ").strip()
     return text[:1].upper() + text[1:]
@@ -113,7 +124,7 @@ def transparency_csv(ledger: LedgerApplication, pool: str, quarter: str,
                      f"{r.service_date:%d/%m/%Y}")
         writer.writerow(safe_row([
             body_name or names.get(info.host, info.host), f"{line.recorded:%d/%m/%Y}",
-            r.supplier or "Not recorded", line.transaction,
+            _beneficiary(r), line.transaction,
             str(from_pence(line.sign * r.amount_pence)), "0.00", department,
             _humane(r.category), (sercop or {}).get(r.category, ""), narrative]))
     return out.getvalue()

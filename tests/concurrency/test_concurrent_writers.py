@@ -239,9 +239,11 @@ def _receipt_exists(ledger: LedgerApplication, command_id: str) -> bool:
 
 
 def _invoice_taken(ledger: LedgerApplication, invoice_ref: str) -> bool:
-    from pooledbudget.aggregates.registry import InvoiceRef, invoice_uuid
+    from pooledbudget.aggregates.registry import InvoiceRef, invoice_key_uuid
+    from pooledbudget.references import reference_key
 
-    return ledger._find(InvoiceRef, invoice_uuid(POOL, invoice_ref)) is not None  # noqa: SLF001
+    claim = invoice_key_uuid(POOL, reference_key(invoice_ref))
+    return ledger._find(InvoiceRef, claim) is not None  # noqa: SLF001
 
 
 def _receipt_references(ledger: LedgerApplication) -> list[str]:

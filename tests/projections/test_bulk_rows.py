@@ -23,12 +23,12 @@ def _rows(pool: str) -> list[tuple[Any, ...]]:
     for i, text in enumerate(AWKWARD):
         rows.append((pool, f"INV-{i}", "D1", "2026-27", 245000 + i, date(2026, 4, 1 + i),
                      datetime(2026, 4, 1, 9, 30, 15, 123456, tzinfo=UTC) + timedelta(hours=i),
-                     text, None if i % 2 else text, i, bool(i % 2), text))
+                     text, None if i % 2 else text, i, bool(i % 2), text, bool(i % 3)))
     rows.append((pool, "INV-bst", "D1", "2026-27", -1, date(2027, 3, 31),
                  datetime(2026, 7, 1, 10, 0, tzinfo=timezone(timedelta(hours=1))), None, None,
-                 99, False, None))
+                 99, False, None, False))
     rows.append((pool, "INV-old", "D1", "2026-27", 0, date(999, 1, 2),
-                 datetime(999, 1, 2, 3, 4, 5), None, None, 100, True, None))  # no zone, no µs
+                 datetime(999, 1, 2, 3, 4, 5), None, None, 100, True, None, True))  # no zone, no µs
     return rows
 
 

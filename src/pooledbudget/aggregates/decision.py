@@ -283,6 +283,9 @@ class Decision(ChainedAggregate):
         funding: dict[str, str]
         responsibility: dict[str, str]
         actor: Actor
+        # A private individual (R9), redacted in published exports. Events recorded before the
+        # field existed lack it and read as False: a field with a default, no upcast.
+        supplier_is_individual: bool = False
 
         def apply(self, aggregate: Any) -> None:
             for name, part in self.element_parts.items():
@@ -300,9 +303,9 @@ class Decision(ChainedAggregate):
         `service_date` the day the outcome was achieved, with the evidence it was paid on."""
 
         TOPIC = "pooledbudget:OutcomeRecorded"
-        evidence_ref: str
-        count: int
-        supplier_is_individual: bool
+        # Keyword-only: they follow SpendRecorded's fields, the last of which has a default.
+        evidence_ref: str = field(kw_only=True)
+        count: int = field(kw_only=True)
 
         def apply(self, aggregate: Any) -> None:
             super().apply(aggregate)
@@ -822,6 +825,7 @@ class Decision(ChainedAggregate):
         order: list[str],
         actor: Actor,
         at: datetime,
+        supplier_is_individual: bool = False,
     ) -> None:
         """R15: allocate by the split in force on the service date, apportioning by remaining cost."""
         self.check_spend(amount, service_date, element)
@@ -837,6 +841,7 @@ class Decision(ChainedAggregate):
             supplier=supplier,
             element_parts={name: fraction_to_str(part) for name, part in parts.items()},
             funding=funded, responsibility=responsible, actor=actor,
+            supplier_is_individual=supplier_is_individual,  # explicit, so that it is hashed
         )
 
     def _exact_allocation(self, parts: dict[str, Fraction], amount: Decimal, service_date: date,

@@ -2,7 +2,10 @@
 
 Saving a second `InvoiceRef` or `CommandReceipt` with the same id conflicts in the event store,
 so an invoice reference is never reused (R13), nor an outcome's evidence reference (R33), and a
-command id is applied once (R25), even when two processes race.
+command id is applied once (R25), even when two processes race. An invoice is claimed under its
+reference's key (`references.py`), so its other spellings collide too; claims made before R13
+said when references are the same were keyed by raw text, and `LegacyInvoiceRefs` lists them by
+key (decision 0024).
 """
 
 from __future__ import annotations
@@ -22,6 +25,16 @@ from .terms import Actor
 @functools.lru_cache(maxsize=4096)  # a command derives each id several times
 def invoice_uuid(pool_id: str, invoice_ref: str) -> UUID:
     return uuid5(NAMESPACE, f"invoice:{pool_id}:{invoice_ref}")
+
+
+@functools.lru_cache(maxsize=4096)  # a command derives each id several times
+def invoice_key_uuid(pool_id: str, key: str) -> UUID:
+    """The claim of every spelling of one reference: `key` is its `reference_key`."""
+    return uuid5(NAMESPACE, f"invoice-key:{pool_id}:{key}")
+
+
+def legacy_invoices_uuid(pool_id: str) -> UUID:
+    return uuid5(NAMESPACE, f"invoice-legacy:{pool_id}")
 
 
 @functools.lru_cache(maxsize=4096)  # a command derives each id several times
@@ -49,18 +62,61 @@ class InvoiceRef(ChainedAggregate):
         invoice_ref: str
         decision_id: str
         actor: Actor
+        key: str | None = None  # None: claimed by raw text, before R13 was amended
 
-    def __init__(self, pool_id: str, invoice_ref: str, decision_id: str, actor: Actor) -> None:
+    def __init__(self, pool_id: str, invoice_ref: str, decision_id: str, actor: Actor,
+                 key: str | None = None) -> None:
         self.pool_id = pool_id
         self.invoice_ref = invoice_ref
         self.decision_id = decision_id
+        self.key = key
+
+    @classmethod
+    def claim(cls, pool_id: str, invoice_ref: str, key: str, decision_id: str, actor: Actor,
+              at: datetime) -> InvoiceRef:
+        """Claims the reference, as written, under its key: every spelling of it is taken."""
+        return cls._create(cls.Registered, id=invoice_key_uuid(pool_id, key), timestamp=at,
+                           pool_id=pool_id, invoice_ref=invoice_ref, decision_id=decision_id,
+                           actor=actor, key=key)
 
     @classmethod
     def register(cls, pool_id: str, invoice_ref: str, decision_id: str, actor: Actor,
                  at: datetime) -> InvoiceRef:
+        """A claim by raw text, as made before R13 was amended (kept for tests of such history:
+        the ledger no longer makes them). `key=None` is passed so that it is hashed as stored."""
         return cls._create(cls.Registered, id=invoice_uuid(pool_id, invoice_ref), timestamp=at,
                            pool_id=pool_id, invoice_ref=invoice_ref, decision_id=decision_id,
-                           actor=actor)
+                           actor=actor, key=None)
+
+
+class LegacyInvoiceRefs(ChainedAggregate):
+    """A pool's invoice references claimed by raw text (before R13 was amended), by key.
+
+    Made once per pool, by the first spend or reversal the ledger decides under the amended
+    rule, from the claims then in the log; no raw-text claim is made after it, so it never
+    changes. `claims`: key -> {reference as recorded -> decision id}, in recording order.
+    """
+
+    TOPIC = "pooledbudget:LegacyInvoiceRefs"
+
+    class Event(ChainedAggregate.Event):
+        TOPIC = "pooledbudget:LegacyInvoiceRefs.Event"
+
+    class Indexed(Event, Aggregate.Created):
+        TOPIC = "pooledbudget:LegacyInvoiceRefsIndexed"
+        pool_id: str
+        claims: dict[str, dict[str, str]]
+        actor: Actor
+
+    def __init__(self, pool_id: str, claims: dict[str, dict[str, str]], actor: Actor) -> None:
+        self.pool_id = pool_id
+        self.claims = claims
+
+    @classmethod
+    def index(cls, pool_id: str, claims: dict[str, dict[str, str]], actor: Actor,
+              at: datetime) -> LegacyInvoiceRefs:
+        return cls._create(cls.Indexed, id=legacy_invoices_uuid(pool_id), timestamp=at,
+                           pool_id=pool_id, claims=claims, actor=actor)
 
 
 class EvidenceRef(ChainedAggregate):

@@ -104,7 +104,10 @@ class LinkChecker:
         if link.seq != seq + 1:
             return (f"link {seq + 1} of the pool is missing: events were removed with their "
                     "links", {"expected_seq": seq + 1, "found_seq": link.seq})
-        expected = fold_digest(previous, logged.aggregate_id, logged.version, event.hash)
+        recorded_hash = getattr(event, "hash", None)  # an altered key name drops the field
+        if not isinstance(recorded_hash, str):
+            return ("the event has no recorded hash: its stored content was altered", {})
+        expected = fold_digest(previous, logged.aggregate_id, logged.version, recorded_hash)
         if link.link != expected:
             return ("the pool link does not recompute: the pool's history before it was "
                     "rewritten", {"recorded_link": link.link, "recomputed_link": expected})

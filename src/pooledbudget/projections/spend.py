@@ -33,7 +33,7 @@ class SpendWriter:
         elif isinstance(event, Decision.SpendReversed):
             buffered = self._spends.get((decision.pool_id, event.invoice_ref))
             if buffered is not None:
-                buffered[_REVERSED:] = [True, event.reason]
+                buffered[_REVERSED:_REVERSED + 2] = [True, event.reason]
             else:
                 self._reversals.append({"k_pool": decision.pool_id,
                                         "k_invoice": event.invoice_ref, "reason": event.reason})
@@ -43,7 +43,7 @@ class SpendWriter:
         self._spends[(pool_id, invoice_ref)] = [
             pool_id, invoice_ref, decision.decision_id, year, stored_pence(event.amount),
             date.fromisoformat(event.service_date), event.timestamp, event.element,
-            event.supplier, sequence, False, None]
+            event.supplier, sequence, False, None, event.supplier_is_individual]
         funding, responsibility = event.funding, event.responsibility
         for code in dict.fromkeys([*funding, *responsibility]):
             funded, responsible = funding.get(code, "0"), responsibility.get(code, "0")
@@ -69,7 +69,7 @@ class SpendWriter:
 
 expect_columns(spends, "pool_id", "invoice_ref", "decision_id", "year", "amount_pence",
                "service_date", "recorded_at", "element", "supplier", "sequence", "reversed",
-               "reversal_reason")
+               "reversal_reason", "supplier_is_individual")
 expect_columns(spend_allocations, "pool_id", "invoice_ref", "partner", "year", "funded_pence",
                "responsible_pence")
 _REVERSED = 10

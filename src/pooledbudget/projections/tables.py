@@ -110,6 +110,7 @@ spends = Table(
     Column("sequence", Integer, nullable=False),
     Column("reversed", Boolean, nullable=False, default=False),
     Column("reversal_reason", Text, nullable=True),
+    Column("supplier_is_individual", Boolean, nullable=False, default=False),  # R9: redacted
     Index("ix_pb_spends_pool_year", "pool_id", "year"),
 )
 
@@ -229,7 +230,7 @@ read_model_version = Table(  # which shape of these tables the database holds
     "pb_read_model_version", metadata,
     Column("version", Integer, primary_key=True),
 )
-READ_MODEL_VERSION = 3
+READ_MODEL_VERSION = 4  # 4: pb_spends.supplier_is_individual
 """Raised whenever a table above gains or changes a column: a database whose read models have
 another version has them dropped and rebuilt from the log when it is opened (they are derived)."""
 

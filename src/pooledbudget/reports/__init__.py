@@ -13,10 +13,12 @@ from ..projections import read_models_as_at
 from .approvals import approvals_report
 from .cost_shift import cost_shift_report
 from .delegation import pool_as_at, sign_offs_report, signatories_report
+from .duplicates import possible_duplicates_report
 from .models import (
     ApprovalsReport,
     CostShiftReport,
     OutcomesReport,
+    PossibleDuplicatesReport,
     RiskShareReport,
     SharesReport,
     SignatoriesReport,
@@ -26,9 +28,10 @@ from .outcomes import outcomes_report
 from .risk_share import risk_share_report
 from .shares import shares_report
 
-__all__ = ["ApprovalsReport", "CostShiftReport", "OutcomesReport", "RiskShareReport",
-           "SharesReport", "SignOffsReport", "SignatoriesReport", "approvals", "cost_shift",
-           "outcomes", "risk_share", "shares", "sign_offs", "signatories"]
+__all__ = ["ApprovalsReport", "CostShiftReport", "OutcomesReport", "PossibleDuplicatesReport",
+           "RiskShareReport", "SharesReport", "SignOffsReport", "SignatoriesReport", "approvals",
+           "cost_shift", "outcomes", "possible_duplicates", "risk_share", "shares", "sign_offs",
+           "signatories"]
 
 
 def _label(as_at: datetime | None) -> str | None:
@@ -68,6 +71,14 @@ def approvals(ledger: LedgerApplication, pool: str, as_of: date | None = None) -
     with read_models_as_at(ledger, end_of_day - timedelta(microseconds=1),
                            pool).transaction() as conn:
         return approvals_report(conn, pool, as_of)
+
+
+def possible_duplicates(ledger: LedgerApplication, pool: str,
+                        year: str | None = None) -> PossibleDuplicatesReport:
+    """Spends not reversed with the same supplier, amount and service date under different
+    references (of one financial year, or all): for the finance team to check by hand."""
+    with read_models_as_at(ledger, None, pool, year).transaction() as conn:
+        return possible_duplicates_report(conn, pool, year)
 
 
 def signatories(ledger: LedgerApplication, pool: str,

@@ -74,6 +74,32 @@ class RiskShareReport(Report):
     allocation: dict[str, str]
 
 
+class DuplicateSpend(Report):
+    invoice_ref: str
+    decision_id: str
+    supplier: str
+    element: str | None
+    recorded_at: str
+
+
+class DuplicateGroup(Report):
+    """Spends that may be one invoice paid more than once; `same_reference`: two of them are the
+    same reference under R13 (recorded before R13 said so)."""
+
+    supplier: str
+    amount: str
+    service_date: str
+    total: str
+    same_reference: bool
+    spends: list[DuplicateSpend]
+
+
+class PossibleDuplicatesReport(Report):
+    pool: str
+    year: str | None
+    groups: list[DuplicateGroup]
+
+
 class OutcomeLine(Report):
     decision_id: str
     element: str

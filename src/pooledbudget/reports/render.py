@@ -21,6 +21,7 @@ from .models import (
     ApprovalsReport,
     CostShiftReport,
     OutcomesReport,
+    PossibleDuplicatesReport,
     RiskShareReport,
     SharesReport,
     SignatoriesReport,
@@ -94,6 +95,19 @@ def _risk_share(report: RiskShareReport) -> Rows:
     note = (f"agreed {report.agreed_total}, spent {report.spent_total}, "
             f"outturn {report.outturn} ({state})")
     return Rows(f"Risk share — {report.pool} {report.year}", header, rows, note)
+
+
+@report_rows.register
+def _possible_duplicates(report: PossibleDuplicatesReport) -> Rows:
+    """One row per spend, its group numbered: a spreadsheet sorts and filters them."""
+    header = ["group", "supplier", "amount", "service_date", "invoice_ref", "decision_id",
+              "element", "recorded_at", "same_reference"]
+    rows = [[str(n), s.supplier, g.amount, g.service_date, s.invoice_ref, s.decision_id,
+             s.element or "", s.recorded_at, "yes" if g.same_reference else ""]
+            for n, g in enumerate(report.groups, start=1) for s in g.spends]
+    scope = report.year or "all years"
+    return Rows(f"Possible duplicate invoices — {report.pool} {scope}", header, rows,
+                f"{len(report.groups)} group(s): same supplier, amount and service date")
 
 
 @report_rows.register
