@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
-from .application import open_ledger
+from .cli_safety import add_force, checked_output
+from .opening import open_existing
 
 
 def _whole(text: str, least: int) -> int:
@@ -56,6 +56,7 @@ def register_journals(kinds: Any) -> None:
     journals.add_argument("--pool", required=True)
     journals.add_argument("--db", default=None)
     journals.add_argument("-o", "--output", help="file to write (default: standard output)")
+    add_force(journals)
     journals.set_defaults(run=_journals)
 
 
@@ -64,20 +65,22 @@ def _journals(args: argparse.Namespace) -> int:
     from .journals import journals_csv
 
     mapping = JournalMapping.load(args.mapping) if args.mapping else None
-    ledger = open_ledger(args.db)
+    output = (checked_output(args.output, db_url=args.db, force=args.force)
+              if args.output else None)
+    ledger = open_existing(args.db, pool=args.pool)
     try:
         text = journals_csv(ledger, args.pool, args.month, mapping)
     finally:
         ledger.close()
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
     return 0
 
 
 def _changes(args: argparse.Namespace) -> int:
-    ledger = open_ledger(args.db)
+    ledger = open_existing(args.db, pool=args.pool)
     try:
         for change in ledger.changes(after=args.after, limit=args.limit, pool=args.pool):
             sys.stdout.write(json.dumps(change.as_dict()) + "\n")
@@ -89,7 +92,7 @@ def _changes(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     from . import queries
 
-    ledger = open_ledger(args.db)
+    ledger = open_existing(args.db, pool=args.pool)
     try:
         if args.show_what == "pool":
             text = queries.show_pool(ledger, args.pool).model_dump_json(indent=2)

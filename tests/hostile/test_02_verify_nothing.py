@@ -138,3 +138,15 @@ def test_reading_commands_answer_from_a_read_only_file(
         home.chmod(0o755)
         for path in files:
             path.chmod(0o644)
+
+
+@pytest.mark.parametrize("argv", [["changes"], ["show", "pool", "--pool", "FRP"],
+                                  ["export", "journals", "--pool", "FRP", "--month", "2026-07"]],
+                         ids=lambda a: " ".join(a[:2]))
+def test_the_integration_commands_never_create_a_database(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    """The change feed, queries and journals read an existing ledger, like the reports."""
+    missing = tmp_path / "typo.db"
+    code, _, err = cli(capsys, *argv, "--db", f"sqlite:///{missing}")
+    assert code == 2, err
+    assert not missing.exists()

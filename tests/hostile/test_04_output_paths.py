@@ -19,6 +19,7 @@ WRITERS = [
     ["board-pack", "--pool", "FRP", "--year", "2026-27"],
     ["export", "ledger", "--pool", "FRP", "--year", "2026-27"],
     ["export", "transparency", "--pool", "FRP", "--quarter", "2026-Q3"],
+    ["export", "journals", "--pool", "FRP", "--month", "2026-07"],
 ]
 
 
