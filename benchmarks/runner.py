@@ -663,6 +663,9 @@ def print_table(report: Report) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from pooledbudget.collection import own_the_process
+
+    own_the_process()  # the benchmark owns its process: bulk steps pause collection (0012)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: under two minutes")
     parser.add_argument("--size", choices=sorted(SIZES), default=None)

@@ -287,7 +287,7 @@ class LedgerApplication(Application[UUID]):
         if len(commands) <= 1:
             return self._run_one_by_one(commands, use_command_time)
         # The group's objects live until it is saved: see `execute_many`'s `pause_collection`.
-        with collection_paused() if pause_collection else nullcontext():
+        with collection_paused(force=True) if pause_collection else nullcontext():
             return self._run_paused_group(commands, use_command_time)
 
     def _writing(self) -> AbstractContextManager[None]:

@@ -15,6 +15,7 @@ from .batch import apply_lines
 from .boardpack.cli import register as register_board_pack
 from .cli_options import UsageError, add_db_option, recording_time
 from .cli_safety import financial_year, run_safely
+from .collection import own_the_process
 from .exports import register as register_exports
 from .integration_cli import register as register_integration
 from .logs import configure_logging
@@ -249,6 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(args.log)
+    own_the_process()  # a command is its process's only user: bulk steps may pause collection
     return run_safely(args.run, args)  # exit 2 with one clear line on any failure
 
 

@@ -7,6 +7,11 @@ in the process, the host application's included, and finds almost nothing: 20 un
 objects after catching up 33,617 events. That search was about 15% of a feed's import and of a
 catch-up (decision 0012). Paused for one step, objects are still freed by reference counting the
 moment they are dropped; only the search for reference cycles waits until the step ends.
+
+The collector is the whole process's, so a library call never pauses it on its own: a program
+that owns its process (the `pooledbudget` command, the benchmarks) says so once with
+`own_the_process()`, and `execute_many(pause_collection=True)` asks for one group explicitly.
+A host application that embeds the ledger keeps its collector running throughout.
 """
 
 from __future__ import annotations
@@ -15,12 +20,21 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+_process_owned = False
+
+
+def own_the_process(owned: bool = True) -> None:
+    """Lets the ledger's bulk steps (catch-up batches, verify's walk) pause collection: for a
+    program that is the only user of its process."""
+    global _process_owned
+    _process_owned = owned
+
 
 @contextmanager
-def collection_paused() -> Iterator[None]:
-    """No automatic collection inside the block; as it was before, after it (a host that
-    turned collection off keeps it off; one that runs it keeps it running)."""
-    if not gc.isenabled():
+def collection_paused(force: bool = False) -> Iterator[None]:
+    """No automatic collection inside the block — when the process is owned (or `force`) —
+    and as it was before, after it (a host that turned collection off keeps it off)."""
+    if not (force or _process_owned) or not gc.isenabled():
         yield
         return
     gc.disable()

@@ -12,7 +12,7 @@ import pytest
 
 from pooledbudget import parse_command
 from pooledbudget.application import LedgerApplication
-from pooledbudget.collection import collection_paused
+from pooledbudget.collection import collection_paused, own_the_process
 from pooledbudget.projections import LedgerProjection, ReadModelStore, catch_up
 
 from .helpers import approved_decision, setup_pool, spend_cmd
@@ -42,7 +42,7 @@ def _allocate() -> None:
 
 def test_no_collection_runs_inside_and_it_is_back_on_after(collections: list[int]) -> None:
     assert gc.isenabled()
-    with collection_paused():
+    with collection_paused(force=True):
         assert not gc.isenabled()
         _allocate()
         assert collections == []
@@ -54,7 +54,7 @@ def test_no_collection_runs_inside_and_it_is_back_on_after(collections: list[int
 def test_a_host_that_turned_collection_off_keeps_it_off() -> None:
     gc.disable()
     try:
-        with collection_paused():
+        with collection_paused(force=True):
             assert not gc.isenabled()
         assert not gc.isenabled()
     finally:
@@ -62,7 +62,7 @@ def test_a_host_that_turned_collection_off_keeps_it_off() -> None:
 
 
 def test_it_is_back_on_after_an_error() -> None:
-    with pytest.raises(ZeroDivisionError), collection_paused():
+    with pytest.raises(ZeroDivisionError), collection_paused(force=True):
         1 / 0  # noqa: B018
     assert gc.isenabled()
 
@@ -125,6 +125,37 @@ def test_a_feed_leaves_collection_running_unless_asked(
     assert seen == [True]
 
 
+@pytest.fixture
+def owned() -> Iterator[None]:
+    """A program that owns its process, as the `pooledbudget` command does."""
+    own_the_process()
+    try:
+        yield
+    finally:
+        own_the_process(False)
+
+
+def test_a_library_call_never_pauses_the_hosts_collector() -> None:
+    """Without `own_the_process`, a bulk step leaves the process's collector as it is."""
+    with collection_paused():
+        assert gc.isenabled()
+    with collection_paused(force=True):
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_the_command_line_owns_its_process(capsys: pytest.CaptureFixture[str]) -> None:
+    from pooledbudget import collection
+    from pooledbudget.cli import main
+
+    try:
+        main(["changes", "--db", "memory://"])
+        assert collection._process_owned
+    finally:
+        own_the_process(False)
+
+
+@pytest.mark.usefixtures("owned")
 def test_a_batch_of_a_catch_up_runs_without_a_collection(
     ledger: LedgerApplication, collections: list[int], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -153,6 +184,7 @@ def test_a_batch_of_a_catch_up_runs_without_a_collection(
         store.close()
 
 
+@pytest.mark.usefixtures("owned")
 def test_verify_walks_the_log_without_a_collection(
     ledger: LedgerApplication, collections: list[int], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
