@@ -82,9 +82,16 @@ class GuardedSQLiteRecorder(SQLiteApplicationRecorder):
             return [dict(row) for row in c.fetchall()]
 
     def index_write(self, template: str, rows: Sequence[Sequence[Any]]) -> None:
-        with self.datastore.transaction(commit=True) as c:
+        with self.write_scope(), self.datastore.transaction(commit=True) as c:
             c.executemany(self._index_sql(template),
                           [[_sqlite_value(v) for v in row] for row in rows])
+
+    def create_table(self) -> None:
+        """Under the write lock, waited for like any writer's: a ledger opened while another
+        writes would otherwise meet SQLite's "database is locked" at once (a deferred
+        transaction that must upgrade to write is refused without waiting)."""
+        with self.write_scope():
+            super().create_table()
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:

@@ -116,7 +116,11 @@ def test_an_event_that_cannot_be_read_stops_the_feed_at_its_position(tmp_path: P
 
 
 def _write(url: str, pool: str, count: int, errors: list[BaseException]) -> None:
-    ledger = open_ledger(url)
+    try:  # opening too: a writer that cannot open must fail the test, not vanish
+        ledger = open_ledger(url)
+    except BaseException as error:  # noqa: BLE001 - reported by the test
+        errors.append(error)
+        return
     try:
         for i in range(count):
             run(ledger, {**spend_cmd("D1", f"{pool}-INV-{i}", "1.00"), "pool_id": pool})
@@ -128,7 +132,11 @@ def _write(url: str, pool: str, count: int, errors: list[BaseException]) -> None
 
 def _consume(url: str, pool: str | None, done: threading.Event, seen: list[Change],
              errors: list[BaseException], limit: int) -> None:
-    ledger = open_ledger(url)
+    try:
+        ledger = open_ledger(url)
+    except BaseException as error:  # noqa: BLE001 - reported by the test
+        errors.append(error)
+        return
     try:
         position = 0
         while True:

@@ -14,12 +14,14 @@ The totals are the pool's; Σ partners' balances = total received − total spen
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import Connection, select
 
 from ..application import LedgerApplication
-from ..money import from_pence
+from ..errors import StateError
+from ..money import from_pence, to_pence
 from ..months import month_bounds, utc
 from ..projections import live_store
 from ..projections.tables import (
@@ -35,7 +37,7 @@ from .models import Report
 from .pool_info import pool_info
 from .render import Rows, report_rows
 
-FIGURES = ("agreed", "received", "funded", "balance", "accrual")
+FIGURES = ("agreed", "received", "funded", "balance", "accrual", "contingent")
 
 
 class PartnerBalance(Report):
@@ -45,6 +47,7 @@ class PartnerBalance(Report):
     funded: str
     balance: str
     accrual: str
+    contingent: str  # outcome payments not yet earned, at the month end (R34): never in balance
 
 
 class BalanceTotals(Report):
@@ -53,6 +56,7 @@ class BalanceTotals(Report):
     funded: str  # the pool's spend
     balance: str
     accrual: str
+    contingent: str
 
 
 class MonthEndBalances(Report):
@@ -120,6 +124,9 @@ def month_end_balances(ledger: LedgerApplication, pool: str, year: str,
     if closed is None or utc(closed) >= end:
         for code, pence in accruals(ledger, pool, decision_ids, end, last_day, order).items():
             figures[code]["accrual"] = pence
+    for code, pence in _contingent(ledger, pool, year, end).items():
+        if code in figures:
+            figures[code]["contingent"] = pence
     for f in figures.values():
         f["balance"] = f["received"] - f["funded"]
     total = {key: sum(f[key] for f in figures.values()) for key in FIGURES}
@@ -136,13 +143,29 @@ def month_end_balances(ledger: LedgerApplication, pool: str, year: str,
         total=BalanceTotals(**{k: money(v) for k, v in total.items()}))
 
 
+def _contingent(ledger: LedgerApplication, pool: str, year: str, end: datetime) -> dict[str, int]:
+    """Each partner's contingent commitment (R34) as the ledger stood at the month's end."""
+    from . import shares
+
+    last = ledger.last_recorded_time()
+    as_at = None if last is None or last < end else end - timedelta(microseconds=1)
+    try:
+        report = shares(ledger, pool, year, as_at)
+    except StateError as error:
+        if error.code == "pool_not_found":  # a month that ended before the pool began
+            return {}
+        raise
+    return {p.partner: to_pence(Decimal(p.contingent)) for p in report.partners}
+
+
 @report_rows.register
 def _balances_rows(report: MonthEndBalances) -> Rows:
     header = ["partner", *FIGURES]
     rows = [[getattr(p, column) for column in header] for p in report.partners]
     rows.append(["total", *(getattr(report.total, k) for k in FIGURES)])
     return Rows(f"Month-end balances — {report.pool} {report.year} at {report.month_end}",
-                header, rows, "balance = received − funded; accrual: service not yet invoiced")
+                header, rows, "balance = received − funded; accrual: service not yet invoiced; "
+                "contingent: outcome payments not yet earned")
 
 
 __all__ = ["MonthEndBalances", "latest_month_end", "month_end_balances"]
