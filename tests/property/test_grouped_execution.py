@@ -81,10 +81,15 @@ def test_grouped_execution_records_and_answers_exactly_as_one_at_a_time(
         assert stored(grouped) == stored(single)
 
 
-def test_a_group_whose_save_loses_a_race_is_run_again_one_at_a_time() -> None:
-    """Another writer takes an invoice reference after the group looked it up: the group's one
-    save is refused as a whole, and running its commands one at a time reports exactly that
-    line as the reuse (R13) while the others are recorded."""
+def test_a_writer_racing_a_group_waits_and_is_judged_after_it() -> None:
+    """Another writer sends a spend taking an invoice reference while a group is being decided
+    (after it looked its references up): writers take turns (decision 0023), so the other waits
+    for the group's save and is then judged against it — the group records all five lines, and
+    the late writer's reuse of INV-3 is refused (R13). Before writers took turns, the group's
+    save was refused and re-run one at a time; now no other writer can come in between."""
+    import threading
+
+    from pooledbudget import LedgerError
     from unit.helpers import pm, spend_cmd
 
     with fresh_ledger() as ledger:
@@ -93,20 +98,33 @@ def test_a_group_whose_save_loses_a_race_is_run_again_one_at_a_time() -> None:
                 for i in range(5)]
         racing = spend_cmd("D1", "INV-3", "20.00", "2026-05-02", actor=pm("ASC"))
         real_absent = ledger._absent
+        outcome: list[object] = []
+
+        def race() -> None:
+            try:
+                outcome.append(ledger.execute(parse_command(racing)))
+            except LedgerError as error:
+                outcome.append(error)
+
+        racer = threading.Thread(target=race)
 
         def absent_then_race(commands: Any) -> set[Any]:
-            found = real_absent(commands)  # looked up before the other writer's save...
-            ledger.execute(parse_command(racing))  # ...which then takes INV-3
+            found = real_absent(commands)  # looked up; now another writer sends INV-3
+            racer.start()
+            racer.join(timeout=0.5)  # it waits for the group's turn to end
+            assert racer.is_alive(), "another writer came in while the group held its turn"
             ledger._absent = real_absent  # type: ignore[method-assign]
             return found
 
         ledger._absent = absent_then_race  # type: ignore[method-assign]
         results = list(apply_lines(ledger, map(_line, feed)))
-        assert [r["ok"] for r in results] == [True, True, True, False, True]
-        assert results[3]["error"]["code"] == "invoice_ref_reused"
+        racer.join(timeout=30)
+        assert [r["ok"] for r in results] == [True] * 5
+        [late] = outcome
+        assert isinstance(late, LedgerError) and late.code == "invoice_ref_reused"
         decision = ledger.decision("P", "D1", "R13")
         assert sorted(decision.spends) == [f"INV-{i}" for i in range(5)]
-        assert decision.spends["INV-3"].amount == 20
+        assert decision.spends["INV-3"].amount == 10
 
 
 def test_a_rejected_command_that_changed_state_part_way_makes_the_group_run_one_at_a_time(
