@@ -334,7 +334,9 @@ class LedgerMachine(RuleBasedStateMachine):
                     item["responsibility"] = split
             items.append(item)
         changes = any(len(item) > 1 for item in items)
-        if len(items) == 1 and changes and data.draw(st.booleans()):
+        # The one-element form varies cost, funding and responsibility only; an outcome
+        # element's max_count is varied through the element list.
+        if len(items) == 1 and changes and "outcome" not in items[0] and data.draw(st.booleans()):
             cmd.update({k: v for k, v in items[0].items() if k != "name"})
         elif changes or "planned_end" not in cmd:
             cmd["elements"] = items
