@@ -22,8 +22,8 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
 
 import psycopg
@@ -80,24 +80,30 @@ class _Held(threading.local):
     depth: int = 0
 
 
-class ScopedSQLiteDatastore(SQLiteDatastore):
-    """eventsourcing's SQLite datastore whose transactions join the thread's write scope."""
+class _Scoped:
+    """What both datastores share: the thread's scope, re-entered by nested writes, and the
+    in-process queue of writers. The threads of a process queue here rather than in the
+    connection pool, so a waiting writer holds no connection and readers never wait behind it;
+    processes queue at the database's own lock (`_turn_taken`, per backend)."""
 
     _held: _Held
 
     _turn: threading.Lock
 
     @classmethod
-    def adopt(cls, datastore: SQLiteDatastore) -> None:
+    def adopt(cls, datastore: Any) -> None:
         datastore.__class__ = cls
-        datastore._held = _Held()  # type: ignore[attr-defined]  # noqa: SLF001
-        datastore._turn = threading.Lock()  # type: ignore[attr-defined]  # noqa: SLF001
+        datastore._held = _Held()  # noqa: SLF001
+        datastore._turn = threading.Lock()  # noqa: SLF001
 
     def in_write_scope(self) -> bool:
         return self._held.connection is not None
 
     @contextmanager
-    def write_scope(self, timeout: float) -> Iterator[None]:
+    def _queued(self, timeout: float,
+                take_turn: Callable[[float], AbstractContextManager[None]]) -> Iterator[None]:
+        """The write scope: joined if this thread is inside one, else waited for in turn;
+        `take_turn(started)` takes the database's lock and holds it for the scope."""
         held = self._held
         if held.connection is not None:
             held.depth += 1
@@ -107,15 +113,22 @@ class ScopedSQLiteDatastore(SQLiteDatastore):
                 held.depth -= 1
             return
         started = time.monotonic()
-        # The threads of this process queue here rather than in the pool, whose queue for
-        # connections a waiting writer would hold, keeping readers waiting behind writers.
         if not self._turn.acquire(timeout=timeout):
             raise _timed_out(time.monotonic() - started)
         try:
-            with self._turn_taken(started, timeout):
+            with take_turn(started):
                 yield
         finally:
             self._turn.release()
+
+
+class ScopedSQLiteDatastore(_Scoped, SQLiteDatastore):
+    """eventsourcing's SQLite datastore whose transactions join the thread's write scope."""
+
+    @contextmanager
+    def write_scope(self, timeout: float) -> Iterator[None]:
+        with self._queued(timeout, lambda started: self._turn_taken(started, timeout)):
+            yield
 
     @contextmanager
     def _turn_taken(self, started: float, timeout: float) -> Iterator[None]:
@@ -189,43 +202,14 @@ def _begin_immediate(raw: sqlite3.Connection, started: float, timeout: float) ->
     raw.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
 
 
-class ScopedPostgresDatastore(PostgresDatastore):
+class ScopedPostgresDatastore(_Scoped, PostgresDatastore):
     """eventsourcing's PostgreSQL datastore whose connections join the thread's write scope."""
-
-    _held: _Held
-
-    _turn: threading.Lock
-
-    @classmethod
-    def adopt(cls, datastore: PostgresDatastore) -> None:
-        datastore.__class__ = cls
-        datastore._held = _Held()  # type: ignore[attr-defined]  # noqa: SLF001
-        datastore._turn = threading.Lock()  # type: ignore[attr-defined]  # noqa: SLF001
-
-    def in_write_scope(self) -> bool:
-        return self._held.connection is not None
 
     @contextmanager
     def write_scope(self, timeout: float, lock: Composable) -> Iterator[None]:
         """`lock` is the statement that takes the table lock (`LOCK TABLE …`)."""
-        held = self._held
-        if held.connection is not None:
-            held.depth += 1
-            try:
-                yield
-            finally:
-                held.depth -= 1
-            return
-        started = time.monotonic()
-        # The threads of this process queue here, each holding no connection while it waits
-        # (the pool keeps its connections for readers); processes queue at the table lock.
-        if not self._turn.acquire(timeout=timeout):
-            raise _timed_out(time.monotonic() - started)
-        try:
-            with self._turn_taken(started, timeout, lock):
-                yield
-        finally:
-            self._turn.release()
+        with self._queued(timeout, lambda started: self._turn_taken(started, timeout, lock)):
+            yield
 
     @contextmanager
     def _turn_taken(self, started: float, timeout: float, lock: Composable) -> Iterator[None]:
