@@ -62,7 +62,7 @@ from .errors import (
 )
 from .feed import Change
 from .feed import changes as _changes
-from .guards import UNLESS_EXISTS
+from .recorders import UNLESS_EXISTS
 from .log_index import LOG_INDEX, entry_for
 from .logs import ledger_logger
 from .persistence import (

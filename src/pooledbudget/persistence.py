@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .errors import CipherKeyError, LedgerError
-from .guards import POSTGRES_RECORDER_TOPIC, SQLITE_RECORDER_TOPIC
+from .recorders import POSTGRES_RECORDER_TOPIC, SQLITE_RECORDER_TOPIC
 from .redaction import redact
 from .writelock import DEFAULT_LOCK_TIMEOUT, LOCK_TIMEOUT_VARIABLE
 

@@ -11,7 +11,7 @@ from eventsourcing.persistence import IntegrityError
 
 from pooledbudget.aggregates import InvoiceRef, pool_uuid
 from pooledbudget.application import LedgerApplication
-from pooledbudget.guards import UNLESS_EXISTS
+from pooledbudget.recorders import UNLESS_EXISTS
 
 from .helpers import POOL, pm, setup_pool
 

@@ -25,7 +25,8 @@ from psycopg.sql import SQL, Identifier
 from conftest import pg_schema_url
 from pooledbudget import open_ledger
 from pooledbudget.application import LedgerApplication
-from pooledbudget.guards import FEW, GuardedPostgresRecorder
+from pooledbudget.recorders import GuardedPostgresRecorder
+from pooledbudget.recorders.postgres_fast_reads import FEW
 
 GROWN_TO = 20_000  # events added after the plans were made: a seq scan would read them all
 

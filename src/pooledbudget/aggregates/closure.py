@@ -2,9 +2,9 @@
 
 `CloseYear` creates it (deterministic id from pool and year) in the same atomic save as the
 pool's `YearClosed` event. Every command that writes a decision saves on the condition that the
-closure of the decision's year does not exist (`pooledbudget.guards`), checked inside the very
-transaction that appends its events — so a spend and a close that race cannot both be recorded
-(R17), and no stream grows with spend (the closure has one event, for ever). See
+closure of the decision's year does not exist (`pooledbudget.recorders.guard`), checked inside
+the very transaction that appends its events — so a spend and a close that race cannot both be
+recorded (R17), and no stream grows with spend (the closure has one event, for ever). See
 docs/decisions/0006-postgresql-store.md ("Closing a year").
 """
 
