@@ -181,7 +181,7 @@ def decision_history(ledger: LedgerApplication, pool: str, decision_id: str) -> 
 def show_decision(ledger: LedgerApplication, pool: str, decision_id: str) -> DecisionView:
     """One decision: its terms and elements, approvals, variations, spend, commitment, history."""
     ledger.pool(pool, read_only=True)
-    decision = ledger.decision(pool, decision_id, "R9")
+    decision = ledger.decision(pool, decision_id)
     history = decision_history(ledger, pool, decision_id)
     pool_aggregate = ledger.pool(pool, read_only=True)
     order = pool_aggregate.members(decision.year)

@@ -255,7 +255,7 @@ def assert_consistent(ledger: LedgerApplication, setup_count: int, expected: Exp
     assert counts["SpendReversed"] == len(expected.reversed)
     assert counts["CommandAccepted"] == setup_count + expected.commands
     for decision_id, refs in expected.spends.items():
-        decision = ledger.decision(POOL, decision_id, "R13")
+        decision = ledger.decision(POOL, decision_id)
         assert set(decision.spends) == set(refs)
         assert {r for r, s in decision.spends.items() if s.reversed} == expected.reversed & set(refs)
         net = sum((v for r, v in refs.items() if r not in expected.reversed), Fraction(0))

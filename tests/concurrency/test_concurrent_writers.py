@@ -82,10 +82,10 @@ def test_interleaved_writers_lose_nothing_and_match_a_serial_run(db_url: str, tm
     assert [r["error"]["rule"] for _, r in failed] == ["R14"] * (LAST_POUND_ATTEMPTS - 10), failed
     assert all(r["error"]["code"] != "concurrency_conflict" for _, r in failed)
 
-    last_pound = ledger.decision(POOL, "D3", "R13")
+    last_pound = ledger.decision(POOL, "D3")
     assert last_pound.spent == Fraction(10) == last_pound.cost
     for decision_id in ("D1", "D2"):
-        decision = ledger.decision(POOL, decision_id, "R13")
+        decision = ledger.decision(POOL, decision_id)
         sent = [cmd for cmd, _ in outcomes if cmd.get("decision_id") == decision_id]
         assert len(decision.spends) == len(sent)
         assert decision.spent == sum(Fraction(Decimal(c["amount"])) for c in sent)
@@ -162,7 +162,7 @@ def test_the_same_command_id_from_two_processes_is_recorded_once(db_url: str, tm
     counts = topic_counts(ledger)
     assert counts["SpendRecorded"] == sum(1 for raw in lines if "RecordSpend" in raw)
     assert counts["ContributionReceived"] == sum(1 for raw in lines if "ReceiveContribution" in raw)
-    assert ledger.decision(POOL, "D1", "R13").spent == Fraction(200)
+    assert ledger.decision(POOL, "D1").spent == Fraction(200)
     ledger.close()
 
 
@@ -205,7 +205,7 @@ def test_a_writer_killed_mid_batch_leaves_whole_lines_and_a_resend_completes_onc
     def recorded(cmd: dict[str, Any]) -> bool:
         has_receipt = _receipt_exists(ledger, cmd["command_id"])
         if cmd["command"] == "RecordSpend":
-            decision = ledger.decision(POOL, "D1", "R13")
+            decision = ledger.decision(POOL, "D1")
             parts = {cmd["invoice_ref"] in decision.spends, has_receipt,
                      _invoice_taken(ledger, cmd["invoice_ref"])}
         else:

@@ -173,7 +173,7 @@ def test_a_writer_killed_holding_the_lock_loses_nothing_acknowledged_and_doubles
     waiting.join(timeout=120)
     load.assert_all_succeeded(results)
 
-    decision = ledger.decision("CP", "D1", "R13")
+    decision = ledger.decision("CP", "D1")
     assert {f"VICTIM-{n:02d}" for n in range(9)} <= set(decision.spends)
     assert not {f"VICTIM-{n:02d}" for n in range(9, 20)} & set(decision.spends)
     others_sent = [raw for batch in others for raw in batch]

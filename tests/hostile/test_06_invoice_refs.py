@@ -112,7 +112,7 @@ def record_legacy_spend(ledger: LedgerApplication, ref: str, amount: str, at: da
 
     from pooledbudget.aggregates import InvoiceRef
 
-    decision = ledger.decision("P", "D1", "R13")
+    decision = ledger.decision("P", "D1")
     pool = ledger.pool("P")
     actor: Any = {"id": "pm-asc", "partner": "ASC", "role": "pool_manager"}
     decision.record_spend(invoice_ref=ref, amount=Decimal(amount),
@@ -179,7 +179,7 @@ def test_the_existing_ledger_reverses_old_spend_by_any_spelling(old_ledger: Any)
     run(old_ledger, leg(reverse_cmd("inv-4")))
     run(old_ledger, leg(reverse_cmd("INV-4")))
     reject(old_ledger, leg(reverse_cmd("INV-04")), rule="R16", code="spend_already_reversed")
-    decision = old_ledger.decision("LEG", "LEG-1", "R16")
+    decision = old_ledger.decision("LEG", "LEG-1")
     assert {ref for ref, s in decision.spends.items() if s.reversed} == {
         "INV-1", "INV-2", "INV-4", "inv-4"}
     assert verify(old_ledger).ok
@@ -263,7 +263,7 @@ def test_an_outcome_payment_claims_its_invoice_by_key_too(ledger: LedgerApplicat
     reject(ledger, spend_cmd("D1", "out_007", "10.00", element="fee"), rule="R13",
            code="invoice_ref_reused")
     run(ledger, reverse_cmd("OUT-07"))
-    recorded = [e for e in ledger.events.get(ledger.decision("P", "D1", "R33").id)
+    recorded = [e for e in ledger.events.get(ledger.decision("P", "D1").id)
                 if type(e).__name__ == "OutcomeRecorded"]
     assert [(e.invoice_ref, e.supplier_is_individual) for e in recorded] == [("OUT-7", True)]
     assert verify(ledger).ok

@@ -225,7 +225,7 @@ def op_command(ledger: LedgerApplication, world: World, built: Built,
         if isinstance(when, tuple):
             service = day(when[0])
         else:
-            decision = ledger.decision(POOL, plan.decision_id, "R13")
+            decision = ledger.decision(POOL, plan.decision_id)
             service = (decision.start + (decision.end - decision.start) * when // 1000).isoformat()
         invoice = (built.invoices[reuse % len(built.invoices)] if reuse == 9 and built.invoices
                    else f"INV-{len(built.outcomes)}")
@@ -241,12 +241,12 @@ def op_command(ledger: LedgerApplication, world: World, built: Built,
         return [reverse_cmd(invoice, actor=host)] if built.invoices or op[1] == 0 else []
     if kind == "end":
         _, d, when = op
-        decision = ledger.decision(POOL, world.decisions[d].decision_id, "R12")
+        decision = ledger.decision(POOL, world.decisions[d].decision_id)
         ended = (day(when[0]) if isinstance(when, tuple)
                  else (decision.start + (decision.planned_end - decision.start) * when // 1000).isoformat())
         return [end_cmd(world.decisions[d].decision_id, ended, actor=host)]
     if kind == "approve_pending":
-        decision = ledger.decision(POOL, world.decisions[op[1]].decision_id, "R12")
+        decision = ledger.decision(POOL, world.decisions[op[1]].decision_id)
         if decision.pending is None:
             return []
         return [{"approve_variation": (decision.decision_id, decision.pending.variation_id)}]
@@ -305,7 +305,7 @@ def build_world(ledger: LedgerApplication, world: World) -> Built:
         for cmd in op_command(ledger, world, built, op):
             if "approve_variation" in cmd:
                 decision_id, variation_id = cmd["approve_variation"]
-                pending = ledger.decision(POOL, decision_id, "R12").pending
+                pending = ledger.decision(POOL, decision_id).pending
                 if pending is None or pending.variation_id != variation_id:
                     continue
                 for code in [c for c in pending.required if c not in pending.approvals]:

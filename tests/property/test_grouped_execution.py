@@ -122,7 +122,7 @@ def test_a_writer_racing_a_group_waits_and_is_judged_after_it() -> None:
         assert [r["ok"] for r in results] == [True] * 5
         [late] = outcome
         assert isinstance(late, LedgerError) and late.code == "invoice_ref_reused"
-        decision = ledger.decision("P", "D1", "R13")
+        decision = ledger.decision("P", "D1")
         assert sorted(decision.spends) == [f"INV-{i}" for i in range(5)]
         assert decision.spends["INV-3"].amount == 10
 
@@ -154,7 +154,7 @@ def test_a_rejected_command_that_changed_state_part_way_makes_the_group_run_one_
         results = list(apply_lines(ledger, map(_line, feed)))
         assert [r["ok"] for r in results] == [True, True, True]  # one at a time, no fault
         assert calls["n"] == 2 + 3  # the group got as far as INV-1, then all three again
-        assert len(ledger.decision("P", "D1", "R13").spends) == 3
+        assert len(ledger.decision("P", "D1").spends) == 3
 
 
 def _approved_decision(ledger: LedgerApplication) -> None:

@@ -86,7 +86,7 @@ def _approved_with_spend(world: World) -> tuple[Cmd, ...]:
 
 
 def _remaining_pence(ledger: LedgerApplication, decision_id: str, element: str | None = None) -> int:
-    d = ledger.decision(POOL, decision_id, "R13")
+    d = ledger.decision(POOL, decision_id)
     remaining = d.elements[element].remaining if element else Fraction(d.cost) - d.spent
     return int(remaining * 100)  # floor of what is left, in pence
 
@@ -103,7 +103,7 @@ def bad_command(ledger: LedgerApplication, world: World, kind: str, extra: int, 
     a, b = world.partners[:2]
     others = [c for c in world.partners if c != world.host]
     d0 = world.decisions[0]
-    d0_start = ledger.decision(POOL, d0.decision_id, "R13").start.isoformat()
+    d0_start = ledger.decision(POOL, d0.decision_id).start.isoformat()
     du, dx = (_unapproved(world),), _approved_with_spend(world)
     if kind == "over_spend":
         amount = pounds(_remaining_pence(ledger, d0.decision_id) + extra)
@@ -339,7 +339,7 @@ def test_spend_is_conserved_to_the_penny(world: World) -> None:
         net_spend = Decimal(0)
         committed = Decimal(0)
         for plan in world.decisions:
-            decision = ledger.decision(POOL, plan.decision_id, "R13")
+            decision = ledger.decision(POOL, plan.decision_id)
             recorded: dict[str, Any] = {}
             decision_net = Decimal(0)
             for event in ledger.events.get(decision_uuid(POOL, plan.decision_id)):

@@ -99,7 +99,7 @@ def build(ledger: LedgerApplication, world: OutcomeWorld) -> None:
                      for i, (price, most, funding, responsibility) in enumerate(contract.outcomes)]
         run(ledger, propose_cmd(contract.decision_id, elements=elements, start=day(contract.start),
                                 planned_end=day(364), actor=pm(host)))
-        for code in ledger.decision(POOL, contract.decision_id, "R10").waiting_on:
+        for code in ledger.decision(POOL, contract.decision_id).waiting_on:
             run(ledger, approve_cmd(contract.decision_id, code))
     paid: list[str] = []
     for i, op in enumerate(world.ops):
@@ -129,11 +129,11 @@ def op_commands(ledger: LedgerApplication, world: OutcomeWorld, op: tuple[Any, .
     if kind == "end":
         return [end_cmd(d, day(max(contract.start, op[2])), actor=pm(host))]
     name = f"out{op[2] % len(contract.outcomes)}"
-    elements = [{"name": n} for n in ledger.decision(POOL, d, "R12").elements]
+    elements = [{"name": n} for n in ledger.decision(POOL, d).elements]
     elements = [e | {"outcome": {"max_count": op[3]}} if e["name"] == name else e
                 for e in elements]
     proposal = variation_cmd(d, f"V{i}", elements=elements, actor=pm(host))
-    decision = ledger.decision(POOL, d, "R12")
+    decision = ledger.decision(POOL, d)
     # Who must approve is decided when it is proposed; approvals follow in the same op.
     return [proposal, *(approve_variation_cmd(d, f"V{i}", code)
                         for code in _rising(decision, name, op[3], world.partners))]
@@ -178,7 +178,7 @@ def test_contingent_is_the_remaining_exposure_and_payments_stay_within_the_maxim
         exposure = Decimal(0)
         lines = {(o.decision_id, o.element): o for o in reports.outcomes(ledger, POOL, YEAR).outcomes}
         for contract in world.contracts:
-            decision = ledger.decision(POOL, contract.decision_id, "R13")
+            decision = ledger.decision(POOL, contract.decision_id)
             net = paid_from_events(ledger, contract.decision_id)
             live = decision.actual_end is None
             for name, state in decision.elements.items():
@@ -234,7 +234,7 @@ def test_a_known_world_exercises_every_op() -> None:
          ("vary", 0, 0, 5), ("outcome", 0, 0, 2, 30), ("spend", 0, 500), ("end", 0, 200)])
     with fresh_ledger() as ledger:
         build(ledger, world)
-        decision = ledger.decision(POOL, "OC0", "R13")
+        decision = ledger.decision(POOL, "OC0")
         assert decision.elements["out0"].count_paid == 5
         assert decision.elements["out0"].outcome.max_count == 5  # type: ignore[union-attr]
         assert decision.actual_end is not None

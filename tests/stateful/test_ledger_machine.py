@@ -499,7 +499,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if self.model is None:
             return
         for decision_id, want in self.m.decisions.items():
-            got = self.ledger.decision(POOL, decision_id, "R13")
+            got = self.ledger.decision(POOL, decision_id)
             assert got.status == want.status, decision_id
             assert got.approvals == want.approvals, decision_id
             assert (got.planned_end, got.actual_end) == (want.planned_end, want.actual_end), decision_id

@@ -254,7 +254,7 @@ def setup_pool(
 
 
 def decision(ledger: LedgerApplication, decision_id: str = "D1") -> Decision:
-    return ledger.decision(POOL, decision_id, "R13")
+    return ledger.decision(POOL, decision_id)
 
 
 def approve_all(ledger: LedgerApplication, decision_id: str = "D1") -> Decision:

@@ -278,4 +278,4 @@ def test_r5_joined_partner_takes_part_from_its_first_year(ledger: LedgerApplicat
     run(ledger, join_cmd("ICB", NEXT_YEAR))
     run(ledger, propose_cmd(year=NEXT_YEAR, start="2027-04-01", planned_end="2027-06-30",
                             funding={"ASC": "50", "ICB": "50"}))
-    assert ledger.decision(POOL, "D1", "R10").waiting_on == ["ASC", "ICB"]
+    assert ledger.decision(POOL, "D1").waiting_on == ["ASC", "ICB"]

@@ -202,11 +202,11 @@ def test_r3_partner_not_named_has_zero_percent(ledger: LedgerApplication) -> Non
     """R3: a partner the split does not name has 0%: no approval needed, no share of spend."""
     setup_pool(ledger, ("ASC", "CFS", "ICB"))
     run(ledger, propose_cmd(funding={"ASC": "60", "ICB": "40"}))
-    d = ledger.decision(POOL, "D1", "R10")
+    d = ledger.decision(POOL, "D1")
     assert d.waiting_on == ["ASC", "ICB"]
     for code in ("ASC", "ICB"):
         run(ledger, approve_cmd("D1", code))
-    assert ledger.decision(POOL, "D1", "R10").status == "approved"
+    assert ledger.decision(POOL, "D1").status == "approved"
     run(ledger, spend_cmd("D1", "INV-1", "10.00"))
     assert spend_funding(ledger, "D1", "INV-1") == {"ASC": "6.00", "CFS": "0.00", "ICB": "4.00"}
 
@@ -215,7 +215,7 @@ def test_r3_explicit_zero_share_needs_no_approval(ledger: LedgerApplication) -> 
     """R3/R10: an explicit 0% is the same as not being named."""
     setup_pool(ledger, ("ASC", "CFS"))
     run(ledger, propose_cmd(funding={"ASC": "100", "CFS": "0"}))
-    assert ledger.decision(POOL, "D1", "R10").waiting_on == ["ASC"]
+    assert ledger.decision(POOL, "D1").waiting_on == ["ASC"]
 
 
 # -- R4: allocation by largest remainder --------------------------------------------------------

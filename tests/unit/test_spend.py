@@ -128,7 +128,7 @@ def test_r13_same_invoice_ref_in_another_pool_is_fine(ledger: LedgerApplication)
     run(ledger, spend_cmd("D1", "INV-1", "10.00"))
     result = run(ledger, in_pool(spend_cmd("D1", "INV-1", "20.00"), "Q"))
     assert result.events == ["SpendRecorded"]
-    assert ledger.decision("Q", "D1", "R13").spends["INV-1"].amount == Decimal("20.00")
+    assert ledger.decision("Q", "D1").spends["INV-1"].amount == Decimal("20.00")
 
 
 def test_r13_state_rule_reported_before_the_r14_limit(ledger: LedgerApplication) -> None:
