@@ -1,4 +1,8 @@
-"""pooledbudget: an event-sourced ledger for budgets pooled by several public agencies."""
+"""pooledbudget: an event-sourced ledger for budgets pooled by several public agencies.
+
+`Ledger` (ledger.py) is the documented API; `open_ledger` and `LedgerApplication` remain for
+programs written against them.
+"""
 
 from .application import CommandResult, LedgerApplication, open_ledger
 from .commands import COMMANDS, Command, parse_command, parse_json_line
@@ -14,6 +18,7 @@ from .errors import (
     WriteLockTimeoutError,
     YearClosedError,
 )
+from .ledger import Ledger
 from .logs import configure_logging
 from .money import allocate
 
@@ -25,6 +30,7 @@ __all__ = [
     "ConcurrencyConflictError",
     "IdempotencyConflictError",
     "InvalidCommandError",
+    "Ledger",
     "LedgerApplication",
     "LedgerError",
     "LimitError",
