@@ -4,7 +4,7 @@ It holds the service (`LedgerApplication`, an eventsourcing application) inside 
 program built on the ledger calls: commands in (one, many, or JSON Lines), reports and queries
 out, the change feed, an event history, verification. eventsourcing's own surface (repository,
 recorder, notification log, snapshots) stays inside; `application` reaches the service for the
-functions that take one (board pack, exports, journals).
+functions that take one (the board pack, the exports).
 
     with Ledger.open("sqlite:///pool.db") as ledger:
         ledger.execute({"command": "EstablishPool", ...})
@@ -30,6 +30,8 @@ from .feed import Change
 
 if TYPE_CHECKING:
     from .audit.verify import Verification
+    from .journal_mapping import JournalMapping
+    from .journals import JournalLine
     from .queries import DecisionSummary, DecisionView, PoolView
     from .reports import (
         ApprovalsReport,
@@ -68,8 +70,8 @@ class Ledger:
 
     @property
     def application(self) -> LedgerApplication:
-        """The service beneath, for the functions that take one (board pack, exports,
-        journals)."""
+        """The service beneath, for the functions that take one (the board pack, the
+        exports)."""
         return self._app
 
     def close(self) -> None:
@@ -160,6 +162,17 @@ class Ledger:
         """Each partner's balance with the host at the end of `month` (`YYYY-MM`)."""
         from .reports.balances import month_end_balances
         return month_end_balances(self._app, pool, year, month)
+
+    def journals(self, pool: str, month: str,
+                 mapping: JournalMapping | None = None) -> list[JournalLine]:
+        """Every partner's journal lines for what was recorded in `month` (`YYYY-MM`, UTC)."""
+        from .journals import journals
+        return journals(self._app, pool, month, mapping)
+
+    def journals_csv(self, pool: str, month: str, mapping: JournalMapping | None = None) -> str:
+        """`journals` as CSV, as `pooledbudget export journals` writes it."""
+        from .journals import journals_csv
+        return journals_csv(self._app, pool, month, mapping)
 
     # -- queries --------------------------------------------------------------------------------
 
