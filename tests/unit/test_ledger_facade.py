@@ -1,5 +1,6 @@
 """`Ledger` (ledger.py), the documented Python API: commands in, reports, queries, the change feed,
-history and verification out, end to end on a SQLite file; eventsourcing's surface stays inside."""
+history and verification out, end to end on SQLite and PostgreSQL; eventsourcing's surface stays
+inside."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from eventsourcing.application import Application
 import pooledbudget
 from pooledbudget import CommandResult, Ledger, LedgerError, StateError, parse_command
 from pooledbudget.application import LedgerApplication
+from tests.conftest import pg_schema_url
 
 from .helpers import (
     POOL,
@@ -27,9 +29,14 @@ from .helpers import (
 )
 
 
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with Ledger.open(f"sqlite:///{tmp_path / 'facade.db'}") as opened:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ledger]:
+    """A `Ledger` opened by URL: a SQLite file, or a new schema on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        with Ledger.open(f"sqlite:///{tmp_path / 'facade.db'}") as opened:
+            yield opened
+        return
+    with pg_schema_url(request) as url, Ledger.open(url) as opened:
         yield opened
 
 
