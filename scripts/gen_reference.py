@@ -259,8 +259,9 @@ def event_fields(event: type) -> str:
 
 
 def _triggering_methods(aggregate: type) -> dict[str, list[str]]:
-    """Event class name -> the aggregate's methods that record it (`self.X` or `cls.X` passed
-    to `trigger_event` or `_create`), found in the source of the aggregate and its mixins."""
+    """Event class name -> the aggregate's methods that record it (that name `self.X` or
+    `cls.X`, X an event class), found in the source of the aggregate and its mixins."""
+    events = {event.__name__ for event in event_classes(aggregate)}
     found: dict[str, list[str]] = defaultdict(list)
     for cls in aggregate.__mro__:
         if not cls.__module__.startswith("pooledbudget."):
@@ -269,11 +270,11 @@ def _triggering_methods(aggregate: type) -> dict[str, list[str]]:
         for node in ast.walk(tree):
             if not isinstance(node, ast.FunctionDef):
                 continue
-            for call in ast.walk(node):
-                if (isinstance(call, ast.Call) and _call_name(call) in ("trigger_event", "_create")
-                        and call.args and isinstance(call.args[0], ast.Attribute)
-                        and node.name not in found[call.args[0].attr]):
-                    found[call.args[0].attr].append(node.name)
+            for attr in ast.walk(node):
+                if (isinstance(attr, ast.Attribute) and attr.attr in events
+                        and isinstance(attr.value, ast.Name) and attr.value.id in ("self", "cls")
+                        and node.name not in found[attr.attr]):
+                    found[attr.attr].append(node.name)
     return found
 
 

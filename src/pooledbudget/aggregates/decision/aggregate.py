@@ -19,6 +19,7 @@ from ...money import stored_pence
 from ..chain import ChainedAggregate
 from ..outcomes import check_outcome
 from ..register import Entry
+from ..signing import Signature
 from ..terms import Actor, ElementTerms, VariedElementTerms
 from .approval import check_period, required_approvers
 from .commitment import CommitmentRules
@@ -124,14 +125,22 @@ class Decision(VariationRules, SpendRules, CommitmentRules, ChainedAggregate):
         """R10; with a register, the signer's limit (R29) and two signatures above the
         threshold (R30). `signer`: the actor's register entry; None without a register."""
         signature = self._approval_signature(partner, actor, order, signer, threshold)
+        self._signed(signature, self.ShareFirstSigned, self.ShareApproved, self.Approved,
+                     partner=partner, actor=actor, at=at)
+
+    def _signed(self, signature: Signature, first: type[Any], approved: type[Any],
+                complete: type[Any], *, partner: str, actor: Actor, at: datetime,
+                **ids: str) -> None:
+        """A first of two signatures waits (R30); a partner's approval is recorded, and the
+        last one required completes what it approves (R10, R12)."""
         if signature.first:
-            self.trigger_event(self.ShareFirstSigned, timestamp=at, partner=partner, actor=actor,
+            self.trigger_event(first, timestamp=at, partner=partner, actor=actor, **ids,
                                **signature.fields())
             return
-        self.trigger_event(self.ShareApproved, timestamp=at, partner=partner, actor=actor,
+        self.trigger_event(approved, timestamp=at, partner=partner, actor=actor, **ids,
                            **signature.fields())
         if not self.waiting_on:
-            self.trigger_event(self.Approved, timestamp=at, actor=actor)
+            self.trigger_event(complete, timestamp=at, actor=actor, **ids)
 
     class Declined(Event):
         TOPIC = "pooledbudget:DecisionDeclined"
@@ -234,16 +243,9 @@ class Decision(VariationRules, SpendRules, CommitmentRules, ChainedAggregate):
         """R12, signed for under the varied terms (R29, R30); the last approval applies it."""
         signature = self._variation_signature(variation_id, partner, actor, order, signer,
                                               threshold)
-        if signature.first:
-            self.trigger_event(self.VariationFirstSigned, timestamp=at,
-                               variation_id=variation_id, partner=partner, actor=actor,
-                               **signature.fields())
-            return
-        self.trigger_event(self.VariationShareApproved, timestamp=at, variation_id=variation_id,
-                           partner=partner, actor=actor, **signature.fields())
-        if not self.waiting_on:
-            self.trigger_event(self.VariationApplied, timestamp=at, variation_id=variation_id,
-                               actor=actor)
+        self._signed(signature, self.VariationFirstSigned, self.VariationShareApproved,
+                     self.VariationApplied, partner=partner, actor=actor, at=at,
+                     variation_id=variation_id)
 
     class VariationDeclined(Event):
         TOPIC = "pooledbudget:VariationDeclined"
