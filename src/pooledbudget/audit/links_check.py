@@ -37,7 +37,9 @@ Problem = tuple[str, dict[str, Any]]  # what, and where: the event checked unles
 
 
 class LinkChecker:
-    def __init__(self, app: Any, pool: str | None, expect_head: str | None = None) -> None:
+    def __init__(self, app: Any, pool: str | None, expect_head: str | None = None,
+                 after: int = 0) -> None:
+        """`after`: only the links and stream-index rows of events after this position."""
         self.recorder = app.recorder
         self.pool = pool
         self.expect_head = expect_head
@@ -47,9 +49,9 @@ class LinkChecker:
         self.missing_settings = self.enabled and LINKS_FROM not in found
         self.links_from = found.get(LINKS_FROM, 0)
         self.streams_from = 0 if STREAMS_READY in found else self.links_from
-        self.streams = all_streams(self.recorder) if self.enabled else {}
+        self.streams = all_streams(self.recorder, after) if self.enabled else {}
         self.pending: deque[Link] = deque()
-        self.read_to = 0  # links read up to this notification id
+        self.read_to = after  # links read up to this notification id
         self.exhausted = not self.enabled
         self.last: dict[str, tuple[int, str, int]] = {}  # pool -> seq, link, notification id
 

@@ -27,11 +27,12 @@ class LoggedEvent:
     error: str | None = None
 
 
-def scan_log(app: Application[Any], *, up_to: int | None = None,
-             batch: int = BATCH) -> Iterator[LoggedEvent]:
-    """Every stored event, oldest first, with the pool its aggregate belongs to (if known)."""
-    pools: dict[UUID, str | None] = {}
-    start = 1
+def scan_log(app: Application[Any], *, up_to: int | None = None, batch: int = BATCH,
+             start: int = 1, pools: dict[UUID, str | None] | None = None
+             ) -> Iterator[LoggedEvent]:
+    """Every stored event, oldest first, with the pool its aggregate belongs to (if known);
+    from `start`, the aggregates begun before it placed by `pools`."""
+    pools = {} if pools is None else pools
     while True:
         limit = batch if up_to is None else min(batch, up_to - start + 1)
         if limit <= 0:
