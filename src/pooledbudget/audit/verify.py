@@ -22,13 +22,14 @@ from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
 
 from ..aggregates import Decision, Pool
-from ..aggregates.chain import GENESIS, event_hash, stored_fields
+from ..aggregates.chain import GENESIS, event_hash
 from ..collection import collection_paused
 from .chain_state import PoolChainState
 from .links_check import LinkChecker, Problem
 from .log_scan import LoggedEvent, scan_log
 
 Progress = Callable[[int], None]
+_TOPICS: dict[type, str] = {}
 
 
 @dataclass
@@ -142,7 +143,9 @@ class _Checker:
         if self.pool is not None and logged.pool_id is None:
             return True
         self.result.events_checked += 1
-        recomputed = event_hash(get_topic(type(event)), stored_fields(event))
+        kind = type(event)
+        topic = _TOPICS.get(kind) or _TOPICS.setdefault(kind, get_topic(kind))
+        recomputed = event_hash(topic, event.__dict__)  # read only: no copy needed
         recorded = getattr(event, "hash", None)  # an altered key name drops the field
         if recomputed != recorded:
             self.bad(logged, "the event's content does not give its recorded hash",
