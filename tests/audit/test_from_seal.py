@@ -264,3 +264,35 @@ def test_an_inner_event_edited_before_the_seal_is_left_to_a_full_verify(sealed: 
     full = sealed.check()
     assert not full.ok and full.first_bad is not None
     assert full.first_bad["notification_id"] in (inner[0], inner[0] + 1)
+
+
+def _head_then_more(s: Sealed) -> str:
+    """The pool's head written down now, then more spend on D1 (its stream continues)."""
+    head: str = s.check().heads[0]["head"]
+    app = s.open()
+    try:
+        run(app, spend_cmd("D1", "INV-B8", "20.00"))
+        run(app, spend_cmd("D1", "INV-B9", "20.00"))
+    finally:
+        app.close()
+    return head
+
+
+def test_from_a_head_the_event_a_stream_continues_from_altered_is_named(sealed: Sealed) -> None:
+    head = _head_then_more(sealed)
+    d1 = decision_uuid("P", "D1")
+    before = [r for r in sealed.db.events("pooledbudget:SpendRecorded")
+              if r[0] <= sealed.last and UUID(str(r[1])) == d1][-1]
+    _bytes_edit(sealed, before[0])
+    result = sealed.check(from_seal=head)
+    assert not result.ok and result.first_bad is not None
+    assert result.first_bad["problem"].startswith("the event before the head")
+
+
+def test_from_a_head_tampering_after_it_is_named(sealed: Sealed) -> None:
+    head = _head_then_more(sealed)
+    after = [r for r in sealed.db.events("pooledbudget:SpendRecorded") if r[0] > sealed.last]
+    _bytes_edit(sealed, after[-1][0])
+    result = sealed.check(from_seal=head)
+    assert not result.ok and result.first_bad is not None
+    assert result.first_bad["notification_id"] == after[-1][0]

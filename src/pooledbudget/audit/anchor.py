@@ -59,7 +59,7 @@ class Anchor:
                 "events": self.events, "from_position": self.up_to + 1}
 
 
-def _decode_checked(app: Application[Any], stored: Any) -> tuple[Any | None, str | None]:
+def decode_checked(app: Application[Any], stored: Any) -> tuple[Any | None, str | None]:
     """The stored event decoded, if its content still gives its recorded hash."""
     try:
         event: Any = app.mapper.to_domain_event(stored)
@@ -131,13 +131,13 @@ def _check_seal(app: Application[Any], anchor: Anchor) -> Problem | None:
     assert anchor.seal_id is not None and anchor.heads is not None
     stream, version = anchor.seal_id
     stored = recorder.select_events(stream, gt=version - 1, lte=version)
-    seal, error = _decode_checked(app, stored[0]) if stored else (None, "removed")
+    seal, error = decode_checked(app, stored[0]) if stored else (None, "removed")
     if seal is None or seal.hash != anchor.digest:
         return ("the seal's stored event does not give its digest: altered",
                 {"seal": anchor.digest, "error": error})
     for aggregate_id, (head_version, head_hash) in sorted(anchor.heads.items()):
         found = recorder.select_events(UUID(aggregate_id), gt=head_version - 1, lte=head_version)
-        event, error = _decode_checked(app, found[0]) if found else (None, "removed")
+        event, error = decode_checked(app, found[0]) if found else (None, "removed")
         if event is None or event.hash != head_hash:
             return ("a sealed stream's last event is not stored as the seal recorded it: the "
                     "history the seal covers was rewritten or removed",
@@ -178,7 +178,7 @@ def _check_head(app: Application[Any], anchor: Anchor) -> Problem | None:
                     {"head": anchor.digest, "seq": anchor.seq - 1})
         previous = rows[0]["link"]
     notifications = recorder.select_notifications(start=anchor.up_to, limit=1, stop=anchor.up_to)
-    event, error = _decode_checked(app, notifications[0]) if notifications else (None, "removed")
+    event, error = decode_checked(app, notifications[0]) if notifications else (None, "removed")
     if event is None:
         return ("the head's event is not stored as it was linked: altered or removed",
                 {"head": anchor.digest, "notification_id": anchor.up_to, "error": error})

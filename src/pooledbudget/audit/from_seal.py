@@ -18,7 +18,7 @@ from eventsourcing.utils import get_topic
 
 from ..aggregates import Decision, Pool, pool_uuid
 from ..collection import collection_paused
-from .anchor import Anchor, check_anchor, find_anchor
+from .anchor import Anchor, check_anchor, decode_checked, find_anchor
 from .chain_state import PoolChainState
 from .links_check import LinkChecker
 from .log_scan import scan_log
@@ -91,9 +91,14 @@ def _prepare(app: Application[Any], anchor: Anchor, checker: _TailChecker
         if anchor.kind == "seal":
             return pools, ("a stream of the pool begun before the seal is not among its heads",
                            {"seal": anchor.digest, "aggregate_id": str(aggregate_id)})
-        previous = _stored(app, aggregate_id, version - 1)  # checked: its hash, by the link
-        if previous is not None:
-            checker.heads[aggregate_id] = (version - 1, previous.hash)
+        found = app.recorder.select_events(aggregate_id, gt=version - 2, lte=version - 1)
+        previous, error = decode_checked(app, found[0]) if found else (None, "removed")
+        if previous is None:
+            return pools, ("the event before the head that this stream continues from is not "
+                           "stored as recorded", {"head": anchor.digest, "error": error,
+                                                  "aggregate_id": str(aggregate_id),
+                                                  "version": version - 1})
+        checker.heads[aggregate_id] = (version - 1, previous.hash)
     stream = pool_uuid(pool)
     before = (sealed[stream][0] if stream in sealed
               else continued.get(stream, 10**12) - 1)
