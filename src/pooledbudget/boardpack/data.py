@@ -164,7 +164,7 @@ def gather(ledger: LedgerApplication, pool: str, year: str, as_at: datetime | No
                                            last.astimezone(UTC).date() if last else date.min)
     approvals = reports.approvals(ledger, pool, as_of)
     signatories = reports.signatories(ledger, pool, as_at)
-    with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
+    with read_models_as_at(ledger, as_at, pool, year, text=True).transaction() as conn:
         row = conn.execute(select(pools).where(pools.c.pool_id == pool)).first()
         shares = shares_report(conn, pool, year, None if as_at is None else as_at.isoformat())
         names = {p["code"]: p["name"] for p in row.partners} if row else {}
