@@ -87,15 +87,19 @@ def rotate_key(url: str | None, new_key: str | None) -> dict[str, Any]:
             os.environ.pop(CIPHER_KEY_VARIABLE, None)
         else:
             os.environ[CIPHER_KEY_VARIABLE] = previous
-    _compact(db)
-    return {"ok": after.ok, "events_reencrypted": rewritten,
-            "verified_before": before.events_checked, "verified_after": after.events_checked,
-            "encrypted": new_key is not None, "compacted": True}
+    problem = _compact(db)
+    result: dict[str, Any] = {
+        "ok": after.ok, "events_reencrypted": rewritten, "verified_before": before.events_checked,
+        "verified_after": after.events_checked, "encrypted": new_key is not None,
+        "compacted": problem is None}
+    if problem is not None:
+        result["next_step"] = problem
+    return result
 
 
-def _compact(db: Any) -> None:
+def _compact(db: Any) -> str | None:
     """The old states (plaintext, or the old key's ciphertext) and the old read-model rows
-    out of the database's free space."""
+    out of the database's free space; what the operator must do instead, if that failed."""
     if db.kind == "sqlite":
         conn = sqlite3.connect(db.env["SQLITE_DBNAME"], uri=True, timeout=30,
                                isolation_level=None)
@@ -104,7 +108,7 @@ def _compact(db: Any) -> None:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
-        return
+        return None
     import psycopg
     from psycopg import sql
 
@@ -114,8 +118,14 @@ def _compact(db: Any) -> None:
                          password=env["POSTGRES_PASSWORD"] or None, autocommit=True) as pg:
         tables = [name for (name,) in pg.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))]
-        for name in tables:
-            pg.execute(sql.SQL("VACUUM FULL {}").format(sql.Identifier(schema, name)))
+        try:
+            for name in tables:
+                pg.execute(sql.SQL("VACUUM FULL {}").format(sql.Identifier(schema, name)))
+        except psycopg.Error as error:
+            return (f"VACUUM FULL failed ({type(error).__name__}): as the tables' owner, run "
+                    f"VACUUM FULL on every table of schema {schema!r}; until then PostgreSQL "
+                    "keeps the old rows in its dead tuples")
+    return None
 
 
 def _reader(mapper: Any) -> Transcode:
