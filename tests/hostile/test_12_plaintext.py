@@ -234,6 +234,50 @@ def test_a_plain_ledger_given_a_key_keeps_none_of_its_plaintext(
     assert _found_in(_file_bytes(path), strings) == set()
 
 
+def test_read_models_made_with_text_are_rebuilt_without_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store that may keep no text drops read models made with text (their version says
+    so) and rebuilds them from the log; one that may keep text again rebuilds them with it."""
+    from sqlalchemy import select
+
+    from pooledbudget.projections import LedgerProjection, catch_up
+    from pooledbudget.projections.store import ReadModelStore
+    from pooledbudget.projections.tables import (
+        READ_MODEL_TABLES,
+        READ_MODEL_VERSION,
+        read_model_version,
+    )
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    monkeypatch.delenv(CIPHER_KEY_VARIABLE, raising=False)
+    _apply(capsys, url, "distinctive", tmp_path)
+    strings = _strings("distinctive")
+
+    def stored(keeps_text: bool) -> tuple[int, set[str]]:
+        ledger = open_ledger(url)
+        store = ReadModelStore.for_database(database(url), keeps_text=keeps_text)
+        try:
+            catch_up(ledger, LedgerProjection(store, ledger))
+            with store.transaction() as conn:
+                version = conn.execute(select(read_model_version.c.version)).scalar_one()
+                rows = "\n".join(str(tuple(row)) for table in READ_MODEL_TABLES
+                                 for row in conn.execute(select(table)))
+            return version, _found_in(rows.encode("utf-8"), strings)
+        finally:
+            store.close()
+            ledger.close()
+
+    version, found = stored(True)
+    assert version == READ_MODEL_VERSION
+    assert {"Quokka Harbour Pooled Fund", "Wombat Borough Council", "marmoset-respite-lodging",
+            "Zanzibar Marmalade Cooperative", "Billed twice by the yodelling office",
+            "Xylophonic winter uplift agreed", "Wallaby tenancy sustained for nine months",
+            "tapir-milestone"} <= found
+    assert stored(False) == (-READ_MODEL_VERSION, set())
+    assert stored(True)[0] == READ_MODEL_VERSION
+
+
 def test_postgresql_read_models_hold_no_free_text_under_a_key(
     request: pytest.FixtureRequest, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
