@@ -207,11 +207,13 @@ class Ledger:
         return list(history(self._app, pool, decision))
 
     def verify(self, pool: str | None = None, *, seal: str | None = None,
-               expect_head: str | None = None) -> Verification:
+               expect_head: str | None = None, from_seal: str | None = None) -> Verification:
         """Checks every hash chain (of one pool, if given), every seal and the pools' links;
-        `seal` must be among the seals, `expect_head` among the pool's links."""
+        `seal` must be among the seals, `expect_head` among the pool's links; `from_seal` (a seal's
+        digest or a pool's head): that anchor checked, then only its pool's events after it."""
         from .audit.verify import verify
-        return verify(self._app, pool=pool, seal=seal, expect_head=expect_head)
+        return verify(self._app, pool=pool, seal=seal, expect_head=expect_head,
+                      from_seal=from_seal)
 
 
 def _command(command: CommandLike) -> Command:
