@@ -2,7 +2,8 @@
 
 As-at (R22) replays the log up to T into a private in-memory store, so the live read models are
 never changed; when T is at or after the last recorded event the live store already says it.
-Asked about one pool, it replays only that pool's events (`one_pool`, decision 0014).
+Asked about one pool, it replays only that pool's events (`one_pool`, decision 0014), from its
+last checkpoint at or before T when it has one (`from_checkpoint`, decision 0030).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from eventsourcing.persistence import PersistenceError
 from ..aggregates.pool import pool_uuid
 from ..application import LedgerApplication
 from ..log_index import backfill_streams, has_index, pool_streams, streams_ready
+from .from_checkpoint import as_at_from_checkpoint
 from .one_pool import can_replay_streams, replay_streams
 from .projector import LedgerProjection, Progress, catch_up
 from .store import ReadModelStore
@@ -56,8 +58,13 @@ def read_models_as_at(ledger: LedgerApplication, as_at: datetime | None,
     last = ledger.last_recorded_time()
     if as_at is None or last is None or as_at >= last:
         return live_store(ledger)
-    projection = LedgerProjection(ReadModelStore.in_memory(), ledger)
     aggregate_ids = None if pool is None else pool_aggregate_ids(ledger, pool, year)
+    if pool is not None and aggregate_ids is not None and ledger.database is not None:
+        restored = as_at_from_checkpoint(ledger, _live_projection(ledger).view, pool,
+                                         aggregate_ids, as_at, year)
+        if restored is not None:
+            return restored
+    projection = LedgerProjection(ReadModelStore.in_memory(), ledger, checkpoints=0)
     if aggregate_ids is None:
         catch_up(ledger, projection, until=as_at)
     else:

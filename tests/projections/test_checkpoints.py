@@ -1,0 +1,121 @@
+"""As-at from checkpoints (decision 0030): a pool's read-model rows every N of its events, so an
+as-at restores the last checkpoint at or before T and applies at most N events after it.
+
+Invariant checked here on SQLite and PostgreSQL (and over generated histories in
+tests/property): for every pool, year and T, the store restored from a checkpoint and brought up
+to T holds exactly the rows a replay of the pool's events from the start up to T gives.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from pooledbudget.application import LedgerApplication
+from pooledbudget.projections import LedgerProjection, ReadModelStore, catch_up, live, one_pool
+from pooledbudget.projections import from_checkpoint as fc
+from pooledbudget.projections import read_models_as_at as as_at_store
+from pooledbudget.projections.tables import checkpoint_counts, checkpoints
+from read_model_dump import dump_pool
+from unit.helpers import POOL, YEAR
+
+from projections.test_one_pool_as_at import OTHER, two_pools
+
+EVERY = 4
+
+
+@pytest.fixture(autouse=True)
+def small_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POOLEDBUDGET_CHECKPOINT_EVERY", str(EVERY))
+
+
+def replayed_from_start(ledger: LedgerApplication, at: datetime, pool: str,
+                        year: str | None) -> ReadModelStore:
+    ids = live.pool_aggregate_ids(ledger, pool, year)
+    assert ids is not None
+    projection = LedgerProjection(ReadModelStore.in_memory(), ledger, checkpoints=0)
+    one_pool.replay_streams(ledger, projection, ids, until=at)
+    return projection.view
+
+
+def stored_checkpoints(ledger: LedgerApplication) -> list[tuple[Any, ...]]:
+    with live.live_store(ledger).transaction() as conn:
+        return [tuple(row) for row in conn.execute(
+            select(checkpoints.c.pool_id, checkpoints.c.position, checkpoints.c.events,
+                   checkpoints.c.digest).order_by(checkpoints.c.position))]
+
+
+def pool_event_ids(ledger: LedgerApplication, pool: str) -> list[int]:
+    ids = set(live.pool_aggregate_ids(ledger, pool) or [])
+    return [n.id for n in ledger.recorder.select_notifications(start=1, limit=100_000)
+            if n.originator_id in ids]
+
+
+def test_a_checkpoint_follows_every_nth_event_of_each_pool(ledger: LedgerApplication) -> None:
+    two_pools(ledger)
+    found = stored_checkpoints(ledger)
+    for pool in (POOL, OTHER):
+        ids = pool_event_ids(ledger, pool)
+        expected = [(pool, ids[k - 1], k) for k in range(EVERY, len(ids) + 1, EVERY)]
+        assert [row[:3] for row in found if row[0] == pool] == expected
+    with live.live_store(ledger).transaction() as conn:
+        counts = dict(conn.execute(select(checkpoint_counts)).all())
+    assert counts == {pool: len(pool_event_ids(ledger, pool)) for pool in (POOL, OTHER)}
+
+
+def test_a_rebuild_and_a_catch_up_in_small_batches_write_the_same_checkpoints(
+        ledger: LedgerApplication) -> None:
+    """Checkpoints fall on the pool's N-th events, whatever the batches: a rebuild, or a
+    catch-up three events at a time, writes the same rows (what verify compares)."""
+    two_pools(ledger)
+    before = stored_checkpoints(ledger)
+    assert len(before) >= 6
+    live.rebuild(ledger)
+    assert stored_checkpoints(ledger) == before
+    store = ReadModelStore.in_memory()
+    catch_up(ledger, LedgerProjection(store, ledger), batch_size=3)
+    with store.transaction() as conn:
+        small = [tuple(row) for row in conn.execute(
+            select(checkpoints.c.pool_id, checkpoints.c.position, checkpoints.c.events,
+                   checkpoints.c.digest).order_by(checkpoints.c.position))]
+    assert small == before
+
+
+@pytest.mark.parametrize("year", [None, YEAR])
+def test_as_at_from_a_checkpoint_equals_the_replay_from_the_start(
+        ledger: LedgerApplication, year: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    times = two_pools(ledger)
+    live.live_store(ledger)
+    used: list[int] = []
+    real = fc.restore
+
+    def spy(conn: Any, rows: Any) -> None:
+        used.append(1)
+        real(conn, rows)
+
+    monkeypatch.setattr(fc, "restore", spy)
+    for at in sorted(set(times))[:-1]:  # the last: the live read models answer
+        for pool in (POOL, OTHER):
+            expected = dump_pool(replayed_from_start(ledger, at, pool, year), pool)
+            assert dump_pool(as_at_store(ledger, at, pool, year), pool) == expected, (pool, at)
+    assert len(used) > len(times) // 2  # most came from a checkpoint (not the first few)
+
+
+def test_an_as_at_applies_at_most_one_interval(ledger: LedgerApplication,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    times = two_pools(ledger)
+    live.live_store(ledger)
+    applied: list[int] = []
+    real = fc.apply_in_order
+
+    def counted(*args: Any, **kwargs: Any) -> int:
+        applied.append(real(*args, **kwargs))
+        return applied[-1]
+
+    monkeypatch.setattr(fc, "apply_in_order", counted)
+    for at in sorted(set(times))[EVERY * 3:-1]:
+        as_at_store(ledger, at, POOL)
+    assert applied and max(applied) < EVERY and max(applied) > 0
