@@ -19,10 +19,9 @@ from pooledbudget.projections import LedgerProjection, ReadModelStore, catch_up,
 from pooledbudget.projections import from_checkpoint as fc
 from pooledbudget.projections import read_models_as_at as as_at_store
 from pooledbudget.projections.tables import checkpoint_counts, checkpoints
+from projections.test_one_pool_as_at import OTHER, two_pools
 from read_model_dump import dump_pool
 from unit.helpers import POOL, YEAR
-
-from projections.test_one_pool_as_at import OTHER, two_pools
 
 EVERY = 4
 
@@ -45,7 +44,7 @@ def stored_checkpoints(ledger: LedgerApplication) -> list[tuple[Any, ...]]:
     with live.live_store(ledger).transaction() as conn:
         return [tuple(row) for row in conn.execute(
             select(checkpoints.c.pool_id, checkpoints.c.position, checkpoints.c.events,
-                   checkpoints.c.digest).order_by(checkpoints.c.position))]
+                   checkpoints.c.state_digest, checkpoints.c.added_digest).order_by(checkpoints.c.position))]
 
 
 def pool_event_ids(ledger: LedgerApplication, pool: str) -> list[int]:
@@ -80,7 +79,7 @@ def test_a_rebuild_and_a_catch_up_in_small_batches_write_the_same_checkpoints(
     with store.transaction() as conn:
         small = [tuple(row) for row in conn.execute(
             select(checkpoints.c.pool_id, checkpoints.c.position, checkpoints.c.events,
-                   checkpoints.c.digest).order_by(checkpoints.c.position))]
+                   checkpoints.c.state_digest, checkpoints.c.added_digest).order_by(checkpoints.c.position))]
     assert small == before
 
 

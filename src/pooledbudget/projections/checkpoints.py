@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, DateTime, Table, bindparam, insert, select, update
 
-from .bulk import insert_rows
+from .bulk import raw_table_name
 from .tables import (
     approvals_pending,
     checkpoint_counts,
@@ -130,10 +130,19 @@ def write_checkpoint(conn: Connection, pool_id: str, position: int, recorded_at:
     for t in ADDED_WITH_SPEND:
         added[t.name] = _rows(conn, select(t).where(
             t.c.pool_id == pool_id, t.c.invoice_ref.in_(new_spends)), t)
-    text = json.dumps({"state": state, "added": added}, sort_keys=True, separators=(",", ":"))
+    state_text, added_text = _json(state), _json(added)
     conn.execute(insert(checkpoints).values(
         pool_id=pool_id, position=position, recorded_at=recorded_at, events=events,
-        digest=hashlib.sha256(text.encode()).hexdigest(), rows=zlib.compress(text.encode(), 6)))
+        state_digest=_digest(state_text), state=zlib.compress(state_text, 6),
+        added_digest=_digest(added_text), added=zlib.compress(added_text, 6)))
+
+
+def _json(tables: dict[str, list[list[Any]]]) -> bytes:
+    return json.dumps(tables, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _digest(text: bytes) -> str:
+    return hashlib.sha256(text).hexdigest()
 
 
 def _rows(conn: Connection, query: Any, table: Table) -> list[list[Any]]:
@@ -183,27 +192,25 @@ def load_rows(conn: Connection, checkpoint: Checkpoint,
               year: str | None) -> dict[str, list[list[Any]]]:
     """The pool's rows at the checkpoint: its state rows and the added rows of it and of every
     earlier checkpoint (of `year` only, for the tables a year's replay would leave out). Each
-    checkpoint's rows are checked against its digest."""
-    found = conn.execute(select(checkpoints.c.position, checkpoints.c.digest,
-                                checkpoints.c.rows)
+    part is checked against its digest."""
+    found = conn.execute(select(checkpoints.c.position, checkpoints.c.added_digest,
+                                checkpoints.c.added)
                          .where(checkpoints.c.pool_id == checkpoint.pool_id,
                                 checkpoints.c.position <= checkpoint.position)
                          .order_by(checkpoints.c.position)).all()
+    state = conn.execute(select(checkpoints.c.state_digest, checkpoints.c.state).where(
+        checkpoints.c.pool_id == checkpoint.pool_id,
+        checkpoints.c.position == checkpoint.position)).one()
     tables: dict[str, list[list[Any]]] = {name: [] for name in _TABLES}
-    for position, digest, blob in found:
+    for position, digest, blob in [*found, (checkpoint.position, *state)]:
         try:
             text = zlib.decompress(blob)
         except zlib.error as error:
             raise CheckpointUnusableError(f"checkpoint at {position}: {error}") from None
-        if hashlib.sha256(text).hexdigest() != digest:
+        if _digest(text) != digest:
             raise CheckpointUnusableError(f"checkpoint at {position}: rows differ from digest")
-        payload = json.loads(text)
-        parts = [payload["added"]]
-        if position == checkpoint.position:
-            parts.append(payload["state"])
-        for part in parts:
-            for name, rows in part.items():
-                tables[name].extend(rows)
+        for name, rows in json.loads(text).items():
+            tables[name].extend(rows)
     if year is not None:
         for name, rows in tables.items():
             if name not in POOL_FED:
@@ -213,22 +220,37 @@ def load_rows(conn: Connection, checkpoint: Checkpoint,
 
 
 def restore(conn: Connection, tables: dict[str, list[list[Any]]]) -> None:
-    """Inserts rows `load_rows` gave into empty read models; spends reversed later than the
-    checkpoint that added them are marked from their reversal's row."""
+    """Inserts rows `load_rows` gave into the empty read models of a private in-memory SQLite
+    store; spends reversed later than the checkpoint that added them are marked from their
+    reversal's row."""
     for name, rows in tables.items():
         table = _TABLES[name]
         if not rows:
             continue
-        typed = _typed(table, rows)
         if any(isinstance(c.type, JSON) for c in table.columns):  # a row per pool or decision
             names = [c.name for c in table.columns]
-            conn.execute(insert(table), [dict(zip(names, row, strict=True)) for row in typed])
-        else:
-            insert_rows(conn, table, typed)
+            conn.execute(insert(table), [dict(zip(names, row, strict=True))
+                                         for row in _typed(table, rows)])
+        else:  # the many rows: spelled as SQLite stores them, given to the driver as they are
+            marks = ", ".join("?" for _ in table.columns)
+            conn.exec_driver_sql(f"INSERT INTO {raw_table_name(conn, table)} VALUES ({marks})",
+                                 _sqlite_rows(table, rows))
     reversals = [{"k_pool": row[0], "k_invoice": row[1], "reason": row[3]}
                  for row in tables[spend_reversals.name]]
     if reversals:
         conn.execute(_REVERSE, reversals)
+
+
+def _sqlite_rows(table: Table, rows: list[list[Any]]) -> list[tuple[Any, ...]]:
+    """Rows with their times in SQLAlchemy's SQLite spelling ("YYYY-MM-DD HH:MM:SS.ffffff",
+    UTC: `_plain` wrote them as UTC ISO text); dates and the rest are stored as JSON had them."""
+    times = [i for i, c in enumerate(table.columns) if isinstance(c.type, DateTime)]
+    for row in rows:
+        for i in times:
+            text = row[i]
+            if text is not None:
+                row[i] = f"{text[:10]} {text[11:19]}.{text[20:26] if text[19] == '.' else '000000'}"
+    return [tuple(row) for row in rows]
 
 
 _REVERSE = update(spends).where(

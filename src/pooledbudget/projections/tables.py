@@ -234,8 +234,12 @@ checkpoints = Table(  # a pool's read-model rows as at every N-th of its events 
     Column("position", Integer, primary_key=True),  # notification id of the pool's N-th event
     Column("recorded_at", DateTime(timezone=True), nullable=False),  # that event's time
     Column("events", Integer, nullable=False),  # the pool's events up to it
-    Column("digest", String(64), nullable=False),  # SHA-256 of the rows before compression
-    Column("rows", LargeBinary, nullable=False),  # state rows, and rows added since the last
+    # the rows that change, whole; the rows added since the pool's last checkpoint; each as
+    # compressed JSON, with the SHA-256 of the JSON
+    Column("state_digest", String(64), nullable=False),
+    Column("state", LargeBinary, nullable=False),
+    Column("added_digest", String(64), nullable=False),
+    Column("added", LargeBinary, nullable=False),
 )
 
 checkpoint_counts = Table(  # how many of each pool's events the read models have applied
