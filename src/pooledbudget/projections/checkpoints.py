@@ -23,6 +23,7 @@ import os
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, DateTime, Table, bindparam, insert, select, update
@@ -49,7 +50,7 @@ from .tables import (
     spends,
 )
 
-DEFAULT_EVERY = 5000
+DEFAULT_EVERY = 2000  # pool events; chosen by measurement (decision 0030)
 STATE_TABLES = [pools, contributions, closed_years, decisions, commitments, approvals_pending,
                 contingent, outcome_elements]
 ADDED_BY_SEQUENCE = [contribution_events, forecast_movements, sign_offs, decision_order,
@@ -63,7 +64,7 @@ _TABLES = {t.name: t for t in [*STATE_TABLES, *ADDED_BY_SEQUENCE, *ADDED_WITH_SP
 
 def checkpoint_every() -> int:
     """How many of a pool's events lie between two of its checkpoints
-    (`$POOLEDBUDGET_CHECKPOINT_EVERY`, default 5,000; 0 writes none). A rebuild and
+    (`$POOLEDBUDGET_CHECKPOINT_EVERY`, default 2,000; 0 writes none). A rebuild and
     `verify --read-models` must run with the value the read models were built with."""
     raw = os.environ.get("POOLEDBUDGET_CHECKPOINT_EVERY", str(DEFAULT_EVERY))
     try:
@@ -148,9 +149,8 @@ def _digest(text: bytes) -> str:
 def _rows(conn: Connection, query: Any, table: Table) -> list[list[Any]]:
     """Rows as lists of plain values in column order, sorted by primary key in Python (one
     order on every backend, whatever its collation)."""
-    rows = [[_plain(v) for v in row] for row in conn.execute(query)]
-    key = [i for i, c in enumerate(table.columns) if c.primary_key]
-    rows.sort(key=lambda row: [row[i] for i in key])
+    rows = [[_plain(v) if type(v) in _SPELLED else v for v in row] for row in conn.execute(query)]
+    rows.sort(key=itemgetter(*[i for i, c in enumerate(table.columns) if c.primary_key]))
     return rows
 
 
@@ -161,6 +161,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+_SPELLED = frozenset({datetime, date})
 
 
 @dataclass(frozen=True)
