@@ -43,14 +43,14 @@ def as_at_rows(db: Database, at: datetime) -> dict[str, list[str]]:
         app.close()
 
 
-def a_checkpoint_and_a_time_after_it(db: Database) -> tuple[int, datetime]:
+def a_checkpoint_and_a_time_after_it(db: Database, skip: int = 0) -> tuple[int, datetime]:
     """A checkpoint of the pool, and a time at which an as-at is answered from it: its own
     event's recording time, when the events recorded at that instant end before the next."""
     positions = [p for (p,) in db.rows("SELECT position FROM pb_checkpoints "
                                        "WHERE pool_id = 'FRP' ORDER BY position")]
     app = open_ledger(db.url)
     try:
-        for position, following in zip(positions, positions[1:], strict=False):
+        for position, following in zip(positions[skip:], positions[skip + 1:], strict=False):
             [note] = app.recorder.select_notifications(start=position, limit=1, stop=position)
             at: datetime = app.mapper.to_domain_event(note).timestamp  # type: ignore[attr-defined]
             if last_id_at(app, at) < following:
@@ -60,12 +60,13 @@ def a_checkpoint_and_a_time_after_it(db: Database) -> tuple[int, datetime]:
     raise AssertionError("no checkpoint of FRP answers an as-at")
 
 
-def forged(blob: bytes) -> tuple[bytes, str]:
-    """The state rows with the first decision's cost raised, and a digest to match."""
+def forged(blob: bytes, position: int) -> tuple[bytes, str]:
+    """The state rows with the first decision's cost raised, and a digest to match (of the
+    rows after the pool and position, as the checkpoint's own is)."""
     tables = json.loads(zlib.decompress(bytes(blob)))
     tables["pb_decisions"][0][5] += 1_000_000  # cost_pence
     text = json.dumps(tables, sort_keys=True, separators=(",", ":")).encode()
-    return zlib.compress(text), hashlib.sha256(text).hexdigest()
+    return zlib.compress(text), hashlib.sha256(f"FRP\n{position}\n".encode() + text).hexdigest()
 
 
 def test_untouched_checkpoints_match_a_rebuild(ledger_db: Database, capsys: Any) -> None:
@@ -80,7 +81,7 @@ def test_an_edit_that_breaks_the_digest_is_not_used_and_is_named(
     [(blob,)] = ledger_db.rows("SELECT state FROM pb_checkpoints WHERE pool_id = 'FRP' "
                                "AND position = ?", (position,))
     ledger_db.run("UPDATE pb_checkpoints SET state = ? WHERE pool_id = 'FRP' AND position = ?",
-                  (forged(blob)[0], position))
+                  (forged(blob, position)[0], position))
     assert as_at_rows(ledger_db, at) == before  # replayed from the start instead
     code, result = verify(ledger_db.url, capsys, "--read-models")
     assert code == 1
@@ -100,13 +101,31 @@ def test_a_checkpoint_moved_to_another_position_is_not_used(ledger_db: Database,
     assert code == 1 and result["first_bad"]["table"] == "pb_checkpoints"
 
 
+def test_a_checkpoint_deleted_from_between_two_others_is_noticed(ledger_db: Database,
+                                                                capsys: Any) -> None:
+    """The next checkpoint's added rows name the position of the one before them: without it
+    the rows it added would be missing from every later as-at."""
+    position, at = a_checkpoint_and_a_time_after_it(ledger_db, skip=1)
+    before = as_at_rows(ledger_db, at)
+    [(earlier,)] = ledger_db.rows("SELECT MAX(position) FROM pb_checkpoints "
+                                  "WHERE pool_id = 'FRP' AND position < ?", (position,))
+    assert earlier is not None
+    ledger_db.run("DELETE FROM pb_checkpoints WHERE pool_id = 'FRP' AND position = ?",
+                  (earlier,))
+    assert as_at_rows(ledger_db, at) == before
+    code, result = verify(ledger_db.url, capsys, "--read-models")
+    assert code == 1 and result["first_bad"]["table"] == "pb_checkpoints"
+    assert result["first_bad"]["key"] == {"pool_id": "FRP", "position": earlier}
+    assert "missing" in result["first_bad"]["problem"]
+
+
 def test_a_forged_checkpoint_with_its_digest_recomputed_is_named_by_verify(
         ledger_db: Database, capsys: Any) -> None:
     position, at = a_checkpoint_and_a_time_after_it(ledger_db)
     before = as_at_rows(ledger_db, at)
     [(blob,)] = ledger_db.rows("SELECT state FROM pb_checkpoints WHERE pool_id = 'FRP' "
                                "AND position = ?", (position,))
-    state, digest = forged(blob)
+    state, digest = forged(blob, position)
     ledger_db.run("UPDATE pb_checkpoints SET state = ?, state_digest = ? "
                   "WHERE pool_id = 'FRP' AND position = ?", (state, digest, position))
     # As-at trusts a checkpoint that agrees with its digest and the log: the forgery shows.

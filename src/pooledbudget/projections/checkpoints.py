@@ -134,16 +134,21 @@ def write_checkpoint(conn: Connection, pool_id: str, position: int, recorded_at:
     state_text, added_text = _json(state), _json(added)
     conn.execute(insert(checkpoints).values(
         pool_id=pool_id, position=position, recorded_at=recorded_at, events=events,
-        state_digest=_digest(state_text), state=zlib.compress(state_text, 6),
-        added_digest=_digest(added_text), added=zlib.compress(added_text, 6)))
+        state_digest=_digest(pool_id, position, state_text), state=zlib.compress(state_text, 6),
+        added_digest=_digest(pool_id, position, added_text, previous),
+        added=zlib.compress(added_text, 6)))
 
 
 def _json(tables: dict[str, list[list[Any]]]) -> bytes:
     return json.dumps(tables, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _digest(text: bytes) -> str:
-    return hashlib.sha256(text).hexdigest()
+def _digest(pool_id: str, position: int, text: bytes, previous: int | None = None) -> str:
+    """SHA-256 of the rows and of where they belong (and, for added rows, the position of the
+    checkpoint before): a part moved to another pool or position, or a checkpoint deleted
+    from between two others, no longer matches."""
+    where = f"{pool_id}\n{position}\n" + ("" if previous is None else f"{previous}\n")
+    return hashlib.sha256(where.encode() + text).hexdigest()
 
 
 def _rows(conn: Connection, query: Any, table: Table) -> list[list[Any]]:
@@ -205,12 +210,14 @@ def load_rows(conn: Connection, checkpoint: Checkpoint,
         checkpoints.c.pool_id == checkpoint.pool_id,
         checkpoints.c.position == checkpoint.position)).one()
     tables: dict[str, list[list[Any]]] = {name: [] for name in _TABLES}
-    for position, digest, blob in [*found, (checkpoint.position, *state)]:
+    parts = [(position, digest, blob, previous) for (position, digest, blob), previous
+             in zip(found, [0, *(row[0] for row in found)], strict=False)]
+    for position, digest, blob, previous in [*parts, (checkpoint.position, *state, None)]:
         try:
             text = zlib.decompress(blob)
         except zlib.error as error:
             raise CheckpointUnusableError(f"checkpoint at {position}: {error}") from None
-        if _digest(text) != digest:
+        if _digest(checkpoint.pool_id, position, text, previous) != digest:
             raise CheckpointUnusableError(f"checkpoint at {position}: rows differ from digest")
         for name, rows in json.loads(text).items():
             tables[name].extend(rows)
