@@ -118,3 +118,47 @@ def test_an_as_at_applies_at_most_one_interval(ledger: LedgerApplication,
     for at in sorted(set(times))[EVERY * 3:-1]:
         as_at_store(ledger, at, POOL)
     assert applied and max(applied) < EVERY and max(applied) > 0
+
+
+class Killed(Exception):
+    """Stands for the process dying while it applies an event."""
+
+
+@pytest.mark.parametrize("die_at", [4, 5, 9, 13, 30])
+def test_a_crash_around_a_checkpoint_resumes_to_the_same_checkpoints(
+        ledger: LedgerApplication, die_at: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checkpoint commits with its batch's tracking position or not at all: a catch-up
+    failing before its `die_at`-th event (batches of 5, a checkpoint every 4 of a pool's
+    events), then resumed by the same projection (its counts of the failed batch forgotten)
+    and by a fresh one, writes exactly the checkpoints and counts of an unbroken run."""
+    two_pools(ledger)
+    unbroken = ReadModelStore.in_memory()
+    catch_up(ledger, LedgerProjection(unbroken, ledger))
+    store = ReadModelStore.in_memory()
+    dying = LedgerProjection(store, ledger)
+    applied: list[int] = []
+    real = LedgerProjection.apply
+
+    def counted(self: LedgerProjection, conn: Any, event: Any, sequence: int) -> None:
+        if self is dying and len(applied) + 1 in (die_at, die_at + 9):
+            applied.append(-1)  # once each
+            raise Killed(sequence)
+        real(self, conn, event, sequence)
+        applied.append(sequence)
+
+    monkeypatch.setattr(LedgerProjection, "apply", counted)
+    with pytest.raises(Killed):
+        catch_up(ledger, dying, batch_size=5)
+    with pytest.raises(Killed):
+        catch_up(ledger, dying, batch_size=5)  # the same projection, failing again later
+    catch_up(ledger, dying, batch_size=5)
+    assert (store.max_tracking_id(ledger.name) or 0) > 0
+    catch_up(ledger, LedgerProjection(store, ledger), batch_size=5)  # nothing left to apply
+
+    def rows(view: ReadModelStore) -> list[Any]:
+        with view.transaction() as conn:
+            return [[tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key))]
+                    for table in (checkpoints, checkpoint_counts)]
+
+    assert rows(store) == rows(unbroken)
+    assert len(rows(store)[0]) >= 6
