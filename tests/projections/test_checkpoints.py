@@ -162,3 +162,41 @@ def test_a_crash_around_a_checkpoint_resumes_to_the_same_checkpoints(
 
     assert rows(store) == rows(unbroken)
     assert len(rows(store)[0]) >= 6
+
+
+def test_under_a_cipher_key_only_an_as_at_without_text_starts_from_a_checkpoint(
+        db_url: str, clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under a cipher key the live rows, and so the checkpoints, keep no free text (0029): an
+    as-at that needs none starts from a checkpoint, into a store that keeps none, and equals
+    the replay without text; one that needs text is replayed from the start, with it."""
+    from pooledbudget.application import open_ledger
+    from pooledbudget.persistence import CIPHER_KEY_VARIABLE, new_key
+
+    monkeypatch.setenv(CIPHER_KEY_VARIABLE, new_key())
+    ledger = open_ledger(db_url, clock=clock)
+    try:
+        times = two_pools(ledger)
+        assert not live.live_store(ledger).keeps_text
+        assert stored_checkpoints(ledger)
+        used: list[bool] = []
+        real = fc.restore
+
+        def spy(conn: Any, rows: Any) -> None:
+            used.append(True)
+            real(conn, rows)
+
+        monkeypatch.setattr(fc, "restore", spy)
+        for at in sorted(set(times))[EVERY * 3:-1:5]:
+            ids = live.pool_aggregate_ids(ledger, POOL)
+            assert ids is not None
+            for keeps_text in (False, True):
+                fresh = LedgerProjection(ReadModelStore.in_memory(keeps_text=keeps_text),
+                                         ledger, checkpoints=0)
+                one_pool.replay_streams(ledger, fresh, ids, until=at)
+                used.clear()
+                answer = live.read_models_as_at(ledger, at, POOL, text=keeps_text)
+                assert answer.keeps_text is keeps_text
+                assert dump_pool(answer, POOL) == dump_pool(fresh.view, POOL), (at, keeps_text)
+                assert used == ([] if keeps_text else [True])
+    finally:
+        ledger.close()

@@ -41,7 +41,8 @@ _log = structlog.get_logger(__name__)
 
 def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool: str,
                           aggregate_ids: Sequence[UUID], until: datetime,
-                          year: str | None = None) -> ReadModelStore | None:
+                          year: str | None = None, *,
+                          keeps_text: bool = True) -> ReadModelStore | None:
     """The pool's read models as at `until` from its last usable checkpoint, or None when it
     has none by then (or the one found is unusable): the caller replays from the start."""
     stop = last_id_at(ledger, until)
@@ -57,7 +58,7 @@ def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool:
         return None
     except SQLAlchemyError:  # no checkpoint table (a read-only copy made before them)
         return None
-    store = ReadModelStore.in_memory()
+    store = ReadModelStore.in_memory(keeps_text=keeps_text)  # as the checkpoint's rows
     with store.transaction() as conn:
         restore(conn, rows)
     projection = LedgerProjection(store, ledger, checkpoints=0)
