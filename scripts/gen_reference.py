@@ -353,7 +353,7 @@ def scan_error_codes() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, A
         code = CODE_OF_ERROR.get(kind, "invalid_command")
         codes[code]["rules"].add(rule)
         codes[code]["classes"].add("InvalidCommandError")
-        codes[code]["where"].add("pooledbudget/commands.py")
+        codes[code]["where"].add("pooledbudget/commands/fields.py")
     return dict(codes), classes
 
 
