@@ -777,13 +777,13 @@ class LedgerApplication(Application[UUID]):
             raise StateError(f"decision {cmd.decision_id!r} already exists (R9)",
                              field="decision_id", code="decision_exists", rule="R9")
         elements = [
-            ElementTerms(name=e.name, cost=e.amount,
+            ElementTerms(name=e.name, cost=e.amount.decimal,
                          cost_basis={} if e.cost is None else _cost_basis(e.cost),
                          funding=dict(e.funding),
                          responsibility=None if e.responsibility is None
                          else dict(e.responsibility),
                          outcome=None if e.outcome is None else Outcome(
-                             e.outcome.measure, e.outcome.price, e.outcome.max_count))
+                             e.outcome.measure, e.outcome.price.decimal, e.outcome.max_count))
             for e in cmd.element_list()
         ]
         return [Decision.propose(
@@ -877,7 +877,7 @@ class LedgerApplication(Application[UUID]):
             cmd.pool_id, cmd.decision_id, "R13", actor)
         key, index = self._unused_invoice(cmd.pool_id, cmd.invoice_ref, actor, at)
         decision.record_spend(
-            invoice_ref=cmd.invoice_ref, amount=cmd.amount, service_date=cmd.service_date,
+            invoice_ref=cmd.invoice_ref, amount=cmd.amount.decimal, service_date=cmd.service_date,
             element=cmd.element, supplier=cmd.supplier, order=pool.partner_order, actor=actor,
             at=at, supplier_is_individual=cmd.supplier_is_individual)
         invoice = InvoiceRef.claim(cmd.pool_id, cmd.invoice_ref, key, cmd.decision_id, actor, at)
@@ -987,7 +987,8 @@ def _pool_of(event: Any, pools: Mapping[UUID, str | None]) -> str | None:
 
 
 def _entries(signatories: Sequence[c.Signatory]) -> list[Entry]:
-    return [Entry(s.id, s.partner, s.role, s.limit) for s in signatories]
+    return [Entry(s.id, s.partner, s.role, None if s.limit is None else s.limit.decimal)
+            for s in signatories]
 
 
 def _authority(pool: Pool, actor: Actor) -> tuple[Entry | None, Decimal | None]:
@@ -1026,13 +1027,13 @@ def _varied(name: str, cost: c.Cost | None, funding: dict[str, Any] | None,
             outcome: c.VariedOutcome | None = None) -> VariedElementTerms:
     return VariedElementTerms(
         name=name,
-        cost=None if cost is None else cost.amount,
+        cost=None if cost is None else cost.amount.decimal,
         cost_basis=None if cost is None else _cost_basis(cost),
         funding=None if funding is None else dict(funding),
         responsibility=None if responsibility is None else dict(responsibility),
         max_count=None if outcome is None else outcome.max_count,
         measure=None if outcome is None else outcome.measure,
-        price=None if outcome is None else outcome.price,
+        price=None if outcome is None or outcome.price is None else outcome.price.decimal,
     )
 
 

@@ -13,10 +13,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ValidationInfo
+from pydantic import BeforeValidator, PlainSerializer, PlainValidator, ValidationInfo
 from pydantic_core import PydanticCustomError
 
-from ..money import AMOUNT_PATTERN, HUNDRED, MAX_AMOUNT, PERCENT_PATTERN
+from ..money import HUNDRED, MAX_PENCE, PERCENT_PATTERN, AmountError, Money
 from ..personal_data import find_personal_data, find_personal_data_in_identifier
 
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
@@ -43,21 +43,29 @@ def fail(kind: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(kind, message)
 
 
-def _amount(value: Any) -> Decimal:
-    if isinstance(value, Decimal):
-        text = format(value, "f")
-    elif isinstance(value, str):
-        text = value
+def _amount(value: Any) -> Money:
+    """A positive amount (R1, R2) as `Money`: a wire-format string, or in Python a `Money` or a
+    Decimal written the same way. The one parse of amounts is `Money.parse`."""
+    if isinstance(value, Money):
+        amount = value
+        if abs(amount.pence) > MAX_PENCE:
+            raise fail("amount_format", "an amount may not exceed £1,000,000,000 (R1)")
+    elif isinstance(value, (Decimal, str)):
+        try:
+            amount = Money.parse(format(value, "f") if isinstance(value, Decimal) else value)
+        except AmountError as error:
+            raise fail("amount_format", str(error)) from None
     else:
         raise fail("amount_format", "an amount must be a string like \"2450.00\" (R1)")
-    if not AMOUNT_PATTERN.fullmatch(text):
-        raise fail("amount_format", f"{text!r} is not an amount with at most 2 decimal places (R1)")
-    amount = Decimal(text)
-    if abs(amount) > MAX_AMOUNT:
-        raise fail("amount_format", "an amount may not exceed £1,000,000,000 (R1)")
-    if amount <= 0:
+    if amount.pence <= 0:
         raise fail("amount_not_positive", "an amount must be strictly positive (R2)")
-    return amount.quantize(Decimal("0.01"))
+    return amount
+
+
+def _amount_dump(amount: Money) -> Decimal:
+    """Commands dump amounts as two-place Decimals, as they did before `Money`: the content
+    digests receipts keep (R25) and every JSON dump are unchanged."""
+    return amount.decimal
 
 
 def _percent(value: Any) -> Decimal:
@@ -182,7 +190,9 @@ def _count(value: Any) -> int:
     return value
 
 
-Amount = Annotated[Decimal, BeforeValidator(_amount)]
+Amount = Annotated[Money, PlainValidator(_amount),
+                   PlainSerializer(_amount_dump, return_type=Decimal)]
+"""A strictly positive amount (R1, R2), `Money` once validated."""
 Percent = Annotated[Decimal, BeforeValidator(_percent)]
 PartnerCode = Annotated[str, BeforeValidator(_partner_code)]
 SplitField = Annotated[dict[str, Decimal], BeforeValidator(_split)]

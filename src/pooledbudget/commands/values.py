@@ -3,7 +3,6 @@ outcome terms, elements and signatory entries. Frozen, and refusing fields they 
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import (
@@ -14,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from ..money import MAX_AMOUNT
+from ..money import MAX_PENCE, Money
 from .fields import (
     Amount,
     Count,
@@ -76,16 +75,16 @@ class Cost(Model):
             not weekly_form and (self.weekly is not None or self.weeks is not None)
         ):
             raise ValueError("cost is either {weekly, weeks} or {total}")
-        if self.amount > MAX_AMOUNT:
+        if self.amount.pence > MAX_PENCE:
             raise fail("amount_format", "a cost may not exceed £1,000,000,000 (R1)")
         return self
 
     @property
-    def amount(self) -> Decimal:
+    def amount(self) -> Money:
         if self.total is not None:
             return self.total
         assert self.weekly is not None and self.weeks is not None
-        return self.weekly * self.weeks
+        return self.weekly.times(self.weeks)
 
 
 class Outcome(Model):
@@ -97,7 +96,7 @@ class Outcome(Model):
 
     @model_validator(mode="after")
     def _cost_in_range(self) -> Outcome:
-        if self.price * self.max_count > MAX_AMOUNT:
+        if self.price.times(self.max_count).pence > MAX_PENCE:
             raise fail("amount_format", "price x max_count may not exceed £1,000,000,000 (R1)")
         return self
 
@@ -112,7 +111,7 @@ class VariedOutcome(Model):
 
     @model_validator(mode="after")
     def _cost_in_range(self) -> VariedOutcome:
-        if self.price is not None and self.price * self.max_count > MAX_AMOUNT:
+        if self.price is not None and self.price.times(self.max_count).pence > MAX_PENCE:
             raise fail("amount_format", "price x max_count may not exceed £1,000,000,000 (R1)")
         return self
 
@@ -147,10 +146,10 @@ class Element(Model):
         return self
 
     @property
-    def amount(self) -> Decimal:
+    def amount(self) -> Money:
         """Its cost: the cost given, or price x max_count for an outcome element (R32)."""
         if self.outcome is not None:
-            return self.outcome.price * self.outcome.max_count
+            return self.outcome.price.times(self.outcome.max_count)
         assert self.cost is not None
         return self.cost.amount
 
