@@ -136,7 +136,7 @@ def _type_name(annotation: Any) -> str:
     if origin is Annotated:
         for meta in args[1:]:
             func = getattr(meta, "func", None)
-            if func is not None:
+            if func is not None and type(meta).__name__.endswith("Validator"):
                 return str(func.__name__).lstrip("_")
         return _type_name(args[0])
     if origin in (Union, UnionType):
@@ -163,7 +163,7 @@ def _field_rows(cls: Any, skip: set[str]) -> list[str]:
         rendered = _type_name(info.annotation)
         for meta in info.metadata:
             validator = getattr(meta, "func", None)
-            if validator is not None:
+            if validator is not None and type(meta).__name__.endswith("Validator"):
                 rendered = str(validator.__name__).lstrip("_")
         rows.append(f"| `{field}` | {_cell(rendered)} | {'yes' if info.is_required() else 'no'} |")
     return rows
