@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 from hypothesis import given
@@ -17,6 +17,7 @@ from pooledbudget.money import (
     allocate,
     exact,
     from_exact,
+    percentage,
     ratio,
     sum_of,
 )
@@ -133,3 +134,15 @@ def test_money_is_immutable_and_never_equal_to_a_decimal_or_float() -> None:
         except TypeError:
             continue
         raise AssertionError(f"Money added {other!r}")
+
+
+@given(amounts, amounts.filter(bool), st.integers(0, 4))
+def test_a_percentage_of_money_is_rounded_once_half_even(part: Money, whole: Money,
+                                                        places: int) -> None:
+    """`percentage` is the exact ratio x 100 rounded half-even once to `places`: what dividing
+    the two-place Decimals and quantizing gave before it existed."""
+    step = Decimal(1).scaleb(-places)
+    expected = (part.decimal * 100 / whole.decimal).quantize(step, ROUND_HALF_EVEN)
+    assert percentage(part, whole, places) == expected
+    assert abs(Fraction(percentage(part, whole, places)) - ratio(part, whole) * 100) <= \
+        Fraction(1, 2 * 10**places)

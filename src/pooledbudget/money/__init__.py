@@ -41,6 +41,7 @@ from .value import (
     is_whole_pence,
     money,
     pence_text,
+    percentage,
     ratio,
     round_half_even,
     round_half_even_pence,
@@ -55,6 +56,6 @@ __all__ = [
     "AmountError", "Money", "PenceTally", "Split", "allocate", "allocate_by_splits",
     "allocate_pence", "exact", "exact_money", "exact_pence", "fmt_money", "fmt_percent",
     "fraction_to_str", "from_exact", "from_pence", "is_whole_pence", "money", "pence_text",
-    "ratio", "round_half_even", "round_half_even_pence", "split_weights", "stored_pence",
+    "percentage", "ratio", "round_half_even", "round_half_even_pence", "split_weights", "stored_pence",
     "sum_money", "sum_of", "to_pence", "weights_from_amounts",
 ]

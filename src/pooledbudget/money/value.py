@@ -199,6 +199,12 @@ def ratio(part: Money, whole: Money) -> Fraction:
     return Fraction(part.pence, whole.pence)
 
 
+def percentage(part: Money, whole: Money, places: int) -> Decimal:
+    """`part / whole` as a percentage, exact until rounded once, half-even, to `places`: what
+    the board pack shows of R8's ratios (received of agreed, a variance of its budget)."""
+    return Decimal(round(ratio(part, whole) * 100 * 10**places)).scaleb(-places)
+
+
 def from_exact(value: Fraction) -> Money:
     """An exact fraction of pounds that is a whole number of pence (the sum of exact parts that
     R11 or R18 made whole again); anything else is a bug, refused."""
