@@ -313,3 +313,15 @@ def test_r3_fixed_percentages_with_five_places_fail() -> None:
     invalid(establish_cmd(risk_share={"rule": "fixed",
                                       "percentages": {"ASC": "33.33335", "CFS": "66.66665"}}),
             rule="R3")
+
+
+@pytest.mark.parametrize("amount", ["9" * 5000, "-" + "9" * 5000, "1" + "0" * 10 + ".00"])
+def test_r1_an_amount_of_thousands_of_digits_is_refused_as_too_large(amount: str) -> None:
+    """R1: however many digits a line carries, it fails as an amount over the limit (it once
+    reached Python's limit on converting long digit strings and lost its rule)."""
+    invalid(pledge_cmd("ASC", amount), rule="R1")
+
+
+def test_r1_leading_zeros_do_not_make_an_amount_too_large() -> None:
+    command: Any = parse_command(pledge_cmd("ASC", "0" * 5000 + "12.50"))
+    assert command.amount == Money.parse("12.50")

@@ -51,13 +51,16 @@ class Money:
             raise AmountError(f"{text!r} is not an amount with at most 2 decimal places (R1)")
         whole, _, part = text.partition(".")
         negative = whole.startswith("-")
-        pence = int(whole.removeprefix("-")) * 100 + int(part.ljust(2, "0") or "0")
+        digits = whole.removeprefix("-").lstrip("0")
+        if len(digits) > MAX_DIGITS:  # before int(): a long line must not reach its digit limit
+            raise AmountError("an amount may not exceed £1,000,000,000 (R1)")
+        pence = int(digits or "0") * 100 + int(part.ljust(2, "0") or "0")
         if pence > MAX_PENCE:
             raise AmountError("an amount may not exceed £1,000,000,000 (R1)")
         return cls(-pence if negative else pence)
 
     @classmethod
-    def of(cls, value: Decimal | int | str) -> Money:
+    def of(cls, value: Money | Decimal | int | str) -> Money:
         """Exactly `value` pounds (a Decimal, an int or a stored amount string); anything with
         more than two places, or not finite, is refused."""
         if isinstance(value, Money):
@@ -174,6 +177,7 @@ class Money:
 
 ZERO = Money(0)
 MAX_PENCE = int(MAX_AMOUNT) * 100
+MAX_DIGITS = len(str(int(MAX_AMOUNT)))  # whole pounds of the largest amount
 
 
 def sum_of(amounts: Iterable[Money]) -> Money:

@@ -80,10 +80,10 @@ class RiskShareReport(Report):
     pool: str
     year: str
     closed: bool
-    agreed_total: str
-    spent_total: str
-    outturn: str
-    allocation: dict[str, str]
+    agreed_total: AmountText
+    spent_total: AmountText
+    outturn: AmountText
+    allocation: dict[str, AmountText]
 
 
 class DuplicateSpend(Report):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from sqlalchemy import Connection, func, select
 
-from ..money import Money, fmt_percent, ratio
+from ..money import Money, percentage
 from ..projections.tables import (
     commitments,
     contingent,
@@ -63,7 +61,7 @@ def shares_report(conn: Connection, pool_id: str, year: str, as_at: str | None) 
 
     def pct(part: int, whole: int) -> str:
         """R8, R19: an exact ratio of money, shown as a percentage to 4 places."""
-        return fmt_percent(ratio(Money(part), Money(whole)) * 100 if whole else Fraction(0))
+        return str(percentage(Money(part), Money(whole), 4)) if whole else "0.0000"
 
     rows = [
         PartnerShare(
