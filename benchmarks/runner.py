@@ -37,6 +37,7 @@ from pooledbudget.logs import configure_logging
 from pooledbudget.projections import LedgerProjection, ReadModelStore, catch_up, live_store, rebuild
 
 from . import generator as g
+from . import incremental_verify
 from .baseline import Counter, bare_application, bare_decode, batched_appends, get_mutate_save
 from .peak_memory import measure
 
@@ -457,6 +458,7 @@ def growing_history(backend: Backend, sizes: Sizes, seed: int, report: Report) -
                       f"decode added {memory[large]['bare_grew_kib'] / 1024:.1f} vs "
                       f"{memory[small]['bare_grew_kib'] / 1024:.1f} MiB"))
     as_at(ledger, report)
+    incremental_verify.add_figures(report, Figure, ledger, seed)  # seals, adds 1%: after as-at
     ledger.close()
 
 

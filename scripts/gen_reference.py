@@ -103,6 +103,9 @@ HANDLING: dict[str, str] = {
                       "(`pooledbudget new-key` makes one); this is not tampering.",
     "OutputPathError": "Choose another `-o` file, or pass `--force` to replace one that is not "
                        "a database.",
+    "UnknownDigestError": "`verify --from-seal`: no seal or head of this ledger has the digest. "
+                          "Check it was copied whole; if so it was removed or altered: run a "
+                          "full `pooledbudget verify --seal DIGEST`.",
     "LedgerError": "The base class: catch it to handle every rejection.",
 }
 

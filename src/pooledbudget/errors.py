@@ -101,6 +101,13 @@ class TimeInFutureError(LedgerError):
     code = "time_in_future"
 
 
+class UnknownDigestError(LedgerError):
+    """`verify --from-seal DIGEST` names no seal and no head of this ledger: nothing to start
+    from, so nothing was checked (the CLI exits 2)."""
+
+    code = "unknown_digest"
+
+
 class EnvironmentProblem(LedgerError):
     """The command cannot run where it was pointed: a database that is missing, unreachable,
     read-only or not a ledger, a cipher key that is missing or wrong, an output path it must not

@@ -108,7 +108,7 @@ def _humane(category: str) -> str:
 def transparency_csv(ledger: LedgerApplication, pool: str, quarter: str,
                      body_name: str | None = None, sercop: dict[str, str] | None = None) -> str:
     start, end = quarter_bounds(quarter)
-    with read_models_as_at(ledger, None).transaction() as conn:
+    with read_models_as_at(ledger, None, pool, text=True).transaction() as conn:
         info = pool_info(conn, pool)
         names = {p["code"]: p["name"] for p in info.partners}
         department = conn.execute(select(pools.c.name).where(pools.c.pool_id == pool)).scalar_one()
@@ -134,7 +134,7 @@ def ledger_csv(ledger: LedgerApplication, pool: str, year: str) -> str:
     """Every spend line of the year with its allocation; each row carries the pool's ledger
     head when it was made (`verify --pool P --expect-head DIGEST` checks the ledger still
     holds everything up to it)."""
-    with read_models_as_at(ledger, None).transaction() as conn:
+    with read_models_as_at(ledger, None, pool, year, text=True).transaction() as conn:
         order = pool_info(conn, pool).members(year)
         lines = _lines(conn, pool, year)
         parts: dict[str, dict[str, tuple[int, int]]] = {}

@@ -30,7 +30,7 @@ from .application import LedgerApplication
 from .journal_mapping import JournalMapping
 from .money import from_pence
 from .months import month_bounds, utc
-from .projections import live_store
+from .projections import read_models_as_at
 from .projections.tables import (
     contribution_events,
     decisions,
@@ -181,7 +181,7 @@ def journals(ledger: LedgerApplication, pool: str, month: str,
     recording order, each journal's lines together."""
     start, end = month_bounds(month)
     mapping = mapping or JournalMapping()
-    with live_store(ledger).transaction() as conn:
+    with read_models_as_at(ledger, None, pool, text=True).transaction() as conn:
         info = pool_info(conn, pool)
         order = [p["code"] for p in info.partners]
         mapping.check_partners(order, pool)

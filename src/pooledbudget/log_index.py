@@ -142,6 +142,7 @@ BACKFILL_STREAM = {"sqlite": "INSERT OR IGNORE INTO {streams} VALUES (?, ?, ?, ?
 LINKS_AFTER = ("SELECT pool_id, seq, notification_id, originator_id, originator_version, link "
                "FROM {links} WHERE notification_id > ? ORDER BY notification_id LIMIT ?")
 ALL_STREAMS = "SELECT originator_id, pool_id, kind, year, notification_id FROM {streams}"
+STREAMS_AFTER = ALL_STREAMS + " WHERE notification_id > ?"
 POOL_STREAMS = ("SELECT originator_id, year FROM {streams} WHERE pool_id = ? AND kind = ? "
                 "ORDER BY notification_id")
 META = "SELECT name, value FROM {meta}"
@@ -177,10 +178,13 @@ def links_after(recorder: Any, after: int, limit: int) -> list[Link]:
             for row in recorder.index_rows(LINKS_AFTER, (after, limit))]
 
 
-def all_streams(recorder: Any) -> dict[UUID, tuple[str, str, str | None, int]]:
+def all_streams(recorder: Any, after: int = 0) -> dict[UUID, tuple[str, str, str | None, int]]:
+    """The stream index (its rows of streams begun after the position `after`, if given)."""
+    rows = (recorder.index_rows(ALL_STREAMS, ()) if not after
+            else recorder.index_rows(STREAMS_AFTER, (after,)))
     return {UUID(str(row["originator_id"])): (row["pool_id"], row["kind"], row["year"],
                                               int(row["notification_id"]))
-            for row in recorder.index_rows(ALL_STREAMS, ())}
+            for row in rows}
 
 
 def pool_streams(recorder: Any, pool: str, kind: str) -> list[tuple[UUID, str | None]]:

@@ -16,7 +16,7 @@ from .aggregates import decision_uuid
 from .application import LedgerApplication
 from .feed import Change, StreamOrigins, change_from
 from .money import fraction_to_str, from_exact, from_pence, is_whole_pence
-from .projections import live_store
+from .projections import live_store, read_models_as_at
 from .projections.tables import (
     closed_years,
     commitments,
@@ -145,7 +145,7 @@ def _money(pence: int | None) -> str:
 def list_decisions(ledger: LedgerApplication, pool: str, year: str | None = None,
                    status: str | None = None) -> list[DecisionSummary]:
     """The pool's decisions (of one year, with one status, if given), by year then id."""
-    with live_store(ledger).transaction() as conn:
+    with read_models_as_at(ledger, None, pool, year, text=True).transaction() as conn:
         pool_info(conn, pool)  # a pool that does not exist is an error, not an empty list
         query = select(decisions).where(decisions.c.pool_id == pool)
         if year is not None:
@@ -252,8 +252,10 @@ def _register(ledger: LedgerApplication, pool: str) -> SignatoriesReport | None:
 
 
 def show_pool(ledger: LedgerApplication, pool: str) -> PoolView:
-    """A pool: partners in agreement order, host, risk-share rule, its years, its register."""
-    with live_store(ledger).transaction() as conn:
+    """A pool: partners in agreement order, host, risk-share rule, its years, its register.
+    Under a cipher key the names come from the pool's aggregate (the read models keep none)."""
+    store = live_store(ledger)
+    with store.transaction() as conn:
         info = pool_info(conn, pool)
         name = conn.execute(select(pools.c.name).where(pools.c.pool_id == pool)).scalar_one()
         money: dict[str, list[int]] = {}
@@ -268,10 +270,14 @@ def show_pool(ledger: LedgerApplication, pool: str) -> PoolView:
                                   .where(closed_years.c.pool_id == pool)).scalars())
         years = sorted(set(money) | set(counts) | closed)
         years_closed = {year: is_closed(conn, pool, year) for year in years}
+    partners = info.partners
+    if not store.keeps_text:
+        aggregate = ledger.pool(pool, read_only=True)
+        name, partners = aggregate.name, aggregate.partners
     return PoolView(
         pool=pool, name=name, host=info.host,
         partners=[PartnerView(code=p["code"], name=p["name"], from_year=p["from_year"])
-                  for p in info.partners],
+                  for p in partners],
         risk_share=info.risk_share,
         years=[YearView(year=y, closed=years_closed[y], agreed=_money(money.get(y, [0])[0]),
                         received=_money(money.get(y, [0, 0])[1]), decisions=counts.get(y, 0))

@@ -4,6 +4,11 @@ The old key is `$POOLEDBUDGET_CIPHER_KEY` (unset: the events are plain and get e
 new one `$POOLEDBUDGET_NEW_CIPHER_KEY` (set to the empty string: they are decrypted), so neither
 appears on a command line. Hashes are over the plain content, so the chains do not change: the
 log is verified before (a damaged log is not rewritten) and after, with the new key.
+
+The read models are then rebuilt as the new key wants them (none of their free text under a key,
+decision 0029), and the database compacted so that neither the old plaintext nor the old key's
+ciphertext survives in free space: SQLite's VACUUM, PostgreSQL's VACUUM FULL of the schema's
+tables (PostgreSQL's own write-ahead log and any backups still hold them until recycled).
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ def rotate_key(url: str | None, new_key: str | None) -> dict[str, Any]:
     (None: plain). Refuses a log that does not verify; verifies again with the new key."""
     from .audit.verify import verify
     from .opening import open_existing
+    from .projections import rebuild
 
     ledger = open_existing(url)
     try:
@@ -73,6 +79,7 @@ def rotate_key(url: str | None, new_key: str | None) -> dict[str, Any]:
         ledger = open_existing(url)
         try:
             after = verify(ledger)
+            rebuild(ledger)
         finally:
             ledger.close()
     finally:
@@ -80,9 +87,45 @@ def rotate_key(url: str | None, new_key: str | None) -> dict[str, Any]:
             os.environ.pop(CIPHER_KEY_VARIABLE, None)
         else:
             os.environ[CIPHER_KEY_VARIABLE] = previous
-    return {"ok": after.ok, "events_reencrypted": rewritten,
-            "verified_before": before.events_checked, "verified_after": after.events_checked,
-            "encrypted": new_key is not None}
+    problem = _compact(db)
+    result: dict[str, Any] = {
+        "ok": after.ok, "events_reencrypted": rewritten, "verified_before": before.events_checked,
+        "verified_after": after.events_checked, "encrypted": new_key is not None,
+        "compacted": problem is None}
+    if problem is not None:
+        result["next_step"] = problem
+    return result
+
+
+def _compact(db: Any) -> str | None:
+    """The old states (plaintext, or the old key's ciphertext) and the old read-model rows
+    out of the database's free space; what the operator must do instead, if that failed."""
+    if db.kind == "sqlite":
+        conn = sqlite3.connect(db.env["SQLITE_DBNAME"], uri=True, timeout=30,
+                               isolation_level=None)
+        try:
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+        return None
+    import psycopg
+    from psycopg import sql
+
+    env, schema = db.env, db.schema or "public"
+    with psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+                         port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                         password=env["POSTGRES_PASSWORD"] or None, autocommit=True) as pg:
+        tables = [name for (name,) in pg.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))]
+        try:
+            for name in tables:
+                pg.execute(sql.SQL("VACUUM FULL {}").format(sql.Identifier(schema, name)))
+        except psycopg.Error as error:
+            return (f"VACUUM FULL failed ({type(error).__name__}): as the tables' owner, run "
+                    f"VACUUM FULL on every table of schema {schema!r}; until then PostgreSQL "
+                    "keeps the old rows in its dead tuples")
+    return None
 
 
 def _reader(mapper: Any) -> Transcode:
@@ -126,6 +169,7 @@ def _connection(db: Any) -> Iterator[tuple[Any, str, str]]:
     if db.kind == "sqlite":
         conn = sqlite3.connect(db.env["SQLITE_DBNAME"], uri=True, timeout=30)
         try:
+            conn.execute("PRAGMA secure_delete = ON")  # the old states are overwritten
             conn.execute("BEGIN IMMEDIATE")
             yield conn, "stored_events", "?"
             conn.commit()

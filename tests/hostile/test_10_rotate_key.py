@@ -38,6 +38,7 @@ def test_rotate_key_reencrypts_and_the_chain_is_unchanged(
         result = json.loads(out)
         assert result["ok"] and result["events_reencrypted"] == len(plain)
         assert result["verified_before"] == result["verified_after"] == len(plain)
+        assert result["compacted"]  # VACUUM (SQLite), VACUUM FULL (PostgreSQL): decision 0029
         monkeypatch.setenv(CIPHER_KEY_VARIABLE, new)
         assert _hashes(db_url) == plain
     monkeypatch.setenv(CIPHER_KEY_VARIABLE, first)  # the old key no longer reads it

@@ -65,14 +65,22 @@ def _mapping(value: Mapping[Any, Any], skip: str | None = None) -> Any:
                 break
         else:
             return value
-    out = {}
-    for key, item in value.items():
-        if not isinstance(key, str) or key.startswith("$"):
-            raise CanonicalEncodingError(f"key {key!r} has no canonical encoding")
-        if key == skip:
-            continue
-        out[key] = item if type(item) in _AS_IS else _canonical(item)
-    return out
+    keys = tuple(value)
+    if not _KEY_SETS.get(keys):
+        for key in keys:
+            if not isinstance(key, str) or key.startswith("$"):
+                raise CanonicalEncodingError(f"key {key!r} has no canonical encoding")
+        if len(_KEY_SETS) < _KEY_SETS_MAX:
+            _KEY_SETS[keys] = True
+    return {key: item if type(item) in _AS_IS else _canonical(item)
+            for key, item in value.items() if key != skip}
+
+
+# The key sets found to be text not starting `$`: an event's fields repeat a few key sets, so
+# each is checked once rather than key by key for every event of a long log (bounded: a
+# tampered log could vary them without end).
+_KEY_SETS: dict[tuple[Any, ...], bool] = {}
+_KEY_SETS_MAX = 4096
 
 
 def _sequence(value: list[Any] | tuple[Any, ...]) -> list[Any]:

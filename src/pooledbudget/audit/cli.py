@@ -19,6 +19,9 @@ def register(sub: Any) -> None:
     verify.add_argument("--expect-head", metavar="DIGEST",
                         help="a pool's head written down earlier (with --pool): the pool's "
                              "history must still pass through it")
+    verify.add_argument("--from-seal", metavar="DIGEST",
+                        help="a seal's digest (or a pool's head) written down earlier: check it, "
+                             "then only what was recorded after it (that pool's events)")
     verify.add_argument("--read-models", action="store_true",
                         help="also rebuild the read models in memory and compare them")
     verify.add_argument("--no-progress", action="store_true")
@@ -52,17 +55,21 @@ def _verify(args: argparse.Namespace) -> int:
         print("pooledbudget verify: --expect-head is one pool's head: give --pool too",
               file=sys.stderr)
         return 2
+    if args.from_seal is not None and (args.seal is not None or args.expect_head is not None):
+        print("pooledbudget verify: --from-seal starts from one digest: give no --seal or "
+              "--expect-head with it", file=sys.stderr)
+        return 2
     ledger = open_existing(args.db, pool=args.pool)
     try:
         total = ledger.recorder.max_notification_id() or 0
+        options = {"pool": args.pool, "seal": args.seal, "expect_head": args.expect_head,
+                   "from_seal": args.from_seal}
         if args.no_progress or not sys.stderr.isatty():
-            result = verify(ledger, pool=args.pool, seal=args.seal,
-                            expect_head=args.expect_head)
+            result = verify(ledger, **options)
         else:
             with Progress(transient=True) as bar:
                 task = bar.add_task("Verifying", total=total)
-                result = verify(ledger, pool=args.pool, seal=args.seal,
-                                expect_head=args.expect_head,
+                result = verify(ledger, **options,
                                 progress=lambda done: bar.update(task, completed=done))
         output = result.as_dict()
         if args.read_models and result.ok:

@@ -27,11 +27,13 @@ class LoggedEvent:
     error: str | None = None
 
 
-def scan_log(app: Application[Any], *, up_to: int | None = None,
-             batch: int = BATCH) -> Iterator[LoggedEvent]:
-    """Every stored event, oldest first, with the pool its aggregate belongs to (if known)."""
-    pools: dict[UUID, str | None] = {}
-    start = 1
+def scan_log(app: Application[Any], *, up_to: int | None = None, batch: int = BATCH,
+             start: int = 1, pools: dict[UUID, str | None] | None = None
+             ) -> Iterator[LoggedEvent]:
+    """Every stored event, oldest first, with the pool its aggregate belongs to (if known);
+    from `start`, the aggregates begun before it placed by `pools`."""
+    pools = {} if pools is None else pools
+    to_domain_event = app.mapper.to_domain_event
     while True:
         limit = batch if up_to is None else min(batch, up_to - start + 1)
         if limit <= 0:
@@ -40,13 +42,16 @@ def scan_log(app: Application[Any], *, up_to: int | None = None,
         if not notifications:
             return
         for n in notifications:
-            aggregate_id = UUID(str(n.originator_id))
             try:
-                event: Any = app.mapper.to_domain_event(n)
+                event: Any = to_domain_event(n)
             except Exception as error:  # noqa: BLE001 - tampered bytes fail in many ways
+                aggregate_id = UUID(str(n.originator_id))
                 yield LoggedEvent(n.id, aggregate_id, n.originator_version, n.topic,
                                   pools.get(aggregate_id), None, f"{type(error).__name__}: {error}")
                 continue
+            aggregate_id = event.originator_id  # the mapper made it a UUID: not made twice
+            if type(aggregate_id) is not UUID:
+                aggregate_id = UUID(str(n.originator_id))
             if n.originator_version == 1 or aggregate_id not in pools:
                 pools.setdefault(aggregate_id, getattr(event, "pool_id", None))
             yield LoggedEvent(n.id, aggregate_id, n.originator_version, n.topic,

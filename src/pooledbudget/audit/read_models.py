@@ -40,7 +40,7 @@ def _rows(store: ReadModelStore, table: Table) -> dict[tuple[Any, ...], dict[str
 def compare_read_models(ledger: Any) -> tuple[int, dict[str, Any] | None]:
     """(rows compared, the first difference or None)."""
     stored = live_store(ledger)  # caught up with the log first, as every report is
-    rebuilt = ReadModelStore.in_memory()
+    rebuilt = ReadModelStore.in_memory(keeps_text=stored.keeps_text)  # the same text kept
     catch_up(ledger, LedgerProjection(rebuilt, ledger))
     compared = 0
     for table in READ_MODEL_TABLES:

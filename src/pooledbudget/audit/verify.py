@@ -22,13 +22,14 @@ from eventsourcing.application import Application
 from eventsourcing.utils import get_topic
 
 from ..aggregates import Decision, Pool
-from ..aggregates.chain import GENESIS, event_hash, stored_fields
+from ..aggregates.chain import GENESIS, event_hash
 from ..collection import collection_paused
 from .chain_state import PoolChainState
 from .links_check import LinkChecker, Problem
 from .log_scan import LoggedEvent, scan_log
 
 Progress = Callable[[int], None]
+_TOPICS: dict[type, str] = {}
 
 
 @dataclass
@@ -51,19 +52,22 @@ class Verification:
     seals: list[dict[str, Any]] = field(default_factory=list)
     heads: list[dict[str, Any]] = field(default_factory=list)  # each pool's last link
     expected_head: dict[str, Any] | None = None
+    from_anchor: dict[str, Any] | None = None  # where an incremental verify started
 
     def as_dict(self) -> dict[str, Any]:
+        start = {} if self.from_anchor is None else {"from": self.from_anchor}
         if self.ok:
             found = {} if self.expected_head is None else {"expected_head": self.expected_head}
-            return {"ok": True, "events_checked": self.events_checked,
+            return {"ok": True, **start, "events_checked": self.events_checked,
                     "seals_checked": self.seals_checked, "seals": self.seals,
                     "heads": self.heads, **found}
-        return {"ok": False, "events_checked": self.events_checked, "first_bad": self.first_bad}
+        return {"ok": False, **start, "events_checked": self.events_checked,
+                "first_bad": self.first_bad}
 
 
-def _seals(app: Application[Any], pool: str | None) -> list[SealRecord]:
+def _seals(app: Application[Any], pool: str | None, start: int = 1) -> list[SealRecord]:
     notifications = app.recorder.select_notifications(
-        start=1, limit=10_000_000, topics=[get_topic(Pool.Sealed)])
+        start=start, limit=10_000_000, topics=[get_topic(Pool.Sealed)])
     seals = []
     for n in notifications:
         try:
@@ -139,7 +143,9 @@ class _Checker:
         if self.pool is not None and logged.pool_id is None:
             return True
         self.result.events_checked += 1
-        recomputed = event_hash(get_topic(type(event)), stored_fields(event))
+        kind = type(event)
+        topic = _TOPICS.get(kind) or _TOPICS.setdefault(kind, get_topic(kind))
+        recomputed = event_hash(topic, event.__dict__)  # read only: no copy needed
         recorded = getattr(event, "hash", None)  # an altered key name drops the field
         if recomputed != recorded:
             self.bad(logged, "the event's content does not give its recorded hash",
@@ -195,10 +201,21 @@ class _Checker:
 
 
 def verify(app: Application[Any], *, pool: str | None = None, seal: str | None = None,
-           expect_head: str | None = None, progress: Progress | None = None) -> Verification:
+           expect_head: str | None = None, progress: Progress | None = None,
+           from_seal: str | None = None) -> Verification:
     """Checks every chain (of one pool, if given), every seal, the pools' links and the stream
     index; `seal` must be among the seals, and `expect_head` (with `pool`) among the pool's
-    links: a head written down earlier that is gone means its history was cut or rewritten."""
+    links: a head written down earlier that is gone means its history was cut or rewritten.
+
+    `from_seal`: a seal's digest or a pool's head held by the auditor; that anchor is checked,
+    then only its pool's events after it (`from_seal.verify_from`; `UnknownDigestError` if no
+    seal or head has it)."""
+    if from_seal is not None:
+        if seal is not None or expect_head is not None:
+            raise ValueError("from_seal starts from one anchor: give no seal or expect_head")
+        from .from_seal import verify_from
+
+        return verify_from(app, from_seal, pool=pool, progress=progress)
     if expect_head is not None and pool is None:
         raise ValueError("expect_head is a head of one pool: give the pool")
     seals = _seals(app, pool)

@@ -169,7 +169,7 @@ def gather(ledger: LedgerApplication, pool: str, year: str, as_at: datetime | No
     month_end = _month_end(ledger, pool, year, as_at or datetime.combine(
         as_of, time.max, tzinfo=UTC))
     signatories = reports.signatories(ledger, pool, as_at)
-    with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
+    with read_models_as_at(ledger, as_at, pool, year, text=True).transaction() as conn:
         row = conn.execute(select(pools).where(pools.c.pool_id == pool)).first()
         shares = shares_report(conn, pool, year, None if as_at is None else as_at.isoformat())
         names = {p["code"]: p["name"] for p in row.partners} if row else {}

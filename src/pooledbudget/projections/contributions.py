@@ -27,15 +27,20 @@ _RECEIVE = update(contributions).where(*_KEY).values(
     received_pence=contributions.c.received_pence + bindparam("pence"))
 
 
-def apply_pool_event(conn: Connection, event: Any, pool_id: str) -> None:
+def apply_pool_event(conn: Connection, event: Any, pool_id: str, keep_text: bool = True) -> None:
+    """Without text (`keep_text` False: a cipher key is set) the pool's and its partners'
+    names are left out; partners keep their codes and first years."""
     if isinstance(event, Pool.Established):
+        partners = event.partners if keep_text else [{**p, "name": ""} for p in event.partners]
         conn.execute(insert(pools).values(
-            pool_id=event.pool_id, aggregate_id=str(event.originator_id), name=event.name, host=event.host,
-            first_year=event.first_year, partners=event.partners, risk_share=event.risk_share))
+            pool_id=event.pool_id, aggregate_id=str(event.originator_id),
+            name=event.name if keep_text else "", host=event.host,
+            first_year=event.first_year, partners=partners, risk_share=event.risk_share))
     elif isinstance(event, Pool.PartnerJoined):
         partners = conn.execute(select(pools.c.partners).where(pools.c.pool_id == pool_id)
                                 ).scalar_one()
-        joined = {"code": event.partner, "name": event.name, "from_year": event.from_year}
+        joined = {"code": event.partner, "name": event.name if keep_text else "",
+                  "from_year": event.from_year}
         conn.execute(update(pools).where(pools.c.pool_id == pool_id)
                      .values(partners=[*partners, joined]))
     elif isinstance(event, Pool.ContributionPledged):

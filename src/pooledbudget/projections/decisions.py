@@ -46,19 +46,21 @@ _UPDATE_APPROVALS = update(approvals_pending).where(*_APPROVAL_KEY).values(
 _INSERT_APPROVALS = insert(approvals_pending)
 
 
-def write_decision_states(conn: Connection, states: list[DecisionState]) -> None:
-    """Brings every touched decision's rows in line with its state at the batch's end."""
+def write_decision_states(conn: Connection, states: list[DecisionState],
+                          keep_text: bool = True) -> None:
+    """Brings every touched decision's rows in line with its state at the batch's end
+    (without its category when `keep_text` is False: a cipher key is set)."""
     if not states:
         return
     keys = [{"k_pool": s.decision.pool_id, "k_decision": s.decision.decision_id} for s in states]
-    _decision_rows(conn, states, keys)
+    _decision_rows(conn, states, keys, keep_text)
     conn.execute(_DELETE_COMMITMENTS, keys)
     insert_rows(conn, commitments, [row for state in states for row in _commitment_rows(state)])
     _approvals(conn, states)
 
 
 def _decision_rows(conn: Connection, states: list[DecisionState],
-                   keys: list[dict[str, str]]) -> None:
+                   keys: list[dict[str, str]], keep_text: bool) -> None:
     inserts, updates = [], []
     for state, key in zip(states, keys, strict=True):
         d = state.decision
@@ -66,7 +68,7 @@ def _decision_rows(conn: Connection, states: list[DecisionState],
                   "ended": d.actual_end is not None}
         if state.new:
             inserts.append({"pool_id": d.pool_id, "decision_id": d.decision_id, "year": d.year,
-                            "category": d.category, "start": d.start, **values})
+                            "category": d.category if keep_text else "", "start": d.start, **values})
         else:
             updates.append({**key, **values})
     if inserts:

@@ -44,7 +44,8 @@ def position(decision: Decision) -> Position:
 class HistoryWriter:
     """Buffers a batch's history rows."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_text: bool = True) -> None:
+        self._text = keep_text  # False under a cipher key: reasons are left out
         self._rows: list[tuple[Any, ...]] = []
         self._contributions: list[tuple[Any, ...]] = []
         self._reversals: list[tuple[Any, ...]] = []
@@ -57,7 +58,8 @@ class HistoryWriter:
                 stored_pence(event.amount),
                 (stored_pence(event.previous_amount)
                  if isinstance(event, Pool.ContributionVaried) else None),
-                getattr(event, "reason", None), getattr(event, "reference", None),
+                getattr(event, "reason", None) if self._text else None,
+                getattr(event, "reference", None),
                 (date.fromisoformat(event.received_on)
                  if isinstance(event, Pool.ContributionReceived) else None),
                 event.timestamp))
@@ -70,7 +72,8 @@ class HistoryWriter:
         as it was), so a movement never needs the stored ones summed."""
         if isinstance(event, Decision.SpendReversed):
             self._reversals.append((decision.pool_id, event.invoice_ref, decision.year,
-                                    event.reason, event.timestamp, sequence))
+                                    event.reason if self._text else "", event.timestamp,
+                                    sequence))
         after = position(decision)
         if after != before:
             self._rows.append((decision.pool_id, sequence, decision.decision_id, decision.year,

@@ -3,6 +3,10 @@
 As-at (R22) replays the log up to T into a private in-memory store, so the live read models are
 never changed; when T is at or after the last recorded event the live store already says it.
 Asked about one pool, it replays only that pool's events (`one_pool`, decision 0014).
+
+Under a cipher key the live read models keep no free text (decision 0029): whatever shows
+names, categories, suppliers, reasons or measures asks for `text=True`, and gets the pool's
+events replayed (decrypted) into a private in-memory store, as an as-at report does.
 """
 
 from __future__ import annotations
@@ -30,13 +34,19 @@ def _live_projection(ledger: LedgerApplication) -> LedgerProjection:
     if projection is None:
         if ledger.database is None:
             raise ValueError("this ledger was not opened with open_ledger(url): no read-model database")
-        store = ReadModelStore.for_database(ledger.database)
+        store = ReadModelStore.for_database(ledger.database, keeps_text=keeps_text(ledger))
         # Held weakly: a projection that held its ledger would keep the key of `_LIVE` alive,
         # and every ledger a process ever opened, with its store, would stay in memory.
         projection = LedgerProjection(store, weakref.proxy(ledger))
         weakref.finalize(ledger, store.close)
         _LIVE[ledger] = projection
     return projection
+
+
+def keeps_text(ledger: LedgerApplication) -> bool:
+    """Whether the ledger's stored read models may hold free text: only if its events are not
+    encrypted (what the events hide, the tables beside them must not show)."""
+    return getattr(ledger.mapper, "cipher", None) is None
 
 
 def live_store(ledger: LedgerApplication, *, follow: bool = True) -> ReadModelStore:
@@ -49,13 +59,19 @@ def live_store(ledger: LedgerApplication, *, follow: bool = True) -> ReadModelSt
 
 
 def read_models_as_at(ledger: LedgerApplication, as_at: datetime | None,
-                      pool: str | None = None, year: str | None = None) -> ReadModelStore:
+                      pool: str | None = None, year: str | None = None, *,
+                      text: bool = False) -> ReadModelStore:
     """Read models of every event recorded at or before `as_at` (None: now). Given a `pool`,
     only that pool's rows are sure to be there, and given a `year` too, only the pool's rows
-    and its rows of that year: the others' events may not be replayed."""
+    and its rows of that year: the others' events may not be replayed. With `text`, their
+    free text is there too: under a cipher key the events are replayed for it, as for a
+    past `as_at` (give a `pool`: that replays only its events)."""
     last = ledger.last_recorded_time()
     if as_at is None or last is None or as_at >= last:
-        return live_store(ledger)
+        live = live_store(ledger)
+        if not text or live.keeps_text or last is None:
+            return live
+        as_at = last
     projection = LedgerProjection(ReadModelStore.in_memory(), ledger)
     aggregate_ids = None if pool is None else pool_aggregate_ids(ledger, pool, year)
     if aggregate_ids is None:

@@ -36,7 +36,8 @@ class OutcomeWriter:
     """Buffers a batch's rows from events: when each decision was proposed (the outcomes
     report lists decisions in recording order) and each outcome payment."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_text: bool = True) -> None:
+        self._text = keep_text  # False under a cipher key: element names are left out
         self._orders: list[tuple[Any, ...]] = []
         self._payments: list[tuple[Any, ...]] = []
 
@@ -46,7 +47,7 @@ class OutcomeWriter:
                                  sequence))
         elif isinstance(event, Decision.OutcomeRecorded):
             self._payments.append((decision.pool_id, event.invoice_ref, decision.decision_id,
-                                   event.element, decision.year, event.evidence_ref,
+                                   event.element if self._text else "", decision.year, event.evidence_ref,
                                    event.count, decision.spends[event.invoice_ref].service_date))
 
     def flush(self, conn: Connection) -> None:
@@ -59,9 +60,11 @@ class OutcomeWriter:
         self._payments = []
 
 
-def write_outcome_states(conn: Connection, states: list[DecisionState]) -> None:
+def write_outcome_states(conn: Connection, states: list[DecisionState],
+                         keep_text: bool = True) -> None:
     """Brings each touched decision's contingent and outcome element rows in line with it.
-    Only decisions that have, or had, outcome elements have rows to change."""
+    Only decisions that have, or had, outcome elements have rows to change. Without text (a
+    cipher key set) an element is named by its place in the decision and has no measure."""
     touched = [s for s in states if s.decision.has_had_outcomes]
     if not touched:
         return
@@ -70,7 +73,8 @@ def write_outcome_states(conn: Connection, states: list[DecisionState]) -> None:
     for statement in _DELETES:
         conn.execute(statement, keys)
     insert_rows(conn, contingent, [row for s in touched for row in _contingent_rows(s)])
-    insert_rows(conn, outcome_elements, [row for s in touched for row in _element_rows(s)])
+    insert_rows(conn, outcome_elements, [row for s in touched
+                                               for row in _element_rows(s, keep_text)])
 
 
 def _contingent_rows(state: DecisionState) -> list[tuple[Any, ...]]:
@@ -80,7 +84,7 @@ def _contingent_rows(state: DecisionState) -> list[tuple[Any, ...]]:
             if amount]
 
 
-def _element_rows(state: DecisionState) -> list[tuple[Any, ...]]:
+def _element_rows(state: DecisionState, keep_text: bool) -> list[tuple[Any, ...]]:
     """R35: outcome elements of an approved decision (ended ones too, their exposure 0.00)."""
     d = state.decision
     if d.status != "approved":
@@ -93,6 +97,7 @@ def _element_rows(state: DecisionState) -> list[tuple[Any, ...]]:
         price = to_pence(element.outcome.price)
         paid = element.count_paid
         remaining = price * (element.outcome.max_count - paid) if live else 0
-        rows.append((d.pool_id, d.decision_id, name, d.year, position, element.outcome.measure,
+        rows.append((d.pool_id, d.decision_id, name if keep_text else f"#{position}", d.year,
+                     position, element.outcome.measure if keep_text else "",
                      price, element.outcome.max_count, paid, price * paid, remaining))
     return rows

@@ -69,9 +69,10 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._orders: dict[str, list[str]] = {}
         # Decisions touched in the batch under way, written once when it ends (`flush`), and
         # the notification id at which a proposal or variation started waiting for approvals.
-        self._spends = SpendWriter()
-        self._history = HistoryWriter()
-        self._outcomes = OutcomeWriter()
+        self._text = view.keeps_text  # False under a cipher key: codes, amounts, dates only
+        self._spends = SpendWriter(self._text)
+        self._history = HistoryWriter(self._text)
+        self._outcomes = OutcomeWriter(self._text)
         self._sign_offs = SignOffWriter()
         self._dirty: dict[UUID, Decision] = {}
         self._new: set[UUID] = set()
@@ -100,7 +101,7 @@ class LedgerProjection(Projection[ReadModelStore]):
                     self._new.add(event.originator_id)
         elif isinstance(event, Pool.Event):
             pool_id = self._pool_id(conn, event)
-            apply_pool_event(conn, event, pool_id)
+            apply_pool_event(conn, event, pool_id, self._text)
             self._history.apply_pool(conn, event, pool_id, sequence)
             if isinstance(event, (Pool.Established, Pool.PartnerJoined)):
                 self._orders.pop(pool_id, None)
@@ -137,8 +138,8 @@ class LedgerProjection(Projection[ReadModelStore]):
             states.append(DecisionState(
                 decision, aggregate_id in self._new, self._pending_since.get(aggregate_id),
                 self._order(conn, decision.pool_id), closed_by_year[year_key]))
-        write_decision_states(conn, states)
-        write_outcome_states(conn, states)
+        write_decision_states(conn, states, self._text)
+        write_outcome_states(conn, states, self._text)
         self._keep = max(self._cache_size, len(self._dirty))
         self._reset()
 

@@ -22,7 +22,8 @@ class SpendWriter:
     """Buffers a batch's new spend rows and reversals and writes them together (rows in bulk,
     reversals with one executemany); a reversal of a spend still buffered is applied to its row."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_text: bool = True) -> None:
+        self._text = keep_text  # False under a cipher key: no supplier, element or reason
         self._spends: dict[tuple[str, str], list[Any]] = {}
         self._allocations: list[tuple[Any, ...]] = []
         self._reversals: list[dict[str, Any]] = []
@@ -33,17 +34,21 @@ class SpendWriter:
         elif isinstance(event, Decision.SpendReversed):
             buffered = self._spends.get((decision.pool_id, event.invoice_ref))
             if buffered is not None:
-                buffered[_REVERSED:_REVERSED + 2] = [True, event.reason]
+                buffered[_REVERSED:_REVERSED + 2] = [True, self._kept(event.reason)]
             else:
                 self._reversals.append({"k_pool": decision.pool_id,
-                                        "k_invoice": event.invoice_ref, "reason": event.reason})
+                                        "k_invoice": event.invoice_ref,
+                                        "reason": self._kept(event.reason)})
+
+    def _kept(self, text: str | None) -> str | None:
+        return text if self._text else None
 
     def _record(self, event: Any, decision: Decision, sequence: int) -> None:
         pool_id, invoice_ref, year = decision.pool_id, event.invoice_ref, decision.year
         self._spends[(pool_id, invoice_ref)] = [
             pool_id, invoice_ref, decision.decision_id, year, stored_pence(event.amount),
-            date.fromisoformat(event.service_date), event.timestamp, event.element,
-            event.supplier, sequence, False, None, event.supplier_is_individual]
+            date.fromisoformat(event.service_date), event.timestamp, self._kept(event.element),
+            self._kept(event.supplier), sequence, False, None, event.supplier_is_individual]
         funding, responsibility = event.funding, event.responsibility
         for code in dict.fromkeys([*funding, *responsibility]):
             funded, responsible = funding.get(code, "0"), responsibility.get(code, "0")

@@ -60,7 +60,7 @@ def outcomes(ledger: LedgerApplication, pool: str, year: str,
              as_at: datetime | None = None) -> OutcomesReport:
     """R35: outcome elements of the year's approved decisions and who paid for whose outcomes;
     what the board pack's outcomes section shows."""
-    with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
+    with read_models_as_at(ledger, as_at, pool, year, text=True).transaction() as conn:
         return outcomes_report(conn, pool, year, _label(as_at))
 
 
@@ -77,7 +77,7 @@ def possible_duplicates(ledger: LedgerApplication, pool: str,
                         year: str | None = None) -> PossibleDuplicatesReport:
     """Spends not reversed with the same supplier, amount and service date under different
     references (of one financial year, or all): for the finance team to check by hand."""
-    with read_models_as_at(ledger, None, pool, year).transaction() as conn:
+    with read_models_as_at(ledger, None, pool, year, text=True).transaction() as conn:
         return possible_duplicates_report(conn, pool, year)
 
 
