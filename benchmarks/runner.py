@@ -395,9 +395,12 @@ def growing_history(backend: Backend, sizes: Sizes, seed: int, report: Report) -
     follow: dict[int, dict[str, float]] = {}
     memory: dict[int, dict[str, int]] = {}
     marks = sorted(set(sizes.latency_at) | set(sizes.memory_at))
+    as_at_end: dict[int, dict[str, float]] = {}
     for mark in marks:
         _grow(ledger, history, mark)
         prior = events_in(ledger)
+        if mark in marks[-2:]:  # the two largest histories (issue 25: 100k and 1M in full)
+            as_at_end[mark] = _as_at_near_the_end(ledger)
         if mark in sizes.latency_at:
             batched_appends(bare, max(0, prior - events_in(bare)))
             ledger_ms, small_ms, bare_ms = _interleaved(
@@ -458,6 +461,7 @@ def growing_history(backend: Backend, sizes: Sizes, seed: int, report: Report) -
                       f"decode added {memory[large]['bare_grew_kib'] / 1024:.1f} vs "
                       f"{memory[small]['bare_grew_kib'] / 1024:.1f} MiB"))
     as_at(ledger, report)
+    as_at_targets(as_at_end, report)
     incremental_verify.add_figures(report, Figure, ledger, seed)  # seals, adds 1%: after as-at
     ledger.close()
 
@@ -477,6 +481,49 @@ def as_at(ledger: LedgerApplication, report: Report) -> None:
         report.add(Figure(f"as_at_{label}", t_bare / t_report, t_report * 1000, t_bare * 1000,
                           "ms", note=f"shares report as at event {position} of {last}; "
                                      "ratio = bare decode of that prefix ÷ report time"))
+
+
+AS_AT_ROUNDS = 3  # as-at near the end and the live report, timed in turn
+
+
+def _as_at_near_the_end(ledger: LedgerApplication) -> dict[str, float]:
+    """p50 of the shares report as at 95% of the history (from the pool's last checkpoint by
+    then, decision 0030) and of the live report, timed in turn; the live read models and
+    their checkpoints are caught up first, untimed, as a deployment that follows the log
+    keeps them."""
+    last = events_in(ledger)
+    position = last - max(1, last // 20)
+    notification = ledger.recorder.select_notifications(start=position, limit=1)[0]
+    at: datetime = ledger.mapper.to_domain_event(notification).timestamp  # type: ignore[attr-defined]
+    live_store(ledger)
+
+    def as_at_report() -> float:
+        return timed(partial(reports.shares, ledger, "SYN001", g.YEAR, as_at=at))[1]
+
+    def live_report() -> float:
+        return timed(partial(reports.shares, ledger, "SYN001", g.YEAR))[1]
+
+    as_at_ms, live_ms = _interleaved([as_at_report, live_report], AS_AT_ROUNDS)
+    return {"events": last, "position": position, "as_at_p50_ms": as_at_ms,
+            "live_p50_ms": live_ms}
+
+
+def as_at_targets(rows: dict[int, dict[str, float]], report: Report) -> None:
+    """Issue 25's as-at targets: as-at near the end of the largest history ≤ 5× the live
+    report, and its latency flat (≤ 1.5×) between the two largest histories."""
+    report.details["as_at_end"] = rows
+    small, large = (rows[mark] for mark in sorted(rows)[-2:])
+    ratio = large["as_at_p50_ms"] / large["live_p50_ms"]
+    report.add(Figure("as_at_vs_live", ratio, large["as_at_p50_ms"], large["live_p50_ms"],
+                      "× (as-at ÷ live report)", "≤ 5", ratio <= 5,
+                      f"shares as at event {large['position']:.0f} of {large['events']:.0f} "
+                      "÷ the live shares report, p50s timed in turn"))
+    growth = large["as_at_p50_ms"] / small["as_at_p50_ms"]
+    report.add(Figure("as_at_growth", growth, large["as_at_p50_ms"], small["as_at_p50_ms"],
+                      "× (largest ÷ smaller history)", "≤ 1.5", growth <= 1.5,
+                      f"as-at near the end of {large['events']:.0f} ÷ of "
+                      f"{small['events']:.0f} events (live report {large['live_p50_ms']:.1f} "
+                      f"÷ {small['live_p50_ms']:.1f} ms)"))
 
 
 # -- 7. many funds in one database --------------------------------------------------------------

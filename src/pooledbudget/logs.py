@@ -8,6 +8,8 @@ A library must not print, nor configure logging for the application that embeds 
 - `configure_logging("console" | "json")` renders the ledger's records with structlog to stderr,
   through a logger of the ledger's own (`structlog.wrap_logger` with its own processors), never
   through `structlog.configure`: the host's structlog configuration is left as it was;
+- structlog is imported only when `console` or `json` is chosen, so a command that logs nothing
+  does not pay for loading it;
 - `configure_logging("off")` drops them; `configure_logging("stdlib")` goes back to the default.
 """
 
@@ -16,11 +18,12 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Any
-
-import structlog
+from typing import TYPE_CHECKING, Any
 
 from .redaction import redact
+
+if TYPE_CHECKING:
+    import structlog
 
 LOGGER_NAME = "pooledbudget"
 MODES = ("off", "console", "json", "stdlib")
@@ -77,6 +80,8 @@ def configure_logging(mode: str | None = None) -> None:
     elif mode == "stdlib":
         LOG.target = _ToStdlib()
     else:
+        import structlog  # only here: structlog (and the rich it loads) cost every start-up
+
         renderer: structlog.types.Processor = (
             structlog.processors.JSONRenderer() if mode == "json"
             else structlog.dev.ConsoleRenderer(colors=False))

@@ -2,7 +2,8 @@
 
 As-at (R22) replays the log up to T into a private in-memory store, so the live read models are
 never changed; when T is at or after the last recorded event the live store already says it.
-Asked about one pool, it replays only that pool's events (`one_pool`, decision 0014).
+Asked about one pool, it replays only that pool's events (`one_pool`, decision 0014), from its
+last checkpoint at or before T when it has one (`from_checkpoint`, decision 0030).
 
 Under a cipher key the live read models keep no free text (decision 0029): whatever shows
 names, categories, suppliers, reasons or measures asks for `text=True`, and gets the pool's
@@ -21,6 +22,7 @@ from eventsourcing.persistence import PersistenceError
 from ..aggregates.pool import pool_uuid
 from ..application import LedgerApplication
 from ..log_index import backfill_streams, has_index, pool_streams, streams_ready
+from .from_checkpoint import as_at_from_checkpoint
 from .one_pool import can_replay_streams, replay_streams
 from .projector import LedgerProjection, Progress, catch_up
 from .store import ReadModelStore
@@ -72,13 +74,30 @@ def read_models_as_at(ledger: LedgerApplication, as_at: datetime | None,
         if not text or live.keeps_text or last is None:
             return live
         as_at = last
-    projection = LedgerProjection(ReadModelStore.in_memory(), ledger)
     aggregate_ids = None if pool is None else pool_aggregate_ids(ledger, pool, year)
+    if pool is not None and aggregate_ids is not None and ledger.database is not None:
+        restored = _from_checkpoint(ledger, as_at, pool, aggregate_ids, year, text)
+        if restored is not None:
+            return restored
+    projection = LedgerProjection(ReadModelStore.in_memory(), ledger, checkpoints=0)
     if aggregate_ids is None:
         catch_up(ledger, projection, until=as_at)
     else:
         replay_streams(ledger, projection, aggregate_ids, until=as_at)
     return projection.view
+
+
+def _from_checkpoint(ledger: LedgerApplication, as_at: datetime, pool: str,
+                     aggregate_ids: list[UUID], year: str | None,
+                     text: bool) -> ReadModelStore | None:
+    """From the pool's last checkpoint (0030). Checkpoints copy the live rows, which keep no
+    free text under a cipher key (0029): then only an as-at that needs none starts from one,
+    into a store that keeps none either, so its rows are those a replay without text gives."""
+    live = _live_projection(ledger).view
+    if text and not live.keeps_text:
+        return None
+    return as_at_from_checkpoint(ledger, live, pool, aggregate_ids, as_at, year,
+                                 keeps_text=live.keeps_text)
 
 
 def pool_aggregate_ids(ledger: LedgerApplication, pool: str,

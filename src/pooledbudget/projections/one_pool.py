@@ -89,6 +89,14 @@ def replay_streams(ledger: LedgerApplication, projection: LedgerProjection,
     returns how many were applied. Nothing after `until` is read."""
     recorder: Any = ledger.recorder
     events = in_log_order(recorder, aggregate_ids, last_id_at(ledger, until))
+    return apply_in_order(ledger, projection, events, until, batch_size)
+
+
+def apply_in_order(ledger: LedgerApplication, projection: LedgerProjection,
+                   events: Iterator[Notification], until: datetime,
+                   batch_size: int = BATCH_SIZE) -> int:
+    """Applies `events` (in notification order) to a private projection, in batches, stopping
+    at the first recorded after `until`; returns how many were applied."""
     store = projection.view
     applied, done = 0, False
     while not done:

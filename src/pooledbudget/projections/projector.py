@@ -22,6 +22,7 @@ from sqlalchemy import Connection, select
 from ..aggregates import Decision, Pool
 from ..application import LedgerApplication
 from ..collection import collection_paused
+from .checkpoints import PoolCounts, checkpoint_every, write_checkpoint
 from .contributions import apply_pool_event
 from .decisions import DecisionState, write_decision_states
 from .history import HistoryWriter, Position, position
@@ -59,8 +60,12 @@ class LedgerProjection(Projection[ReadModelStore]):
     topics = ()
 
     def __init__(self, view: ReadModelStore, ledger: LedgerApplication,
-                 cache_size: int | None = None) -> None:
+                 cache_size: int | None = None, checkpoints: int | None = None) -> None:
+        """`checkpoints`: a checkpoint of a pool's rows every that many of its events (None:
+        `checkpoint_every()`; 0: none, as a private as-at replay writes none)."""
         super().__init__(view)
+        self._every = checkpoint_every() if checkpoints is None else checkpoints
+        self._counts = PoolCounts()
         self.ledger = ledger
         self._decisions: OrderedDict[UUID, Decision] = OrderedDict()
         self._cache_size = cache_size or decision_cache_size()
@@ -99,16 +104,28 @@ class LedgerProjection(Projection[ReadModelStore]):
                 self._pending_since[event.originator_id] = sequence
                 if isinstance(event, Decision.Proposed):
                     self._new.add(event.originator_id)
+            pool_id = decision.pool_id
         elif isinstance(event, Pool.Event):
             pool_id = self._pool_id(conn, event)
             apply_pool_event(conn, event, pool_id, self._text)
             self._history.apply_pool(conn, event, pool_id, sequence)
             if isinstance(event, (Pool.Established, Pool.PartnerJoined)):
                 self._orders.pop(pool_id, None)
+        else:
+            return
+        if not self._every:
+            return
+        events = self._counts.add(conn, pool_id)
+        if events % self._every == 0:
+            # The pool's N-th event: the rows up to it are written (as at a batch's end) and
+            # copied, in this transaction, at a position a rebuild reaches alike (0030).
+            self.flush(conn)
+            write_checkpoint(conn, pool_id, sequence, event.timestamp, events)
 
     def begin(self) -> None:
         """Starts a batch. A cached decision that a rolled-back batch moved on is found to be
         ahead of the next event's version and reloaded (`_advance`)."""
+        self._counts.discard()  # a rolled-back batch's counts are read again
         self._reset()
 
     def _reset(self) -> None:
@@ -127,6 +144,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._history.flush(conn)
         self._outcomes.flush(conn)
         self._sign_offs.flush(conn)
+        self._counts.flush(conn)
         closed_by_year: dict[tuple[str, str], bool] = {}  # one look-up per pool and year
         states = []
         for aggregate_id, decision in self._dirty.items():

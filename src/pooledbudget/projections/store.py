@@ -22,6 +22,7 @@ from sqlalchemy.pool import StaticPool
 from ..persistence import Database
 from .bulk import raw_table_name
 from .tables import (
+    CHECKPOINT_TABLES,
     READ_MODEL_TABLES,
     READ_MODEL_VERSION,
     ROW_HEAVY_TABLES,
@@ -130,8 +131,9 @@ class ReadModelStore(TrackingRecorder):
             raise TrackingConflictError(f"position of {application_name} moved from {start}")
 
     def drop_read_models(self) -> None:
-        """Drops every read-model table and the tracking position (for a full rebuild)."""
-        metadata.drop_all(self.engine, tables=[*READ_MODEL_TABLES, tracking])
+        """Drops every read-model table, the checkpoints and the tracking position (for a full
+        rebuild)."""
+        metadata.drop_all(self.engine, tables=[*READ_MODEL_TABLES, *CHECKPOINT_TABLES, tracking])
         metadata.create_all(self.engine)
 
     def refresh_statistics(self) -> None:

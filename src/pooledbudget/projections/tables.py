@@ -20,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -112,6 +113,7 @@ spends = Table(
     Column("reversal_reason", Text, nullable=True),
     Column("supplier_is_individual", Boolean, nullable=False, default=False),  # R9: redacted
     Index("ix_pb_spends_pool_year", "pool_id", "year"),
+    Index("ix_pb_spends_pool_sequence", "pool_id", "sequence"),  # a checkpoint's new spends
 )
 
 spend_allocations = Table(  # per spend, each partner funding or responsible for part of it
@@ -226,11 +228,31 @@ sign_offs = Table(  # every approval, first signature and decline (R29, R30), fo
     Index("ix_pb_sign_offs_pool_year", "pool_id", "year"),
 )
 
+checkpoints = Table(  # a pool's read-model rows as at every N-th of its events (decision 0030)
+    "pb_checkpoints", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("position", Integer, primary_key=True),  # notification id of the pool's N-th event
+    Column("recorded_at", DateTime(timezone=True), nullable=False),  # that event's time
+    Column("events", Integer, nullable=False),  # the pool's events up to it
+    # the rows that change, whole; the rows added since the pool's last checkpoint; each as
+    # compressed JSON, with the SHA-256 of the JSON
+    Column("state_digest", String(64), nullable=False),
+    Column("state", LargeBinary, nullable=False),
+    Column("added_digest", String(64), nullable=False),
+    Column("added", LargeBinary, nullable=False),
+)
+
+checkpoint_counts = Table(  # how many of each pool's events the read models have applied
+    "pb_checkpoint_counts", metadata,
+    Column("pool_id", String(64), primary_key=True),
+    Column("events", Integer, nullable=False),
+)
+
 read_model_version = Table(  # which shape of these tables the database holds
     "pb_read_model_version", metadata,
     Column("version", Integer, primary_key=True),
 )
-READ_MODEL_VERSION = 4  # 4: pb_spends.supplier_is_individual
+READ_MODEL_VERSION = 5  # 5: pb_checkpoints, pb_checkpoint_counts
 """Raised whenever a table above gains or changes a column: a database whose read models have
 another version has them dropped and rebuilt from the log when it is opened (they are derived)."""
 
@@ -238,6 +260,8 @@ READ_MODEL_TABLES = [pools, contributions, closed_years, decisions, commitments,
                      approvals_pending, spends, spend_allocations, contribution_events,
                      forecast_movements, spend_reversals, sign_offs, contingent, decision_order,
                      outcome_elements, outcome_payments]
+CHECKPOINT_TABLES = [checkpoints, checkpoint_counts]
+"""Derived like the read models (dropped, rebuilt and verified with them), read by as-at only."""
 ROW_HEAVY_TABLES = [decisions, commitments, spends, spend_allocations, contribution_events,
                     forecast_movements, spend_reversals, sign_offs, contingent, decision_order,
                     outcome_elements, outcome_payments]  # rows per decision, spend or event

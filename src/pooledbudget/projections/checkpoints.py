@@ -1,0 +1,281 @@
+"""A pool's read-model rows as they stood at every N-th of its events, so that an as-at replays
+at most N of the pool's events instead of its whole history (decision 0030).
+
+A checkpoint is written by the projection itself, in the batch's transaction, right after the
+pool's N-th (2N-th, ...) event is applied and the batch's rows up to it are written: it commits
+or rolls back with the tracking position, so catch-up and rebuilds keep their exactly-once rule,
+and a rebuild writes the same checkpoints at the same positions (verify compares them).
+
+Rows that change after they are written (a pool, its contributions, decisions, commitments,
+approvals pending, contingent exposure, outcome elements) are copied whole into each
+checkpoint. Rows that are only ever added, each by one event (spends and their allocations,
+movements, contribution events, sign-offs, reversals, decision order, outcome payments), are
+copied into the first checkpoint after their event only: restoring one checkpoint reads the
+added rows of it and of every earlier one of the pool. The one later change to an added row,
+a spend's reversal, is restored from the reversal's own row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import JSON, Connection, Date, DateTime, Table, bindparam, insert, select, update
+
+from .bulk import raw_table_name
+from .tables import (
+    approvals_pending,
+    checkpoint_counts,
+    checkpoints,
+    closed_years,
+    commitments,
+    contingent,
+    contribution_events,
+    contributions,
+    decision_order,
+    decisions,
+    forecast_movements,
+    outcome_elements,
+    outcome_payments,
+    pools,
+    sign_offs,
+    spend_allocations,
+    spend_reversals,
+    spends,
+)
+
+DEFAULT_EVERY = 2000  # pool events; chosen by measurement (decision 0030)
+STATE_TABLES = [pools, contributions, closed_years, decisions, commitments, approvals_pending,
+                contingent, outcome_elements]
+ADDED_BY_SEQUENCE = [contribution_events, forecast_movements, sign_offs, decision_order,
+                     spend_reversals, spends]
+ADDED_WITH_SPEND = [spend_allocations, outcome_payments]
+POOL_FED = {pools.name, contributions.name, closed_years.name, contribution_events.name}
+"""Tables fed by the pool's own events: an as-at of one year keeps every year's rows of these,
+as the year's replay does (it replays the pool's events and that year's decisions)."""
+_TABLES = {t.name: t for t in [*STATE_TABLES, *ADDED_BY_SEQUENCE, *ADDED_WITH_SPEND]}
+
+
+def checkpoint_every() -> int:
+    """How many of a pool's events lie between two of its checkpoints
+    (`$POOLEDBUDGET_CHECKPOINT_EVERY`, default 2,000; 0 writes none). A rebuild and
+    `verify --read-models` must run with the value the read models were built with."""
+    raw = os.environ.get("POOLEDBUDGET_CHECKPOINT_EVERY", str(DEFAULT_EVERY))
+    try:
+        every = int(raw)
+    except ValueError:
+        every = -1
+    if every < 0:
+        raise ValueError(f"POOLEDBUDGET_CHECKPOINT_EVERY={raw!r}: give a whole number of "
+                         "events, 0 (no checkpoints) or more")
+    return every
+
+
+class PoolCounts:
+    """Each pool's events applied so far, kept in `pb_checkpoint_counts` with the batch."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._stored: set[str] = set()
+        self._changed: set[str] = set()
+
+    def discard(self) -> None:
+        """Forgets everything (a batch that may roll back begins): counts are read again."""
+        self._counts.clear()
+        self._stored.clear()
+        self._changed.clear()
+
+    def add(self, conn: Connection, pool_id: str) -> int:
+        if pool_id not in self._counts:
+            found = conn.execute(select(checkpoint_counts.c.events)
+                                 .where(checkpoint_counts.c.pool_id == pool_id)).scalar()
+            self._counts[pool_id] = 0 if found is None else int(found)
+            if found is not None:
+                self._stored.add(pool_id)
+        self._counts[pool_id] += 1
+        self._changed.add(pool_id)
+        return self._counts[pool_id]
+
+    def flush(self, conn: Connection) -> None:
+        new = [{"pool_id": p, "events": self._counts[p]} for p in self._changed
+               if p not in self._stored]
+        if new:
+            conn.execute(insert(checkpoint_counts), new)
+        for pool_id in self._changed - {row["pool_id"] for row in new}:
+            conn.execute(update(checkpoint_counts).where(checkpoint_counts.c.pool_id == pool_id)
+                         .values(events=self._counts[pool_id]))
+        self._stored |= self._changed
+        self._changed.clear()
+
+
+def write_checkpoint(conn: Connection, pool_id: str, position: int, recorded_at: datetime,
+                     events: int) -> None:
+    """The pool's rows as they stand in the read models (every row of its events up to
+    `position` written): the state rows whole, the added rows since its last checkpoint."""
+    previous = conn.execute(select(checkpoints.c.position).where(
+        checkpoints.c.pool_id == pool_id, checkpoints.c.position < position)
+        .order_by(checkpoints.c.position.desc()).limit(1)).scalar() or 0
+    state = {t.name: _rows(conn, select(t).where(t.c.pool_id == pool_id), t)
+             for t in STATE_TABLES}
+    added = {t.name: _rows(conn, select(t).where(
+        t.c.pool_id == pool_id, t.c.sequence > previous, t.c.sequence <= position), t)
+        for t in ADDED_BY_SEQUENCE}
+    new_spends = select(spends.c.invoice_ref).where(
+        spends.c.pool_id == pool_id, spends.c.sequence > previous, spends.c.sequence <= position)
+    for t in ADDED_WITH_SPEND:
+        added[t.name] = _rows(conn, select(t).where(
+            t.c.pool_id == pool_id, t.c.invoice_ref.in_(new_spends)), t)
+    state_text, added_text = _json(state), _json(added)
+    conn.execute(insert(checkpoints).values(
+        pool_id=pool_id, position=position, recorded_at=recorded_at, events=events,
+        state_digest=_digest(pool_id, position, state_text), state=zlib.compress(state_text, 6),
+        added_digest=_digest(pool_id, position, added_text, previous),
+        added=zlib.compress(added_text, 6)))
+
+
+def _json(tables: dict[str, list[list[Any]]]) -> bytes:
+    return json.dumps(tables, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _digest(pool_id: str, position: int, text: bytes, previous: int | None = None) -> str:
+    """SHA-256 of the rows and of where they belong (and, for added rows, the position of the
+    checkpoint before): a part moved to another pool or position, or a checkpoint deleted
+    from between two others, no longer matches."""
+    where = f"{pool_id}\n{position}\n" + ("" if previous is None else f"{previous}\n")
+    return hashlib.sha256(where.encode() + text).hexdigest()
+
+
+def _rows(conn: Connection, query: Any, table: Table) -> list[list[Any]]:
+    """Rows as lists of plain values in column order, sorted by primary key in Python (one
+    order on every backend, whatever its collation)."""
+    rows = [[_plain(v) if type(v) in _SPELLED else v for v in row] for row in conn.execute(query)]
+    rows.sort(key=itemgetter(*[i for i, c in enumerate(table.columns) if c.primary_key]))
+    return rows
+
+
+def _plain(value: Any) -> Any:
+    """One spelling per value whatever the backend returned (SQLite drops a time's zone)."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+_SPELLED = frozenset({datetime, date})
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    pool_id: str
+    position: int
+    recorded_at: datetime
+    events: int
+
+
+class CheckpointUnusableError(Exception):
+    """A stored checkpoint does not agree with itself or with the log (edited or damaged)."""
+
+
+def latest_at(conn: Connection, pool_id: str, position: int) -> Checkpoint | None:
+    """The pool's last checkpoint at or before log position `position`."""
+    row = conn.execute(select(checkpoints.c.position, checkpoints.c.recorded_at,
+                              checkpoints.c.events)
+                       .where(checkpoints.c.pool_id == pool_id,
+                              checkpoints.c.position <= position)
+                       .order_by(checkpoints.c.position.desc()).limit(1)).first()
+    if row is None:
+        return None
+    recorded_at = row[1] if row[1].tzinfo else row[1].replace(tzinfo=UTC)
+    return Checkpoint(pool_id, int(row[0]), recorded_at, int(row[2]))
+
+
+def load_rows(conn: Connection, checkpoint: Checkpoint,
+              year: str | None) -> dict[str, list[list[Any]]]:
+    """The pool's rows at the checkpoint: its state rows and the added rows of it and of every
+    earlier checkpoint (of `year` only, for the tables a year's replay would leave out). Each
+    part is checked against its digest."""
+    found = conn.execute(select(checkpoints.c.position, checkpoints.c.added_digest,
+                                checkpoints.c.added)
+                         .where(checkpoints.c.pool_id == checkpoint.pool_id,
+                                checkpoints.c.position <= checkpoint.position)
+                         .order_by(checkpoints.c.position)).all()
+    state = conn.execute(select(checkpoints.c.state_digest, checkpoints.c.state).where(
+        checkpoints.c.pool_id == checkpoint.pool_id,
+        checkpoints.c.position == checkpoint.position)).one()
+    tables: dict[str, list[list[Any]]] = {name: [] for name in _TABLES}
+    parts = [(position, digest, blob, previous) for (position, digest, blob), previous
+             in zip(found, [0, *(row[0] for row in found)], strict=False)]
+    for position, digest, blob, previous in [*parts, (checkpoint.position, *state, None)]:
+        try:
+            text = zlib.decompress(blob)
+        except zlib.error as error:
+            raise CheckpointUnusableError(f"checkpoint at {position}: {error}") from None
+        if _digest(checkpoint.pool_id, position, text, previous) != digest:
+            raise CheckpointUnusableError(f"checkpoint at {position}: rows differ from digest")
+        for name, rows in json.loads(text).items():
+            tables[name].extend(rows)
+    if year is not None:
+        for name, rows in tables.items():
+            if name not in POOL_FED:
+                at = [c.name for c in _TABLES[name].columns].index("year")
+                tables[name] = [row for row in rows if row[at] == year]
+    return tables
+
+
+def restore(conn: Connection, tables: dict[str, list[list[Any]]]) -> None:
+    """Inserts rows `load_rows` gave into the empty read models of a private in-memory SQLite
+    store; spends reversed later than the checkpoint that added them are marked from their
+    reversal's row."""
+    for name, rows in tables.items():
+        table = _TABLES[name]
+        if not rows:
+            continue
+        if any(isinstance(c.type, JSON) for c in table.columns):  # a row per pool or decision
+            names = [c.name for c in table.columns]
+            conn.execute(insert(table), [dict(zip(names, row, strict=True))
+                                         for row in _typed(table, rows)])
+        else:  # the many rows: spelled as SQLite stores them, given to the driver as they are
+            marks = ", ".join("?" for _ in table.columns)
+            conn.exec_driver_sql(f"INSERT INTO {raw_table_name(conn, table)} VALUES ({marks})",
+                                 _sqlite_rows(table, rows))
+    reversals = [{"k_pool": row[0], "k_invoice": row[1], "reason": row[3]}
+                 for row in tables[spend_reversals.name]]
+    if reversals:
+        conn.execute(_REVERSE, reversals)
+
+
+def _sqlite_rows(table: Table, rows: list[list[Any]]) -> list[tuple[Any, ...]]:
+    """Rows with their times in SQLAlchemy's SQLite spelling ("YYYY-MM-DD HH:MM:SS.ffffff",
+    UTC: `_plain` wrote them as UTC ISO text); dates and the rest are stored as JSON had them."""
+    times = [i for i, c in enumerate(table.columns) if isinstance(c.type, DateTime)]
+    for row in rows:
+        for i in times:
+            text = row[i]
+            if text is not None:
+                row[i] = f"{text[:10]} {text[11:19]}.{text[20:26] if text[19] == '.' else '000000'}"
+    return [tuple(row) for row in rows]
+
+
+_REVERSE = update(spends).where(
+    spends.c.pool_id == bindparam("k_pool"), spends.c.invoice_ref == bindparam("k_invoice")
+).values(reversed=True, reversal_reason=bindparam("reason"))
+
+
+def _typed(table: Table, rows: list[list[Any]]) -> list[tuple[Any, ...]]:
+    """Rows with their dates and times parsed back (JSON spells them as text)."""
+    parsers = [(i, datetime.fromisoformat if isinstance(c.type, DateTime) else date.fromisoformat)
+               for i, c in enumerate(table.columns) if isinstance(c.type, (DateTime, Date))]
+    if not parsers:
+        return [tuple(row) for row in rows]
+    for row in rows:
+        for i, parse in parsers:
+            if row[i] is not None:
+                row[i] = parse(row[i])
+    return [tuple(row) for row in rows]

@@ -1,0 +1,99 @@
+"""One pool as at T from its last checkpoint at or before T, and its events after it.
+
+As at T means every event recorded at or before T (R22; 0002): the log up to the last id `L`
+recorded by then (`last_id_at`). A checkpoint is keyed by the log position of the pool event it
+follows, so the one used is the pool's last at a position at or before `L` — never chosen by
+time, so an event of another pool between the two, or several events recorded at the same
+instant as T, change nothing. Its rows go into a private in-memory store, and the pool's events
+after its position, up to `L`, are applied as the replay from the start would apply them,
+stopping at the first recorded after T. The answer is the same store that replay gives
+(a property test compares them; decision 0030).
+
+A checkpoint is derived data in a table anyone with the database can edit. Before use its rows
+are checked against its digest and its position against the log (the event there is one of the
+pool's, recorded at the checkpoint's time); one that fails is not used — the pool is replayed
+from its start, and a warning is logged. An edit made with the digest recomputed is not caught
+here: `verify --read-models` rebuilds every checkpoint and names the first that differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import structlog
+from eventsourcing.persistence import Notification
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..aggregates.pool import pool_uuid
+from ..application import LedgerApplication
+from ..log_index import pool_streams
+from .checkpoints import Checkpoint, CheckpointUnusableError, latest_at, load_rows, restore
+from .one_pool import apply_in_order, last_id_at
+from .projector import LedgerProjection, wanted_topics
+from .store import ReadModelStore
+
+LOG_CHUNK = 1000  # events of the log read at a time after the checkpoint
+_log = structlog.get_logger(__name__)
+
+
+def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool: str,
+                          aggregate_ids: Sequence[UUID], until: datetime,
+                          year: str | None = None, *,
+                          keeps_text: bool = True) -> ReadModelStore | None:
+    """The pool's read models as at `until` from its last usable checkpoint, or None when it
+    has none by then (or the one found is unusable): the caller replays from the start."""
+    stop = last_id_at(ledger, until)
+    try:
+        with live.transaction() as conn:
+            found = latest_at(conn, pool, stop)
+            if found is None:
+                return None
+            _check_position(ledger, found)
+            rows = load_rows(conn, found, year)
+    except CheckpointUnusableError as error:
+        _log.warning("checkpoint_not_used", pool=pool, reason=str(error))
+        return None
+    except SQLAlchemyError:  # no checkpoint table (a read-only copy made before them)
+        return None
+    store = ReadModelStore.in_memory(keeps_text=keeps_text)  # as the checkpoint's rows
+    with store.transaction() as conn:
+        restore(conn, rows)
+    projection = LedgerProjection(store, ledger, checkpoints=0)
+    apply_in_order(ledger, projection, _after(ledger, set(aggregate_ids), found.position, stop),
+                   until)
+    return store
+
+
+def _check_position(ledger: LedgerApplication, found: Checkpoint) -> None:
+    """The event at the checkpoint's position is the pool's and was recorded at its time."""
+    notes = ledger.recorder.select_notifications(start=found.position, limit=1,
+                                                 stop=found.position)
+    if not notes:
+        raise CheckpointUnusableError(f"no event at position {found.position}")
+    event: Any = ledger.mapper.to_domain_event(notes[0])
+    if event.timestamp != found.recorded_at:
+        raise CheckpointUnusableError(
+            f"the event at {found.position} was recorded at {event.timestamp.isoformat()}, "
+            f"not {found.recorded_at.isoformat()}")
+    ours = {pool_uuid(found.pool_id),
+            *(aggregate_id for aggregate_id, _ in pool_streams(ledger.recorder, found.pool_id,
+                                                               "decision"))}
+    if event.originator_id not in ours:
+        raise CheckpointUnusableError(f"the event at {found.position} is not the pool's")
+
+
+def _after(ledger: LedgerApplication, wanted: set[UUID], start: int,
+           stop: int) -> Iterator[Notification]:
+    """The events of `wanted` aggregates after position `start` up to `stop`, in log order:
+    the log's range read in chunks, only the topics a read model needs."""
+    topics = wanted_topics()
+    while start < stop:
+        chunk = ledger.recorder.select_notifications(start=start, limit=LOG_CHUNK, stop=stop,
+                                                     topics=topics, inclusive_of_start=False)
+        yield from (n for n in chunk if n.originator_id in wanted)
+        if len(chunk) < LOG_CHUNK:
+            return
+        start = chunk[-1].id
