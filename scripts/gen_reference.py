@@ -143,7 +143,7 @@ def _type_name(annotation: Any) -> str:
     if origin is Annotated:
         for meta in args[1:]:
             func = getattr(meta, "func", None)
-            if func is not None:
+            if func is not None and type(meta).__name__.endswith("Validator"):
                 return str(func.__name__).lstrip("_")
         return _type_name(args[0])
     if origin in (Union, UnionType):
@@ -170,7 +170,7 @@ def _field_rows(cls: Any, skip: set[str]) -> list[str]:
         rendered = _type_name(info.annotation)
         for meta in info.metadata:
             validator = getattr(meta, "func", None)
-            if validator is not None:
+            if validator is not None and type(meta).__name__.endswith("Validator"):
                 rendered = str(validator.__name__).lstrip("_")
         rows.append(f"| `{field}` | {_cell(rendered)} | {'yes' if info.is_required() else 'no'} |")
     return rows
@@ -419,7 +419,7 @@ def scan_error_codes() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, A
         code = CODE_OF_ERROR.get(kind, "invalid_command")
         codes[code]["rules"].add(rule)
         codes[code]["classes"].add("InvalidCommandError")
-        codes[code]["where"].add("pooledbudget/commands.py")
+        codes[code]["where"].add("pooledbudget/commands/fields.py")
     return dict(codes), classes
 
 

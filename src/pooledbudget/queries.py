@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from .aggregates import decision_uuid
 from .application import LedgerApplication
 from .feed import Change, StreamOrigins, change_from
-from .money import from_pence
+from .money import fraction_to_str, from_exact, from_pence, is_whole_pence
 from .projections import live_store, read_models_as_at
 from .projections.tables import (
     closed_years,
@@ -213,15 +213,13 @@ def _element(name: str, e: Any) -> ElementView:
     def split(values: dict[str, Any]) -> dict[str, str]:
         return {code: format(pct, "f") for code, pct in values.items()}
 
-    spent = e.spent
-    exact = (spent * 100).denominator == 1
+    spent = e.spent  # R11: element parts are exact fractions of pounds
     return ElementView(
         name=name, cost=str(e.cost), cost_basis=dict(e.cost_basis), funding=split(e.funding.latest),
         responsibility=split(e.responsibility.latest),
         funding_history=[(None if when is None else when.isoformat(), split(values))
                          for when, values in e.funding.entries],
-        spent=str(from_pence(int(spent * 100))) if exact
-        else f"{spent.numerator}/{spent.denominator}")
+        spent=str(from_exact(spent)) if is_whole_pence(spent) else fraction_to_str(spent))
 
 
 def _approval(change: Change) -> ApprovalView:

@@ -7,16 +7,24 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from .money import allocate, exact_money, split_weights, weights_from_amounts
+from .money import (
+    ZERO,
+    Money,
+    allocate,
+    exact,
+    from_exact,
+    split_weights,
+    weights_from_amounts,
+)
 
 
 def share_outturn(
-    outturn: Decimal,
+    outturn: Money,
     risk_share: Mapping[str, Any],
-    agreed: Mapping[str, Decimal],
+    agreed: Mapping[str, Money],
     order: list[str],
     host: str,
-) -> dict[str, Decimal]:
+) -> dict[str, Money]:
     """Each partner's part of `outturn` (positive: overspend to bear; negative: return).
 
     `proportional` divides by contribution share (R8); `fixed` by the agreement's percentages;
@@ -29,19 +37,21 @@ def share_outturn(
     if rule == "fixed":
         percentages = {k: Decimal(v) for k, v in risk_share["percentages"].items()}
         return allocate(outturn, split_weights(percentages), order)
-    weights = weights_from_amounts({code: Fraction(agreed.get(code, Decimal(0))) for code in order})
+    weights = weights_from_amounts({code: exact(agreed.get(code, ZERO)) for code in order})
     if not weights:
         weights = {host: Fraction(1)}
-    if rule != "capped" or outturn <= 0:
+    if rule != "capped" or outturn <= ZERO:
         return allocate(outturn, weights, order)
-    caps = {code: Fraction(Decimal(v)) for code, v in risk_share.get("caps", {}).items()}
-    return _capped(Fraction(outturn), weights, caps, order, host)
+    caps = {code: exact(Money.of(v)) for code, v in risk_share.get("caps", {}).items()}
+    return _capped(exact(outturn), weights, caps, order, host)
 
 
 def _capped(
     outturn: Fraction, weights: dict[str, Fraction], caps: dict[str, Fraction], order: list[str],
     host: str,
-) -> dict[str, Decimal]:
+) -> dict[str, Money]:
+    """R18's capped rule on exact fractions of pounds; capped parts are whole pence (caps are
+    money), so the rest is too, and R4 divides it once."""
     capped: dict[str, Fraction] = {}
     while True:
         free = {code: w for code, w in weights.items() if code not in capped}
@@ -54,16 +64,16 @@ def _capped(
         if not over:
             break
         capped.update({code: caps[code] for code in over})
-    parts = {code: exact_money(cap) for code, cap in capped.items()}
-    rest_money = exact_money(outturn - sum(capped.values(), Fraction(0)))
+    parts = {code: from_exact(cap) for code, cap in capped.items()}
+    rest_money = from_exact(outturn - sum(capped.values(), Fraction(0)))
     free = {code: w for code, w in weights.items() if code not in capped}
     total = sum(free.values(), Fraction(0))
-    result = {code: Decimal("0.00") for code in order}
+    result = dict.fromkeys(order, ZERO)
     result.update(parts)
     if free and total:
         shares = allocate(rest_money, {c: w / total for c, w in free.items()}, order)
         for code in free:
-            result[code] += shares[code]
+            result[code] = result[code] + shares[code]
     else:
-        result[host] += rest_money
+        result[host] = result[host] + rest_money
     return result

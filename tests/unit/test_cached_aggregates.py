@@ -17,6 +17,7 @@ import pytest
 from pooledbudget import commands as c
 from pooledbudget.aggregates.terms import VariedElementTerms
 from pooledbudget.application import LedgerApplication
+from pooledbudget.money import Money
 from property.ledger_worlds import state_of
 
 from .helpers import (
@@ -111,7 +112,7 @@ def test_a_handler_that_changes_a_pool_it_loaded_read_only_is_stopped(
 
     def faulty(cmd: Any, actor: Any, at: Any) -> list[Any]:
         pool = ledger.pool(POOL, read_only=True)
-        pool.vary("ASC", YEAR, Decimal("999.00"), "sneaky", actor, at)
+        pool.vary("ASC", YEAR, Money.parse("999.00"), "sneaky", actor, at)
         return []
 
     monkeypatch.setitem(ledger._handlers, c.RecordSpend, faulty)

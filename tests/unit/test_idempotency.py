@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from pooledbudget.application import LedgerApplication
 
 from .helpers import (
@@ -179,3 +181,35 @@ def test_content_digests_are_the_bytes_receipts_already_keep() -> None:
         assert command.content_digest() == reference, line
         checked += 1
     assert checked > 50
+
+
+# Digests of every well-formed command of each scenario feed, hashed in order, as recorded
+# before amounts became `Money` (issue 19): the receipts' bytes may never change.
+PINNED_FEED_DIGESTS = {
+    "family_recovery_pool.jsonl": (82, "7661e6ef2f1c112ce3bc627648d82b20c71024679f8fce0b38f6426e86071239"),
+    "outcomes_pool.jsonl": (33, "4532a4f00736e7fcd323aeaa40bc98bfd12f3c81cf04f88ec115d1bc931f4054"),
+    "signatory_pool.jsonl": (41, "a5f5439ba547e98ca849132b2d3f8b6696c2b2b34a4472fe8e0ebab3f5e46565"),
+}
+
+
+@pytest.mark.parametrize("feed", sorted(PINNED_FEED_DIGESTS))
+def test_content_digests_match_those_recorded_before_money_became_a_type(feed: str) -> None:
+    """A change in how a command dumps its amounts (a `Money` instead of a two-place Decimal)
+    would change every receipt's digest; these were recorded from the code before it."""
+    import hashlib
+    from pathlib import Path
+
+    from pooledbudget import LedgerError
+    from pooledbudget.commands import parse_json_line
+
+    lines = (Path(__file__).parents[1] / "scenarios" / "data" / feed).read_text(
+        encoding="utf-8").splitlines()
+    digest, count = hashlib.sha256(), 0
+    for line in lines:
+        try:
+            command = parse_json_line(line)
+        except LedgerError:
+            continue
+        digest.update(command.content_digest().encode())
+        count += 1
+    assert (count, digest.hexdigest()) == PINNED_FEED_DIGESTS[feed]

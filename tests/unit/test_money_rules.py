@@ -10,7 +10,7 @@ import pytest
 
 from pooledbudget import parse_command, parse_json_line
 from pooledbudget.application import LedgerApplication
-from pooledbudget.money import allocate
+from pooledbudget.money import Money, allocate
 
 from .helpers import (
     POOL,
@@ -88,16 +88,18 @@ def test_r1_weekly_cost_over_a_billion_is_rejected() -> None:
 @pytest.mark.parametrize("amount,expected", [("1000000000", "1000000000.00"), ("0.01", "0.01"),
                                              ("2450.5", "2450.50"), ("7", "7.00")])
 def test_r1_valid_amounts_parse_to_exact_two_place_decimals(amount: str, expected: str) -> None:
-    """R1: up to 2 places and up to exactly £1bn are accepted, kept as exact 2-place Decimals."""
+    """R1: up to 2 places and up to exactly £1bn are accepted, kept as exact `Money` whose
+    stored form has two places."""
     command: Any = parse_command(pledge_cmd("ASC", amount))
-    assert isinstance(command.amount, Decimal)
+    assert isinstance(command.amount, Money)
     assert str(command.amount) == expected
+    assert command.amount.decimal == Decimal(amount)
 
 
 def test_r1_weekly_cost_is_rate_times_weeks_exactly() -> None:
     """R1/R9: cost {weekly: 2450.00, weeks: 26} is exactly 26 x £2,450.00 = £63,700.00."""
     command: Any = parse_command(propose_cmd(cost=weekly("2450.00", 26)))
-    assert command.cost.amount == Decimal("63700.00")
+    assert command.cost.amount == Money.parse("63700.00")
 
 
 def test_r1_accepted_pledge_is_recorded_to_the_penny(ledger: LedgerApplication) -> None:
@@ -311,3 +313,15 @@ def test_r3_fixed_percentages_with_five_places_fail() -> None:
     invalid(establish_cmd(risk_share={"rule": "fixed",
                                       "percentages": {"ASC": "33.33335", "CFS": "66.66665"}}),
             rule="R3")
+
+
+@pytest.mark.parametrize("amount", ["9" * 5000, "-" + "9" * 5000, "1" + "0" * 10 + ".00"])
+def test_r1_an_amount_of_thousands_of_digits_is_refused_as_too_large(amount: str) -> None:
+    """R1: however many digits a line carries, it fails as an amount over the limit (it once
+    reached Python's limit on converting long digit strings and lost its rule)."""
+    invalid(pledge_cmd("ASC", amount), rule="R1")
+
+
+def test_r1_leading_zeros_do_not_make_an_amount_too_large() -> None:
+    command: Any = parse_command(pledge_cmd("ASC", "0" * 5000 + "12.50"))
+    assert command.amount == Money.parse("12.50")

@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from ..errors import LimitError, StateError, YearClosedError
+from ..money import Money
 from .chain import ChainedAggregate
 from .register import Entry, Register, check_budget_holders, check_complete, check_entries
 from .terms import Actor
@@ -185,7 +186,7 @@ class Pool(ChainedAggregate):
         actor: Actor,
         at: datetime,
         signatories: list[Entry] | None = None,
-        two_signatures_above: Decimal | None = None,
+        two_signatures_above: Money | None = None,
     ) -> Pool:
         """R5: at least two partners, each once, the host among them; risk terms name partners.
         A register given at birth is checked first (R27 comes before the state rules)."""
@@ -294,7 +295,7 @@ class Pool(ChainedAggregate):
         """The actor's active entry in a pool with a register (R27), else None."""
         return None if self.register is None else self.register.check_actor(actor)
 
-    def adopt_register(self, signatories: list[Entry], two_signatures_above: Decimal | None,
+    def adopt_register(self, signatories: list[Entry], two_signatures_above: Money | None,
                        actor: Actor, at: datetime) -> None:
         if self.register is not None:
             raise StateError("this pool already has a signatory register; change it entry by "
@@ -304,12 +305,12 @@ class Pool(ChainedAggregate):
         check_complete(signatories, self.partner_order, self.host, actor)
         self._adopt(signatories, two_signatures_above, actor, at)
 
-    def _adopt(self, signatories: list[Entry], two_signatures_above: Decimal | None,
+    def _adopt(self, signatories: list[Entry], two_signatures_above: Money | None,
                actor: Actor, at: datetime) -> None:
         self.trigger_event(
             self.RegisterAdopted, timestamp=at, signatories=[e.encode() for e in signatories],
             two_signatures_above=None if two_signatures_above is None
-            else format(two_signatures_above, "f"), actor=actor)
+            else str(two_signatures_above), actor=actor)
 
     def register_signatory(self, entry: Entry, actor: Actor, at: datetime) -> None:
         if self.register is None:
@@ -330,7 +331,7 @@ class Pool(ChainedAggregate):
     def signatory_entry(self, signatory_id: str) -> Entry | None:
         return None if self.register is None else self.register.active.get(signatory_id)
 
-    def pledge(self, partner: str, year: str, amount: Decimal, actor: Actor, at: datetime) -> None:
+    def pledge(self, partner: str, year: str, amount: Money, actor: Actor, at: datetime) -> None:
         """R6: a partner's agreed contribution is set once by a pledge, then only varied."""
         self.ensure_member(partner, year)
         if self.agreed_amount(partner, year) is not None:
@@ -339,10 +340,10 @@ class Pool(ChainedAggregate):
                 field="amount", code="already_pledged", rule="R6",
             )
         self.trigger_event(self.ContributionPledged, timestamp=at, partner=partner, year=year,
-                           amount=format(amount, "f"), actor=actor)
+                           amount=str(amount), actor=actor)
 
     def vary(
-        self, partner: str, year: str, amount: Decimal, reason: str, actor: Actor, at: datetime
+        self, partner: str, year: str, amount: Money, reason: str, actor: Actor, at: datetime
     ) -> None:
         """R6: a variation states a reason and cannot go below what was already received."""
         self.ensure_member(partner, year)
@@ -351,30 +352,30 @@ class Pool(ChainedAggregate):
             raise LimitError(f"{partner} has not pledged for {year}; pledge first (R6)",
                              field="amount", code="not_pledged", rule="R6")
         received = self.received_amount(partner, year)
-        if amount < received:
+        if amount.decimal < received:
             raise LimitError(
                 f"the agreed contribution cannot go below the {received} already received (R6)",
                 field="amount", code="contribution_below_received", rule="R6",
             )
         self.trigger_event(self.ContributionVaried, timestamp=at, partner=partner, year=year,
-                           amount=format(amount, "f"), previous_amount=format(previous, "f"),
+                           amount=str(amount), previous_amount=format(previous, "f"),
                            reason=reason, actor=actor)
 
     def receive(
-        self, partner: str, year: str, amount: Decimal, received_on: str, reference: str,
+        self, partner: str, year: str, amount: Money, received_on: str, reference: str,
         actor: Actor, at: datetime,
     ) -> None:
         """R7: cash received for a year cannot exceed the agreed contribution."""
         self.ensure_member(partner, year)
         agreed = self.agreed_amount(partner, year) or Decimal(0)
-        if self.received_amount(partner, year) + amount > agreed:
+        if self.received_amount(partner, year) + amount.decimal > agreed:
             raise LimitError(
                 f"receipts would exceed {partner}'s agreed {agreed} for {year}; "
                 "vary the contribution first (R7)",
                 field="amount", code="receipt_exceeds_agreed", rule="R7",
             )
         self.trigger_event(self.ContributionReceived, timestamp=at, partner=partner, year=year,
-                           amount=format(amount, "f"), received_on=received_on,
+                           amount=str(amount), received_on=received_on,
                            reference=reference, actor=actor)
 
     def seal(self, *, up_to: int, events: int, heads: dict[str, list[Any]], log_digest: str,

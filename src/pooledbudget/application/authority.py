@@ -86,7 +86,8 @@ class Authority(Loading, AggregateCache):
 
 
 def entries(signatories: Sequence[c.Signatory]) -> list[Entry]:
-    return [Entry(s.id, s.partner, s.role, s.limit) for s in signatories]
+    return [Entry(s.id, s.partner, s.role, None if s.limit is None else s.limit.decimal)
+            for s in signatories]
 
 
 def authority(pool: Pool, actor: Actor) -> tuple[Entry | None, Decimal | None]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -18,7 +18,7 @@ from .. import reports
 from ..aggregates.terms import year_bounds
 from ..application import LedgerApplication
 from ..log_index import head
-from ..money import from_pence
+from ..money import Money, from_pence, percentage
 from ..projections import read_models_as_at
 from ..projections.tables import (
     commitments,
@@ -136,7 +136,7 @@ class BoardPackData:
     def variance_pct(self) -> Decimal:
         if not self.budget:
             return Decimal("0.00")
-        return (self.variance * 100 / self.budget).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+        return percentage(Money.of(self.variance), Money.of(self.budget), 2)
 
     @property
     def rating(self) -> str:

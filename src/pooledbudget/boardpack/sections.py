@@ -11,6 +11,7 @@ from decimal import Decimal
 from html import escape
 from types import ModuleType
 
+from ..money import Money, percentage
 from . import outcomes
 from .data import BoardPackData
 from .listing import Appendices, Column, Listing, pick
@@ -117,7 +118,8 @@ def contributions(data: BoardPackData) -> str:
     for c in data.contributions:
         varied = "; ".join(f"{v.recorded_on:%d/%m/%Y} {gbp(v.previous)} → {gbp(v.amount)}"
                            for v in c.variations) or "none"
-        ratio = pct(c.received * 100 / c.revised) if c.revised else "–"
+        ratio = (pct(percentage(Money.of(c.received), Money.of(c.revised), 2)) if c.revised
+                 else "–")
         rows.append([name(data, c.partner), gbp(c.original), varied, gbp(c.revised), pct(c.share),
                      gbp(c.received), ratio])
         notes += [f"{name(data, c.partner)}, {v.recorded_on:%d %B %Y}: {gbp(v.previous)} to "
@@ -126,7 +128,8 @@ def contributions(data: BoardPackData) -> str:
     t = data.shares.total
     total = ["Total", gbp(sum((c.original for c in data.contributions), Decimal(0))), "",
              gbp(t.agreed), "100.00%", gbp(t.received),
-             pct(Decimal(t.received) * 100 / Decimal(t.agreed)) if Decimal(t.agreed) else "–"]
+             pct(percentage(Money.of(t.received), Money.of(t.agreed), 2))
+             if Money.of(t.agreed) else "–"]
     html = table(["Partner", "Original pledge", "Variations", "Revised", "Share", "Received",
                   "Received of agreed"], rows, "Contributions by partner", total=total)
     reasons = "".join(f"<li>{escape(n)}</li>" for n in notes) or "<li>No variations.</li>"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from ..money import Money
+
 # Words of generic service names ("Adult Social Care"), lower-cased inside a sentence. A name
 # with any other word ("Kent County Council") is a proper name and is kept as written.
 GENERIC = frozenset([
@@ -21,10 +23,11 @@ ORGANISATIONS = frozenset([
 ])
 
 
-def gbp(amount: Decimal | str, sign: bool = False) -> str:
-    """£1,234.56; negatives with a minus sign; `sign` adds + to positives."""
-    value = Decimal(amount).quantize(Decimal("0.01"))
-    prefix = "−" if value < 0 else ("+" if sign and value > 0 else "")
+def gbp(amount: Money | Decimal | str, sign: bool = False) -> str:
+    """£1,234.56; negatives with a minus sign; `sign` adds + to positives. Exact money only: an
+    amount of more than two places is a bug, refused by `Money.of`."""
+    value = Money.of(amount)
+    prefix = "−" if value.pence < 0 else ("+" if sign and value.pence > 0 else "")
     return f"{prefix}£{abs(value):,.2f}"
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from ..aggregates import Pool
-from ..money import to_pence
+from ..money import stored_pence
 from .tables import (
     approvals_pending,
     closed_years,
@@ -46,13 +45,13 @@ def apply_pool_event(conn: Connection, event: Any, pool_id: str, keep_text: bool
                      .values(partners=[*partners, joined]))
     elif isinstance(event, Pool.ContributionPledged):
         conn.execute(_PLEDGE, {"pool_id": pool_id, "year": event.year, "partner": event.partner,
-                               "agreed_pence": to_pence(Decimal(event.amount)),
+                               "agreed_pence": stored_pence(event.amount),
                                "received_pence": 0})
     elif isinstance(event, (Pool.ContributionVaried, Pool.ContributionReceived)):
         statement = _VARY if isinstance(event, Pool.ContributionVaried) else _RECEIVE
         conn.execute(statement, {"k_pool": pool_id, "k_year": event.year,
                                  "k_partner": event.partner,
-                                 "pence": to_pence(Decimal(event.amount))})
+                                 "pence": stored_pence(event.amount)})
     elif isinstance(event, Pool.YearClosed):
         conn.execute(insert(closed_years).values(pool_id=pool_id, year=event.year,
                                                  closed_at=event.timestamp))

@@ -28,7 +28,7 @@ from eventsourcing.application import project_aggregate
 
 from ..aggregates import Decision, decision_uuid
 from ..application import LedgerApplication
-from ..money import allocate, round_half_even_pence, split_weights, to_pence
+from ..money import Money, allocate, exact, round_half_even_pence, split_weights, to_pence
 
 
 def decision_as_at(ledger: LedgerApplication, pool: str, decision_id: str,
@@ -55,7 +55,7 @@ def element_expected(cost_basis: dict[str, str], cost: Decimal, start: date, end
     days = (min(month_end, end) - start).days + 1
     if "weekly" in cost_basis:
         weeks = min(days // 7, int(cost_basis.get("weeks", days // 7)))
-        return Fraction(Decimal(cost_basis["weekly"])) * weeks
+        return exact(Money.of(cost_basis["weekly"]).times(weeks))
     if "total" in cost_basis:
         period = (end - start).days + 1
         return Fraction(cost) * Fraction(min(days, period), period)

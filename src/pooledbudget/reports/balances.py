@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from sqlalchemy import Connection, select
 
 from ..application import LedgerApplication
 from ..errors import StateError
-from ..money import from_pence, to_pence
+from ..money import Money
 from ..months import month_bounds, utc
 from ..projections import live_store
 from ..projections.tables import (
@@ -33,7 +32,7 @@ from ..projections.tables import (
     spends,
 )
 from .accruals import accruals
-from .models import Report
+from .models import AmountText, Report
 from .pool_info import pool_info
 from .render import Rows, report_rows
 
@@ -42,21 +41,21 @@ FIGURES = ("agreed", "received", "funded", "balance", "accrual", "contingent")
 
 class PartnerBalance(Report):
     partner: str
-    agreed: str
-    received: str
-    funded: str
-    balance: str
-    accrual: str
-    contingent: str  # outcome payments not yet earned, at the month end (R34): never in balance
+    agreed: AmountText
+    received: AmountText
+    funded: AmountText
+    balance: AmountText
+    accrual: AmountText
+    contingent: AmountText  # outcome payments not yet earned, at the month end (R34): never in balance
 
 
 class BalanceTotals(Report):
-    agreed: str
-    received: str
-    funded: str  # the pool's spend
-    balance: str
-    accrual: str
-    contingent: str
+    agreed: AmountText
+    received: AmountText
+    funded: AmountText  # the pool's spend
+    balance: AmountText
+    accrual: AmountText
+    contingent: AmountText
 
 
 class MonthEndBalances(Report):
@@ -140,14 +139,11 @@ def month_end_balances(ledger: LedgerApplication, pool: str, year: str, month: s
     if total["funded"] != spent:  # R4: the parts of every spend sum to it
         raise AssertionError(f"funded parts {total['funded']} differ from spend {spent}")
 
-    def money(pence: int) -> str:
-        return str(from_pence(pence))
-
     return MonthEndBalances(
         pool=pool, year=year, month=month, month_end=last_day.isoformat(),
-        partners=[PartnerBalance(partner=code, **{k: money(v) for k, v in f.items()})
+        partners=[PartnerBalance(partner=code, **{k: Money(v) for k, v in f.items()})
                   for code, f in figures.items()],
-        total=BalanceTotals(**{k: money(v) for k, v in total.items()}))
+        total=BalanceTotals(**{k: Money(v) for k, v in total.items()}))
 
 
 def _contingent(ledger: LedgerApplication, pool: str, year: str, end: datetime) -> dict[str, int]:
@@ -162,7 +158,7 @@ def _contingent(ledger: LedgerApplication, pool: str, year: str, end: datetime) 
         if error.code == "pool_not_found":  # a month that ended before the pool began
             return {}
         raise
-    return {p.partner: to_pence(Decimal(p.contingent)) for p in report.partners}
+    return {p.partner: Money.of(p.contingent).pence for p in report.partners}
 
 
 @report_rows.register

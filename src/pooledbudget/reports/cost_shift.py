@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from sqlalchemy import Connection, select
 
-from ..money import from_pence, round_half_even_pence
+from ..money import Money, exact, ratio, round_half_even
 from ..projections.tables import spend_allocations, spends
 from .models import CostShiftReport
 from .pool_info import pool_info
@@ -40,19 +40,17 @@ def cost_shift_report(conn: Connection, pool_id: str, year: str,
                 continue
             for b, d_b in diffs.items():
                 if d_b > 0:
-                    matrix[a][b] += Fraction(-d_a * d_b, paid_over * 100)
+                    # R20: a's cost carried by b, exact: (-d_a) x d_b / the sum paid over
+                    matrix[a][b] += exact(Money(-d_a)) * ratio(Money(d_b), Money(paid_over))
     cells = {
-        a: {b: str(round_half_even_pence(v)) for b, v in row.items()
-            if a != b and round_half_even_pence(v) != 0}
+        a: {b: round_half_even(v) for b, v in row.items() if a != b and round_half_even(v)}
         for a, row in matrix.items()
     }
 
-    def money(values: dict[str, int]) -> dict[str, str]:
-        return {code: str(from_pence(v)) for code, v in values.items()}
-
     return CostShiftReport(
-        pool=pool_id, year=year, as_at=as_at, funded=money(funded),
-        responsible=money(responsible),
-        net=money({code: funded[code] - responsible[code] for code in funded}),
+        pool=pool_id, year=year, as_at=as_at,
+        funded={code: Money(v) for code, v in funded.items()},
+        responsible={code: Money(v) for code, v in responsible.items()},
+        net={code: Money(funded[code] - responsible[code]) for code in funded},
         matrix={a: row for a, row in cells.items() if row},
     )

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from ..money import Money
+
+
+def _rendered(value: object) -> object:
+    return str(value) if isinstance(value, Money) else value
+
+
+AmountText = Annotated[str, BeforeValidator(_rendered)]
+"""An amount as reports show it: given as `Money`, shown in its stored form ("2450.00")."""
 
 
 class Report(BaseModel):
@@ -11,25 +23,25 @@ class Report(BaseModel):
 
 class PartnerShare(Report):
     partner: str
-    agreed: str
-    received: str
+    agreed: AmountText
+    received: AmountText
     contribution_share: str
-    committed: str
-    spent: str
+    committed: AmountText
+    spent: AmountText
     spend_share: str
-    available: str
-    contingent: str  # R34: outcome exposure, beside the forecast, never in it
-    forecast: str
+    available: AmountText
+    contingent: AmountText  # R34: outcome exposure, beside the forecast, never in it
+    forecast: AmountText
 
 
 class ShareTotals(Report):
-    agreed: str
-    received: str
-    committed: str
-    spent: str
-    available: str
-    contingent: str
-    forecast: str
+    agreed: AmountText
+    received: AmountText
+    committed: AmountText
+    spent: AmountText
+    available: AmountText
+    contingent: AmountText
+    forecast: AmountText
 
 
 class SharesReport(Report):
@@ -44,10 +56,10 @@ class CostShiftReport(Report):
     pool: str
     year: str
     as_at: str | None
-    funded: dict[str, str]
-    responsible: dict[str, str]
-    net: dict[str, str]
-    matrix: dict[str, dict[str, str]]
+    funded: dict[str, AmountText]
+    responsible: dict[str, AmountText]
+    net: dict[str, AmountText]
+    matrix: dict[str, dict[str, AmountText]]
 
 
 class PendingApproval(Report):
@@ -68,10 +80,10 @@ class RiskShareReport(Report):
     pool: str
     year: str
     closed: bool
-    agreed_total: str
-    spent_total: str
-    outturn: str
-    allocation: dict[str, str]
+    agreed_total: AmountText
+    spent_total: AmountText
+    outturn: AmountText
+    allocation: dict[str, AmountText]
 
 
 class DuplicateSpend(Report):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from fractions import Fraction
-
 from sqlalchemy import Connection, func, select
 
-from ..money import fmt_percent, from_pence
+from ..money import Money, percentage
 from ..projections.tables import (
     commitments,
     contingent,
@@ -63,26 +60,24 @@ def shares_report(conn: Connection, pool_id: str, year: str, as_at: str | None) 
              for key in ("agreed", "received", "committed", "contingent", "spent")}
 
     def pct(part: int, whole: int) -> str:
-        return fmt_percent(Fraction(part * 100, whole) if whole else Decimal(0))
-
-    def money(pence: int) -> str:
-        return str(from_pence(pence))
+        """R8, R19: an exact ratio of money, shown as a percentage to 4 places."""
+        return str(percentage(Money(part), Money(whole), 4)) if whole else "0.0000"
 
     rows = [
         PartnerShare(
-            partner=code, agreed=money(f["agreed"]), received=money(f["received"]),
+            partner=code, agreed=Money(f["agreed"]), received=Money(f["received"]),
             contribution_share=pct(f["agreed"], total["agreed"]),
-            committed=money(f["committed"]), spent=money(f["spent"]),
+            committed=Money(f["committed"]), spent=Money(f["spent"]),
             spend_share=pct(f["spent"], total["spent"]),
-            available=money(available(f)), contingent=money(f["contingent"]),
-            forecast=money(f["spent"] + f["committed"]),
+            available=Money(available(f)), contingent=Money(f["contingent"]),
+            forecast=Money(f["spent"] + f["committed"]),
         )
         for code, f in figures.items()
     ]
     totals = ShareTotals(
-        agreed=money(total["agreed"]), received=money(total["received"]),
-        committed=money(total["committed"]), spent=money(total["spent"]),
-        available=money(available(total)), contingent=money(total["contingent"]),
-        forecast=money(total["spent"] + total["committed"]),
+        agreed=Money(total["agreed"]), received=Money(total["received"]),
+        committed=Money(total["committed"]), spent=Money(total["spent"]),
+        available=Money(available(total)), contingent=Money(total["contingent"]),
+        forecast=Money(total["spent"] + total["committed"]),
     )
     return SharesReport(pool=pool_id, year=year, as_at=as_at, partners=rows, total=totals)
