@@ -352,6 +352,11 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
             statement = self._few[count] = SQL(" UNION ALL ").join([one] * count)
         return statement
 
+    def _insert_rows(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
+                     **kwargs: Any) -> None:
+        """The INSERT alone (the lock and notify are sent already): eventsourcing's own."""
+        PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events, **kwargs)
+
     def guard_look(self, curs: Cursor[DictRow], guarded: Sequence[UUID]) -> None:
         """Sends the guard's look; its answer is fetched from `curs` after the sync."""
         curs.execute(self.guard_statement, (guarded,), prepare=True)
@@ -395,8 +400,7 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
                         # eventsourcing's `_insert_stored_events` is lock, notify, insert: the
                         # lock is taken above, so notify and insert without locking again.
                         self._notify_channel(curs)
-                        PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events,
-                                                                        **kwargs)
+                        self._insert_rows(curs, stored_events, **kwargs)
                         pipeline.sync()
                         ids = self._fetch_ids_after_insert_events(curs, stored_events,
                                                                   **kwargs)
@@ -424,8 +428,7 @@ class GuardedPostgresRecorder(PostgresApplicationRecorder):
                     if guarded:
                         self.guard_look(guard, guarded)
                     self._notify_channel(curs)
-                    PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events,
-                                                                    **kwargs)
+                    self._insert_rows(curs, stored_events, **kwargs)
                     pipeline.sync()
                     ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
                 except Exception as error:  # as eventsourcing: raised after the pipeline

@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .errors import CipherKeyError, LedgerError
-from .guards import POSTGRES_RECORDER_TOPIC, SQLITE_RECORDER_TOPIC
+from .guards import SQLITE_RECORDER_TOPIC
+from .pg_append import RECORDER_TOPIC as POSTGRES_RECORDER_TOPIC
 from .redaction import redact
 from .writelock import DEFAULT_LOCK_TIMEOUT, LOCK_TIMEOUT_VARIABLE
 
