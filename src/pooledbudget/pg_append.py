@@ -18,10 +18,19 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed
 
+from . import log_index as ix
 from .guards import GuardedPostgresRecorder
 
 RECORDER_TOPIC = "pooledbudget.pg_append:ArrayAppendPostgresRecorder"
+ARRAY_TEMPLATES = frozenset({ix.INSERT_LINKS_POSTGRES, ix.LAST_LINKS_POSTGRES})
+
+
+def _binary(statement: Composed) -> Composed:
+    """The statement with every parameter sent in binary (`%b` for `%s`)."""
+    return Composed([SQL(part.as_string().replace("%s", "%b")) if isinstance(part, SQL)
+                     else part for part in statement])
 
 
 class ArrayAppendPostgresRecorder(GuardedPostgresRecorder):
@@ -35,6 +44,15 @@ class ArrayAppendPostgresRecorder(GuardedPostgresRecorder):
             "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
             "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
             "RETURNING notification_id")
+        # The group's look-ups and the pool links' INSERT pass whole arrays of ids too: sent
+        # in binary, each is copied rather than escaped element by element.
+        for name in ("guard_statement", "select_after_statement", "existing_statement",
+                     "existing_by_statement"):
+            setattr(self, name, _binary(getattr(self, name)))
+
+    def _index_sql(self, template: str) -> Composed:
+        statement = super()._index_sql(template)
+        return _binary(statement) if template in ARRAY_TEMPLATES else statement
 
     def _insert_rows(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
                      **kwargs: Any) -> None:
