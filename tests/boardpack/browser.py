@@ -86,6 +86,7 @@ class Printed:
     main_sizes: list[tuple[float, float, float]]  # each main sheet printed: height, width, scroll width
     sheet_titles: list[str]  # main sheets, then appendices, in order
     main_count: int
+    statement_sizes: list[tuple[float, float, float]]  # the month-end page, printed
     seconds: float  # Chromium's print to PDF
 
 
@@ -101,6 +102,9 @@ def print_pack(page: Page) -> Printed:
     sizes = page.eval_on_selector_all(
         ".sheet.main", "els => els.map(e => [e.getBoundingClientRect().height, "
         "e.getBoundingClientRect().width, e.scrollWidth])")
+    statement = page.eval_on_selector_all(
+        ".sheet.statement", "els => els.map(e => [e.getBoundingClientRect().height, "
+        "e.getBoundingClientRect().width, e.scrollWidth])")
     titles = page.eval_on_selector_all(
         ".sheet", "els => els.map(e => e.querySelector('header.running span:last-child').textContent)")
     page.emulate_media(media="screen")
@@ -108,17 +112,21 @@ def print_pack(page: Page) -> Printed:
         page.set_viewport_size(viewport)
     reader = PdfReader(io.BytesIO(pdf))
     texts = [re.sub(r"\s+", " ", p.extract_text()) for p in reader.pages]
-    return Printed(texts, [tuple(s) for s in sizes], titles, len(sizes), seconds)
+    return Printed(texts, [tuple(s) for s in sizes], titles, len(sizes),
+                   [tuple(s) for s in statement], seconds)
 
 
 def check_printed(printed: Printed) -> None:
-    """Every page numbered right, every main sheet one page that nothing overflows."""
+    """Every page numbered right, every main sheet and the month-end page one page that nothing
+    overflows."""
     total = len(printed.pages)
     for number, text in enumerate(printed.pages, start=1):
         assert f"Page {number} of {total}" in text, (number, text[-200:])
     height, width = PAGE_CONTENT
-    for i, (h, w, scroll) in enumerate(printed.main_sizes):
+    assert len(printed.statement_sizes) == 1  # the month-end page follows the main sheets
+    one_page = [*printed.main_sizes, *printed.statement_sizes]
+    for i, (h, w, scroll) in enumerate(one_page):
         assert h <= height + 1 and scroll <= width + 1, (printed.sheet_titles[i], h, w, scroll)
-    # each main sheet starts its own page, so if one ran over, every later title would move on
-    for number, title in enumerate(printed.sheet_titles[:printed.main_count + 1], start=1):
+    # each sheet starts its own page, so if one ran over, every later title would move on
+    for number, title in enumerate(printed.sheet_titles[:printed.main_count + 2], start=1):
         assert title in printed.pages[number - 1], (number, title)

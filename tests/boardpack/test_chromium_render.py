@@ -54,12 +54,14 @@ def test_board_pack_renders_offline_with_the_key_figures(
     assert "The substance misuse service carried £11,960.00 of adult social care's costs." in text
     assert "Adult social care carried £2,760.00 of the NHS integrated care board's costs." in text
     assert violations == []
-    # Five main sheets of one page each, the sign-offs in full, the closing note; every page
-    # numbered.
+    # Five main sheets of one page each, the month-end position, the sign-offs in full, the
+    # closing note; every page numbered.
     assert printed.main_count == 5
     check_printed(printed)
-    assert printed.sheet_titles[5:] == ["Appendix A: Sign-offs this year", "How these figures are made"]
-    assert len(printed.pages) == 7
+    assert printed.sheet_titles[5].startswith("Month-end position at ")  # the month before now
+    assert printed.sheet_titles[6:] == ["Appendix A: Sign-offs this year", "How these figures are made"]
+    assert len(printed.pages) == 8
+    assert "The host holds" in text or "owes the host" in text
 
 
 def test_the_accessibility_check_finds_what_it_should() -> None:

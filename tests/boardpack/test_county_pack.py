@@ -75,7 +75,8 @@ def test_county_pack_prints_every_decision_on_numbered_pages(
 
     check_printed(printed)
     assert printed.main_count <= 6
-    assert printed.sheet_titles[printed.main_count].startswith("Appendix A")
+    assert printed.sheet_titles[printed.main_count].startswith("Month-end position at ")
+    assert printed.sheet_titles[printed.main_count + 1].startswith("Appendix A")
     text = " ".join(printed.pages)
     # Every decision of the year as the ledger then stood is in the printed text.
     ids = [d.decision_id for d in gather(ledger, POOL, YEAR, as_at).decisions]

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from .. import reports
+from ..aggregates.terms import year_bounds
 from ..application import LedgerApplication
 from ..log_index import head
 from ..money import from_pence
@@ -27,6 +28,7 @@ from ..projections.tables import (
     pools,
     spends,
 )
+from ..reports.balances import MonthEndBalances, latest_month_end, month_end_balances
 from ..reports.cost_shift import cost_shift_report
 from ..reports.delegation import sign_offs_report
 from ..reports.models import (
@@ -104,6 +106,7 @@ class BoardPackData:
     sign_offs: SignOffsReport | None = None
     outcomes: OutcomesReport | None = None
     ledger_head: dict[str, Any] | None = None  # the pool's last link when the pack was made
+    month_end: MonthEndBalances | None = None  # the latest month ended by the as-at, in the year
 
     @property
     def has_outcomes(self) -> bool:
@@ -163,6 +166,8 @@ def gather(ledger: LedgerApplication, pool: str, year: str, as_at: datetime | No
     as_of = as_at.date() if as_at else max(datetime.now(UTC).date(),
                                            last.astimezone(UTC).date() if last else date.min)
     approvals = reports.approvals(ledger, pool, as_of)
+    month_end = _month_end(ledger, pool, year, as_at or datetime.combine(
+        as_of, time.max, tzinfo=UTC))
     signatories = reports.signatories(ledger, pool, as_at)
     with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
         row = conn.execute(select(pools).where(pools.c.pool_id == pool)).first()
@@ -186,7 +191,19 @@ def gather(ledger: LedgerApplication, pool: str, year: str, as_at: datetime | No
             sign_offs=sign_offs_report(conn, pool, year, shares.as_at, signatories.verified),
             outcomes=outcomes_report(conn, pool, year, shares.as_at),
             ledger_head=head(ledger.recorder, pool),
+            month_end=month_end,
         )
+
+
+def _month_end(ledger: LedgerApplication, pool: str, year: str,
+               moment: datetime) -> MonthEndBalances | None:
+    """Balances at the end of the latest month ended by `moment`; None before the year's first
+    month has ended."""
+    month = latest_month_end(moment)
+    start, _ = year_bounds(year)
+    if month < f"{start.year:04d}-{start.month:02d}":
+        return None
+    return month_end_balances(ledger, pool, year, month, recorded_by=_utc(moment))
 
 
 def _utc(moment: datetime) -> datetime:

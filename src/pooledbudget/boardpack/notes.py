@@ -30,6 +30,10 @@ NOTES = [
     ("Sign-offs and authority", "each partner's approval as signed, checked against the pool's "
      "signatory register, approval limits and two-signature threshold where it has one",
      "R27–R31"),
+    ("Month-end position", "receipts dated up to the month end, less each partner's funded part "
+     "of the spend recorded by then (less reversals), is its balance with the host; the accrual "
+     "estimates approved service delivered but not yet invoiced, outside the balance",
+     "R4, R15, R16"),
     ("As at a time", "with an as-at time the whole pack shows the ledger as it then stood: "
      "nothing recorded later is counted", "R22"),
 ]

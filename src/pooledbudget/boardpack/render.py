@@ -1,6 +1,7 @@
 """The board pack as one self-contained HTML file: inline CSS and SVG, A4 pages, no fetches.
 
-Main sheets are one printed page each and hold what a board reads; appendices follow, each as
+Main sheets are one printed page each and hold what a board reads; the month-end position
+follows (one page: a row per partner), then the appendices, each as
 many pages as its list needs; the closing note ends the pack. Printed, every page carries
 "Page i of N" from the page's own margin box, so N is the printed document's real page count.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from . import outcomes, sections
+from . import month_end, outcomes, sections
 from .data import BoardPackData
 from .listing import Appendices
 from .notes import how_made
@@ -69,6 +70,7 @@ def render(data: BoardPackData) -> str:
              f"{escape(host)} · {escape(sections.position(data))}</p>")
     parts = [_sheet(name, (cover if i == 0 else "") + body, data, "main")
              for i, (name, body) in enumerate(pages)]
+    parts.append(_sheet(month_end.title(data), month_end.sheet(data), data, "statement"))
     parts += [_sheet(name, body, data, "appendix", anchor)
               for anchor, name, body in appendices.sheets()]
     parts.append(_sheet("How these figures are made", how_made(data) + _anchor(data), data,

@@ -79,14 +79,16 @@ def latest_month_end(as_at: datetime) -> str:
 
 
 def _figures(conn: Connection, pool: str, year: str, end: datetime, last_day: date,
-             order: list[str]) -> tuple[dict[str, dict[str, int]], int]:
+             order: list[str], recorded_by: datetime | None
+             ) -> tuple[dict[str, dict[str, int]], int]:
     figures = {code: dict.fromkeys(FIGURES, 0) for code in order}
     agreed_at: dict[str, int] = {}
     for row in conn.execute(select(contribution_events).where(
             contribution_events.c.pool_id == pool, contribution_events.c.year == year)
             .order_by(contribution_events.c.sequence)):
         if row.kind == "received":
-            if row.received_on <= last_day:
+            if row.received_on <= last_day and (
+                    recorded_by is None or utc(row.recorded_at) <= recorded_by):
                 figures[row.partner]["received"] += row.amount_pence
         elif utc(row.recorded_at) < end:
             agreed_at[row.partner] = row.amount_pence
@@ -108,14 +110,19 @@ def _figures(conn: Connection, pool: str, year: str, end: datetime, last_day: da
     return figures, spent
 
 
-def month_end_balances(ledger: LedgerApplication, pool: str, year: str,
-                       month: str) -> MonthEndBalances:
-    """Each partner's balance with the host, and its accrual, at the end of `month`."""
+def month_end_balances(ledger: LedgerApplication, pool: str, year: str, month: str,
+                       recorded_by: datetime | None = None) -> MonthEndBalances:
+    """Each partner's balance with the host, and its accrual, at the end of `month`.
+
+    `recorded_by` (a board pack's as-at) leaves out receipts recorded after it, even when their
+    `received_on` falls in the month: the pack shows what the ledger knew then. Everything else
+    is already cut at the month's end, which is never later than a pack's as-at."""
     start, end = month_bounds(month)
     last_day = date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
     with live_store(ledger).transaction() as conn:
         order = pool_info(conn, pool).members(year)
-        figures, spent = _figures(conn, pool, year, end, last_day, order)
+        figures, spent = _figures(conn, pool, year, end, last_day, order,
+                                 None if recorded_by is None else utc(recorded_by))
         closed = conn.execute(select(closed_years.c.closed_at).where(
             closed_years.c.pool_id == pool, closed_years.c.year == year)).scalar()
         decision_ids = list(conn.execute(select(decisions.c.decision_id).where(
@@ -168,4 +175,5 @@ def _balances_rows(report: MonthEndBalances) -> Rows:
                 "contingent: outcome payments not yet earned")
 
 
-__all__ = ["MonthEndBalances", "latest_month_end", "month_end_balances"]
+__all__ = ["BalanceTotals", "MonthEndBalances", "PartnerBalance", "latest_month_end",
+           "month_end_balances"]
