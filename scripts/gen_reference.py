@@ -55,8 +55,12 @@ EVENT_RULES: dict[str, str] = {
     "DecisionEnded": "R12 (ended early: its remaining commitment is released, R11)",
     "SpendRecorded": "R13 (spend against an approved decision), R14 (within its cost), R15 (its allocation)",
     "SpendReversed": "R16 (a spend is corrected only by a reversal naming it)",
-    "OutcomeRecorded": "R33 (an outcome payment of price x count on an outcome element: a SpendRecorded with every one of its fields, `service_date` being the day the outcome was achieved, and these besides; spend as R15-R16), R34 (the element's contingent exposure falls by it)",
-    "EvidenceRegistered": "R33 (an outcome's evidence reference is paid on once in the pool, even after a reversal)",
+    "OutcomeRecorded": "R33 (an outcome payment of price x count on an outcome element: a "
+                       "SpendRecorded whose `service_date` is the day the outcome was achieved, "
+                       "with the `evidence_ref` it was paid on and the `count` besides; spend as "
+                       "R15-R16), R34 (the element's contingent exposure falls by it)",
+    "EvidenceRegistered": "R33 (an outcome's evidence reference is paid on once in the pool, "
+                          "even after a reversal)",
     "InvoiceRegistered": "R13 (an invoice reference is never reused within the pool; claimed under "
                          "its `key`, every spelling of it is taken; without a `key`, a claim made "
                          "before R13 said when references are the same)",
@@ -218,8 +222,8 @@ def aggregate_classes() -> list[type]:
     from pooledbudget.aggregates.chain import ChainedAggregate
 
     found: list[type] = []
-    for info in pkgutil.iter_modules(package.__path__):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
+    for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+        module = importlib.import_module(info.name)
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if (issubclass(cls, ChainedAggregate) and cls is not ChainedAggregate
                     and cls.__module__ == module.__name__ and cls not in found):
@@ -236,6 +240,59 @@ def event_classes(aggregate: type) -> list[type]:
             and "TOPIC" in value.__dict__]
 
 
+# What every event records besides its own fields (said once, above the tables).
+_COMMON_FIELDS = {"self", "originator_id", "originator_version", "timestamp", "originator_topic",
+                  "prev_hash", "hash"}
+
+
+def _parameters(signature: inspect.Signature, skip: set[str]) -> str:
+    """A signature's parameters as written in Python, without `skip` and without quotes."""
+    kept = [p for name, p in signature.parameters.items() if name not in skip]
+    return str(signature.replace(parameters=kept, return_annotation=inspect.Signature.empty)
+               ).replace("'", "")
+
+
+def event_fields(event: type) -> str:
+    """Every field the event records (its own and those it extends) as its constructor takes
+    them: type, default, and keyword-only ones after a `*`."""
+    return _parameters(inspect.signature(event), _COMMON_FIELDS)[1:-1]
+
+
+def _triggering_methods(aggregate: type) -> dict[str, list[str]]:
+    """Event class name -> the aggregate's methods that record it (that name `self.X` or
+    `cls.X`, X an event class), found in the source of the aggregate and its mixins."""
+    events = {event.__name__ for event in event_classes(aggregate)}
+    found: dict[str, list[str]] = defaultdict(list)
+    for cls in aggregate.__mro__:
+        if not cls.__module__.startswith("pooledbudget."):
+            continue
+        tree = ast.parse(inspect.cleandoc("\n" + inspect.getsource(cls)))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for attr in ast.walk(node):
+                if (isinstance(attr, ast.Attribute) and attr.attr in events
+                        and isinstance(attr.value, ast.Name) and attr.value.id in ("self", "cls")
+                        and node.name not in found[attr.attr]):
+                    found[attr.attr].append(node.name)
+    return found
+
+
+def _command(aggregate: type, name: str) -> str:
+    """`Aggregate.method(parameters)`: the command as the application calls it."""
+    method = getattr(aggregate, name)
+    return f"`{aggregate.__name__}.{name}{_parameters(inspect.signature(method), {'self'})}`"
+
+
+def _aggregate_doc(aggregate: type) -> str:
+    """Its docstring, else its module's (eventsourcing gives an aggregate without one a
+    docstring of its generic signature, which says nothing)."""
+    doc = inspect.cleandoc(aggregate.__dict__.get("__doc__") or "")
+    if not doc or doc.startswith(f"{aggregate.__name__}("):
+        doc = inspect.cleandoc(inspect.getmodule(aggregate).__doc__ or "")  # type: ignore[union-attr]
+    return doc.split("\n\n")[0].replace("\n", " ")
+
+
 def events_page() -> str:
     lines = [GENERATED, "", "# Event catalogue", "",
              "Every event the ledger records, by aggregate. An event's `TOPIC` is what is stored "
@@ -246,23 +303,29 @@ def events_page() -> str:
              "`prev_hash` and `hash` (the chain, R24; see [the hash chain](../audit/hash-chain.md)). "
              "The first event of a stream also records `originator_topic`. Every event records "
              "its `actor` {`id`, `partner`, `role`} (R23). Amounts are strings with two places; "
-             "dates are `YYYY-MM-DD` strings.", ""]
+             "dates are `YYYY-MM-DD` strings.", "",
+             "The fields are listed as the event's class takes them (a field after `*` is "
+             "given by name); *recorded by* names the aggregate's method, the command, that "
+             "records it, as the application calls it.", ""]
     missing = []
     for aggregate in aggregate_classes():
         lines += [f"## {aggregate.__name__} (`{aggregate.TOPIC}`)", ""]  # type: ignore[attr-defined]
-        doc = inspect.cleandoc(aggregate.__dict__.get("__doc__") or "")
+        doc = _aggregate_doc(aggregate)
         if doc:
-            lines += [doc.split("\n\n")[0].replace("\n", " "), ""]
-        lines += ["| event | topic | fields | rule it serves |", "|---|---|---|---|"]
+            lines += [doc, ""]
+        lines += ["| event | topic | fields | recorded by | rule it serves |",
+                  "|---|---|---|---|---|"]
+        triggers = _triggering_methods(aggregate)
         for event in event_classes(aggregate):
             topic: str = event.TOPIC  # type: ignore[attr-defined]
             short = topic.rpartition(":")[2]
             rule = EVENT_RULES.get(short)
             if rule is None:
                 missing.append(short)
-            own = event.__dict__.get("__annotations__", {})
-            fields = ", ".join(f"`{name}`: {_cell(str(ann))}" for name, ann in own.items())
-            lines.append(f"| `{short}` | `{topic}` | {fields} | {rule} |")
+            fields = _cell(f"`{event_fields(event)}`")
+            commands = ", ".join(_command(aggregate, name)
+                                 for name in triggers.get(event.__name__, [])) or "—"
+            lines.append(f"| `{short}` | `{topic}` | {fields} | {_cell(commands)} | {rule} |")
         lines.append("")
     if missing:
         raise SystemExit(f"gen_reference: no rule for event(s) {', '.join(missing)}: "

@@ -169,6 +169,18 @@ def resolve_url(url: str | None) -> str:
     return url or os.environ.get("POOLEDBUDGET_DB") or DEFAULT_URL
 
 
+def _sqlite(url: str, name: str, sqlalchemy_url: str) -> Database:
+    """A SQLite database: eventsourcing's recorder under the ledger's guards (`name`: a file
+    path, or a shared in-memory database's URI)."""
+    return Database(
+        url=url,
+        kind="sqlite",
+        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": name,
+             "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC},
+        sqlalchemy_url=sqlalchemy_url,
+    )
+
+
 def database(url: str | None = None) -> Database:
     """The eventsourcing environment and the SQLAlchemy URL for one database URL."""
     url = resolve_url(url)
@@ -176,25 +188,13 @@ def database(url: str | None = None) -> Database:
     scheme = parts.scheme.split("+")[0]
     if scheme == "memory" or url in ("sqlite://", "sqlite:///:memory:"):
         name = f"file:pooledbudget-{os.getpid()}-{next(_memory_ids)}?mode=memory&cache=shared"
-        return Database(
-            url=url,
-            kind="sqlite",
-            env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": name,
-                 "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC},
-            sqlalchemy_url=f"sqlite+pysqlite:///{name}&uri=true",
-        )
+        return _sqlite(url, name, f"sqlite+pysqlite:///{name}&uri=true")
     if scheme == "sqlite":
         path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
         if not path:
             raise DatabaseURLError(f"a SQLite URL names a file: sqlite:///path, not "
                                    f"{redact(repr(url))}", field="db")
-        return Database(
-            url=url,
-            kind="sqlite",
-            env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
-                 "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC},
-            sqlalchemy_url=f"sqlite+pysqlite:///{path}",
-        )
+        return _sqlite(url, path, f"sqlite+pysqlite:///{path}")
     if scheme in ("postgresql", "postgres"):
         try:
             port = parts.port

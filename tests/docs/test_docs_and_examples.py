@@ -165,6 +165,34 @@ def test_the_event_catalogue_lists_every_event_class_the_code_defines() -> None:
     assert listed <= topics, f"in the catalogue but not in the code: {sorted(listed - topics)}"
 
 
+def test_the_event_catalogue_shows_every_field_and_the_command_that_records_it() -> None:
+    """Each event's row lists every field it records (those it extends from another event too,
+    with defaults), never eventsourcing's generic `(*args, **kwargs)` signature, and names the
+    aggregate method that records it; the decision's events are all recorded by one."""
+    import dataclasses
+
+    from pooledbudget.aggregates.decision import Decision
+
+    catalogue = (DOCS / "reference" / "events.md").read_text(encoding="utf-8")
+    assert "*args" not in catalogue and "**kwargs" not in catalogue
+    rows = {m[0]: m[1:] for m in re.findall(
+        r"^\| `\w+` \| `(pooledbudget:\w+)` \| `([^`]*)` \| (.*?) \| [^|]*\|$", catalogue,
+        re.MULTILINE)}
+    bookkeeping = {"originator_id", "originator_version", "timestamp", "originator_topic",
+                   "prev_hash", "hash"}
+    for cls in _recorded_event_classes():
+        fields, recorded_by = rows[cls.TOPIC]  # type: ignore[attr-defined]
+        named = re.findall(r"(\w+): ", fields)
+        expected = [f.name for f in dataclasses.fields(cls) if f.name not in bookkeeping]
+        assert sorted(named) == sorted(expected), cls.TOPIC  # type: ignore[attr-defined]
+    outcome_fields, outcome_by = rows["pooledbudget:OutcomeRecorded"]
+    assert "invoice_ref: str" in outcome_fields and "*, evidence_ref: str, count: int" in outcome_fields
+    assert outcome_by.startswith("`Decision.record_outcome(*, invoice_ref: str")
+    for name, value in vars(Decision).items():
+        if inspect.isclass(value) and "TOPIC" in value.__dict__ and name not in ("Event", "Created"):
+            assert rows[value.TOPIC][1].startswith("`Decision."), value.TOPIC
+
+
 def test_the_error_reference_lists_every_error_class() -> None:
     import pooledbudget
 

@@ -1,0 +1,49 @@
+"""What a decision still holds of each partner's money: firm commitment of its cost elements
+(R11) and contingent exposure of its outcome elements (R34).
+
+Both are by each element's latest approved split, summed exactly, then rounded once (R4);
+an ended or unapproved decision, or one in a closed year, holds nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from ...money import exact_money, split_weights
+from .speed import held_in_pence
+from .spend import allocation
+from .state import DecisionData, ElementState
+
+
+class CommitmentRules(DecisionData):
+    def commitment_by_partner(self, order: list[str], year_closed: bool) -> dict[str, Decimal]:
+        """Cost elements' remaining cost by each element's latest approved split, then R4 once
+        (R11); outcome elements commit nothing firm (R34)."""
+        return self._held_by_partner(self._cost_elements(), order, year_closed)
+
+    def contingent_by_partner(self, order: list[str], year_closed: bool) -> dict[str, Decimal]:
+        """R34: outcome elements' remaining exposure, price x (max_count - count paid), by each
+        element's latest approved split, exactly, then R4 once."""
+        outcome_elements = {name: e for name, e in self.elements.items()
+                            if e.outcome is not None}
+        return self._held_by_partner(outcome_elements, order, year_closed)
+
+    def _held_by_partner(self, elements: dict[str, ElementState], order: list[str],
+                         year_closed: bool) -> dict[str, Decimal]:
+        zero = {code: Decimal("0.00") for code in order}
+        if self.status != "approved" or self.actual_end is not None or year_closed \
+                or not elements:
+            return zero
+        in_pence = held_in_pence(elements, order)
+        if in_pence is not None:
+            return in_pence
+        exact: dict[str, Fraction] = {}
+        for element in elements.values():
+            for code, weight in split_weights(element.funding.latest).items():
+                exact[code] = exact.get(code, Fraction(0)) + element.remaining * weight
+        remaining = sum(exact.values(), Fraction(0))
+        if remaining == 0:
+            return zero
+        amount = exact_money(remaining)
+        return {code: Decimal(v) for code, v in allocation(amount, exact, remaining, order).items()}
