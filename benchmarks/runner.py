@@ -40,6 +40,7 @@ from . import generator as g
 from . import incremental_verify
 from .baseline import Counter, bare_application, bare_decode, batched_appends, get_mutate_save
 from .peak_memory import measure
+from .targets import grade, print_targets
 
 
 @dataclass(frozen=True)
@@ -670,6 +671,74 @@ def contention(backend: Backend, sizes: Sizes, seed: int, report: Report) -> Non
                         f"(alone {alone['spends_per_s']})")))
 
 
+# -- 11. import against a plain-SQL peer; 12. start-up -------------------------------------------
+
+PEER_BATCH = 100  # lines a transaction, the ledger's groups and the peer's batches alike
+PEER_SLICE = 1_000  # lines imported at a time, ledger and peer in turn
+
+
+def import_vs_peer(backend: Backend, sizes: Sizes, seed: int, report: Report) -> None:
+    """The import feed through `apply_lines` in groups of 100 against the plain-SQL double-entry
+    peer (double_entry_peer.py) posting the same lines in batches of 100, each on a fresh
+    database of this backend, a slice of 1,000 lines of each in turn."""
+    from .double_entry_peer import Peer, lines_from_feed
+
+    lines = g.as_lines(g.generate(sizes.import_spec, seed))
+    ledger = open_ledger(backend.url("import_peer"))
+    peer = Peer(backend.url("peer"))
+    transfers = lines_from_feed(lines)
+    t_ledger = t_peer = 0.0
+    for start in range(0, len(lines), PEER_SLICE):
+        part = lines[start:start + PEER_SLICE]
+        t_ledger += timed(lambda part=part: _apply_in(ledger, part, PEER_BATCH))[1]
+        t_peer += timed(lambda start=start: peer.post_all(
+            transfers[start:start + PEER_SLICE], PEER_BATCH))[1]
+    if peer.unbalanced_transfers():
+        raise RuntimeError("the peer's transfers do not balance")
+    peer.close()
+    ledger.close()
+    n = len(lines)
+    ratio = (n / t_ledger) / (n / t_peer)
+    report.details["import_vs_peer"] = {"lines": n, "batch": PEER_BATCH,
+                                        "ledger_seconds": round(t_ledger, 3),
+                                        "peer_seconds": round(t_peer, 3)}
+    report.add(Figure("import_vs_peer", ratio, n / t_ledger, n / t_peer, "lines/s",
+                      "≥ 1.0" if backend.kind == "postgresql" else "(reference)",
+                      ratio >= 1.0 if backend.kind == "postgresql" else None,
+                      f"apply_lines in groups of {PEER_BATCH} vs a plain-SQL double-entry "
+                      f"ledger (a transfer and two entries a line, batches of {PEER_BATCH}: "
+                      "multi-row INSERTs and a balance UPDATE per account touched)"))
+
+
+def _apply_in(ledger: LedgerApplication, lines: list[str], group_size: int) -> int:
+    bad = [r for r in apply_lines(ledger, lines, group_size=group_size, pause_collection=True)
+           if not r["ok"]]
+    if bad:
+        raise RuntimeError(f"{len(bad)} generated commands were rejected, first: {bad[0]}")
+    return len(lines)
+
+
+STARTUP_ROUNDS = {"tiny": 1, "quick": 5, "full": 9}
+
+
+def startup(backend: Backend, sizes: Sizes, seed: int, report: Report) -> None:
+    """`pooledbudget report shares` on a small ledger as a whole process ÷ a process importing
+    only eventsourcing, SQLAlchemy and pydantic (startup.py), medians of processes in turn."""
+    from .startup import measure as measure_startup
+
+    url = backend.url("startup")
+    ledger = open_ledger(url)
+    apply_all(ledger, g.as_lines(g.generate(g.PoolSpec(pools=1, decisions=4, weeks=4), seed)))
+    ledger.close()
+    took = measure_startup(url, "SYN001", g.YEAR, rounds=STARTUP_ROUNDS[sizes.name])
+    report.details["startup"] = {k: round(v, 3) for k, v in took.items()}
+    ratio = took["shares"] / took["imports_only"]
+    report.add(Figure("startup_shares", ratio, took["shares"], took["imports_only"],
+                      "s (whole process)", "≤ 1.5", ratio <= 1.5,
+                      "report shares, whole process ÷ python importing eventsourcing, "
+                      "SQLAlchemy and pydantic only (medians, in turn)"))
+
+
 # -- running ------------------------------------------------------------------------------------
 
 
@@ -682,8 +751,8 @@ def run(db: str = "sqlite", size: str = "quick", seed: int = 1,
     started = time.perf_counter()
     try:
         steps = report.details["step_seconds"] = {}
-        for step in (command_path, batch_import, growing_history, many_funds, many_years,
-                     contention):
+        for step in (command_path, batch_import, import_vs_peer, growing_history, many_funds,
+                     many_years, contention, startup):
             if progress:
                 progress(step.__name__)
             began = time.perf_counter()
@@ -726,6 +795,9 @@ def main(argv: list[str] | None = None) -> None:
     report = run(args.db, size, args.seed,
                  progress=lambda step: print(f"… {step}", file=sys.stderr, flush=True))
     print_table(report)
+    graded = grade(report.ratios(), report.backend, report.size)
+    report.details["targets"] = [row.as_dict() for row in graded]
+    print_targets(graded, f"issue 25's targets — {report.backend}, {report.size}")
     if args.json:
         args.json.write_text(json.dumps(report.as_dict(), indent=2, default=str))
 

@@ -21,6 +21,7 @@ EXPECTED = {"command_path", "batch_import", "batch_import_per_command", "catch_u
             "verify", "latency_growth", "rebuild_memory_growth", "as_at_start", "as_at_middle",
             "as_at_end", "follow_growth", "funds_catch_up", "funds_report_growth",
             "funds_as_at_growth", "years_as_at_growth", "verify_from_seal", "verify_walk",
+            "import_vs_peer", "startup_shares",
             *(f"contention_{mode}_{writers}_{stat}" for mode in ("one", "different")
               for writers in (4, 8) for stat in ("p50", "p99"))}
 

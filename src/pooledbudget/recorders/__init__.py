@@ -7,17 +7,33 @@ They are chosen through eventsourcing's `APPLICATION_RECORDER_TOPIC` setting
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from eventsourcing.utils import register_topic
 
 from .guard import UNLESS_EXISTS, GuardedSaveRefused
-from .postgres import GuardedPostgresRecorder
 from .sqlite import GuardedSQLiteRecorder
 
+if TYPE_CHECKING:
+    from .postgres import GuardedPostgresRecorder
+
 SQLITE_RECORDER_TOPIC = "pooledbudget.recorders.sqlite:GuardedSQLiteRecorder"
-POSTGRES_RECORDER_TOPIC = "pooledbudget.recorders.postgres:GuardedPostgresRecorder"
-# The topics before the recorders moved here, for a setting that still names them.
+# PostgreSQL's recorder appends a group's events through typed arrays (decision 0032). Named by
+# topic only: its module (and psycopg) loads when a PostgreSQL ledger is opened, not at every
+# start-up.
+POSTGRES_RECORDER_TOPIC = ("pooledbudget.recorders.postgres_array_append:"
+                           "ArrayAppendPostgresRecorder")
+# The topic before the recorders moved here, for a setting that still names it (the PostgreSQL
+# one is registered by its module).
 register_topic("pooledbudget.guards:GuardedSQLiteRecorder", GuardedSQLiteRecorder)
-register_topic("pooledbudget.guards:GuardedPostgresRecorder", GuardedPostgresRecorder)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "GuardedPostgresRecorder":
+        from .postgres import GuardedPostgresRecorder
+
+        return GuardedPostgresRecorder
+    raise AttributeError(name)
 
 __all__ = [
     "POSTGRES_RECORDER_TOPIC",

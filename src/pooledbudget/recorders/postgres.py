@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresDatastore
+from eventsourcing.utils import register_topic
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
@@ -100,6 +101,11 @@ class GuardedPostgresRecorder(PostgresFastReads):
             curs.executemany(self._index_sql(ix.INSERT_STREAM), streams)
         return ids
 
+    def _insert_rows(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
+                     **kwargs: Any) -> None:
+        """The INSERT alone (the lock and notify are sent already): eventsourcing's own."""
+        PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events, **kwargs)
+
     def guard_look(self, curs: Cursor[DictRow], guarded: Sequence[UUID]) -> None:
         """Sends the guard's look; its answer is fetched from `curs` after the sync."""
         curs.execute(self.guard_statement, (guarded,), prepare=True)
@@ -143,8 +149,7 @@ class GuardedPostgresRecorder(PostgresFastReads):
                         # eventsourcing's `_insert_stored_events` is lock, notify, insert: the
                         # lock is taken above, so notify and insert without locking again.
                         self._notify_channel(curs)
-                        PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events,
-                                                                        **kwargs)
+                        self._insert_rows(curs, stored_events, **kwargs)
                         pipeline.sync()
                         ids = self._fetch_ids_after_insert_events(curs, stored_events,
                                                                   **kwargs)
@@ -172,8 +177,7 @@ class GuardedPostgresRecorder(PostgresFastReads):
                     if guarded:
                         self.guard_look(guard, guarded)
                     self._notify_channel(curs)
-                    PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events,
-                                                                    **kwargs)
+                    self._insert_rows(curs, stored_events, **kwargs)
                     pipeline.sync()
                     ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
                 except Exception as error:  # as eventsourcing: raised after the pipeline
@@ -183,3 +187,7 @@ class GuardedPostgresRecorder(PostgresFastReads):
             if failed is not None:
                 raise failed
         return ids
+
+
+# The topic before the recorders moved here, for a setting that still names it.
+register_topic("pooledbudget.guards:GuardedPostgresRecorder", GuardedPostgresRecorder)
