@@ -35,14 +35,24 @@ class _ToStdlib:
     """The default: records to `logging.getLogger("pooledbudget")`, the fields in `extra`."""
 
     def info(self, event: str, **fields: Any) -> None:
-        if _stdlib.isEnabledFor(logging.INFO):
-            fields = _redacted(None, "info", fields)
+        self._log(logging.INFO, event, fields)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self._log(logging.WARNING, event, fields)
+
+    @staticmethod
+    def _log(level: int, event: str, fields: dict[str, Any]) -> None:
+        if _stdlib.isEnabledFor(level):
+            fields = _redacted(None, "log", fields)
             text = " ".join(f"{key}={value}" for key, value in fields.items())
-            _stdlib.info("%s %s", event, text, extra={"pooledbudget": fields})
+            _stdlib.log(level, "%s %s", event, text, extra={"pooledbudget": fields})
 
 
 class _Off:
     def info(self, event: str, **fields: Any) -> None:
+        pass
+
+    def warning(self, event: str, **fields: Any) -> None:
         pass
 
 
@@ -54,6 +64,9 @@ class LedgerLogger:
 
     def info(self, event: str, **fields: Any) -> None:
         self.target.info(event, **fields)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self.target.warning(event, **fields)
 
 
 def _redacted(_logger: Any, _method: str, event: Any) -> Any:

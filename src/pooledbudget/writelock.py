@@ -26,13 +26,8 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
 
-import psycopg
 from eventsourcing import persistence as es
-from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteConnection, SQLiteCursor, SQLiteDatastore
-from psycopg import Connection
-from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composable, Literal
 
 from .errors import WriteLockTimeoutError
 
@@ -54,13 +49,6 @@ _SQLITE_ERRORS: list[tuple[type[Exception], type[Exception]]] = [
     (sqlite3.InternalError, es.InternalError), (sqlite3.ProgrammingError, es.ProgrammingError),
     (sqlite3.NotSupportedError, es.NotSupportedError), (sqlite3.DatabaseError, es.DatabaseError),
     (sqlite3.Error, es.PersistenceError),
-]
-_POSTGRES_ERRORS: list[tuple[type[Exception], type[Exception]]] = [
-    (psycopg.InterfaceError, es.InterfaceError), (psycopg.OperationalError, es.OperationalError),
-    (psycopg.DataError, es.DataError), (psycopg.IntegrityError, es.IntegrityError),
-    (psycopg.InternalError, es.InternalError), (psycopg.ProgrammingError, es.ProgrammingError),
-    (psycopg.NotSupportedError, es.NotSupportedError), (psycopg.DatabaseError, es.DatabaseError),
-    (psycopg.Error, es.PersistenceError),
 ]
 
 
@@ -200,68 +188,3 @@ def _begin_immediate(raw: sqlite3.Connection, started: float, timeout: float) ->
                 raise _timed_out(time.monotonic() - started) from error
             time.sleep(random.uniform(0.0005, 0.002))
     raw.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-
-
-class ScopedPostgresDatastore(_Scoped, PostgresDatastore):
-    """eventsourcing's PostgreSQL datastore whose connections join the thread's write scope."""
-
-    @contextmanager
-    def write_scope(self, timeout: float, lock: Composable) -> Iterator[None]:
-        """`lock` is the statement that takes the table lock (`LOCK TABLE …`)."""
-        with self._queued(timeout, lambda started: self._turn_taken(started, timeout, lock)):
-            yield
-
-    @contextmanager
-    def _turn_taken(self, started: float, timeout: float, lock: Composable) -> Iterator[None]:
-        held = self._held
-        remaining = timeout - (time.monotonic() - started)
-        begin = SQL("BEGIN; SET LOCAL lock_timeout = {}; {}").format(
-            Literal(f"{max(1, int(remaining * 1000))}ms"), lock)
-        with super().get_connection() as conn:
-            try:
-                conn.execute(begin)
-            except psycopg.errors.LockNotAvailable as error:
-                _rollback(conn)
-                raise _timed_out(time.monotonic() - started) from error
-            except BaseException:
-                _rollback(conn)
-                raise
-            held.connection = conn
-            try:
-                yield
-            except BaseException:
-                held.connection = None
-                _rollback(conn)
-                raise
-            held.connection = None
-            try:
-                conn.execute("COMMIT")
-            except BaseException:
-                _rollback(conn)
-                raise
-
-    @contextmanager
-    def get_connection(self) -> Iterator[Connection[DictRow]]:
-        conn: Connection[DictRow] | None = self._held.connection
-        if conn is None:
-            with super().get_connection() as fresh:
-                yield fresh
-            return
-        with _translated(_POSTGRES_ERRORS):
-            yield conn
-
-    @contextmanager
-    def transaction(self, *, commit: bool = False) -> Iterator[psycopg.Cursor[DictRow]]:
-        conn: Connection[DictRow] | None = self._held.connection
-        if conn is None:
-            with super().transaction(commit=commit) as curs:
-                yield curs
-            return
-        # Inside the scope: its transaction, committed or rolled back when the scope ends.
-        with _translated(_POSTGRES_ERRORS), conn.cursor() as curs:
-            yield curs
-
-
-def _rollback(conn: Connection[Any]) -> None:
-    with suppress(psycopg.Error):
-        conn.execute("ROLLBACK")

@@ -23,20 +23,20 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import structlog
 from eventsourcing.persistence import Notification
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..aggregates.pool import pool_uuid
 from ..application import LedgerApplication
 from ..log_index import pool_streams
+from ..logs import ledger_logger
 from .checkpoints import Checkpoint, CheckpointUnusableError, latest_at, load_rows, restore
 from .one_pool import apply_in_order, last_id_at
 from .projector import LedgerProjection, wanted_topics
 from .store import ReadModelStore
 
 LOG_CHUNK = 1000  # events of the log read at a time after the checkpoint
-_log = structlog.get_logger(__name__)
+_log = ledger_logger()
 
 
 def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool: str,

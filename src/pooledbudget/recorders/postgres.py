@@ -18,7 +18,8 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from .. import log_index as ix
-from ..writelock import DEFAULT_LOCK_TIMEOUT, ScopedPostgresDatastore
+from ..writelock import DEFAULT_LOCK_TIMEOUT
+from ..writelock_postgres import ScopedPostgresDatastore
 from .guard import GuardedSaveRefused
 from .guard import guarded as guarded_by
 from .postgres_fast_reads import PostgresFastReads
