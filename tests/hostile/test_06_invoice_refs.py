@@ -108,14 +108,13 @@ def test_a_reference_is_unique_within_its_pool_only(ledger: LedgerApplication) -
 
 def record_legacy_spend(ledger: LedgerApplication, ref: str, amount: str, at: datetime) -> None:
     """A spend as the code before R13's amendment recorded it: the claim keyed by raw text."""
-    from decimal import Decimal
-
     from pooledbudget.aggregates import InvoiceRef
+    from pooledbudget.money import Money
 
     decision = ledger.decision("P", "D1")
     pool = ledger.pool("P")
     actor: Any = {"id": "pm-asc", "partner": "ASC", "role": "pool_manager"}
-    decision.record_spend(invoice_ref=ref, amount=Decimal(amount),
+    decision.record_spend(invoice_ref=ref, amount=Money.parse(amount),
                           service_date=datetime(2026, 5, 1).date(), element=None, supplier=None,
                           order=pool.partner_order, actor=actor, at=at)
     ledger.save(decision, InvoiceRef.register("P", ref, "D1", actor, at))

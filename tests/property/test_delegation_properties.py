@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from pooledbudget import LedgerError, parse_command
 from pooledbudget.aggregates.signing import amount_signed_for
+from pooledbudget.money import Money
 from tests.property.ledger_worlds import fresh_ledger
 from tests.unit.helpers import POOL, establish_cmd, pledge_cmd, propose_cmd, total
 
@@ -128,14 +129,14 @@ def test_authority_in_the_history_always_matches_the_register(
                 ledger.execute(parse_command(operation(data, register.active)))
         events = [ledger.mapper.to_domain_event(n)
                   for n in ledger.recorder.select_notifications(start=1, limit=100_000)]
-    check_history(events, None if threshold is None else Decimal(threshold))
+    check_history(events, None if threshold is None else Money.parse(threshold))
 
 
-def check_history(events: list[Any], threshold: Decimal | None) -> None:
+def check_history(events: list[Any], threshold: Money | None) -> None:
     active: dict[str, dict[str, Any]] = {}
     firsts: dict[tuple[str, str, str | None], str] = {}
     recorded_by: dict[str, str] = {}
-    terms: dict[str, list[tuple[Decimal, dict[str, Decimal]]]] = {}
+    terms: dict[str, list[tuple[Money, dict[str, Decimal]]]] = {}
     for event in events:
         name = type(event).TOPIC.rpartition(":")[2]
         actor = getattr(event, "actor", None)
@@ -153,17 +154,17 @@ def check_history(events: list[Any], threshold: Decimal | None) -> None:
             assert event.signatory_id != actor["id"]
             del active[event.signatory_id]
         elif name == "DecisionProposed":
-            terms[event.decision_id] = [(Decimal(e["cost"]), {k: Decimal(v) for k, v in
-                                                              e["funding"].items()})
+            terms[event.decision_id] = [(Money.parse(e["cost"]), {k: Decimal(v) for k, v in
+                                                                  e["funding"].items()})
                                         for e in event.elements]
         elif name in ("DecisionShareApproved", "DecisionFirstSignature"):
             decision = _decision_id(event, terms)
             entry = active[actor["id"]]
             assert entry["role"] == "budget_holder" and entry["partner"] == event.partner
             amount = amount_signed_for(terms[decision], event.partner, CODES)
-            assert Decimal(event.amount) == amount
+            assert event.amount == str(amount)
             assert event.limit == entry.get("limit")
-            assert entry.get("limit") is None or amount <= Decimal(entry["limit"])
+            assert entry.get("limit") is None or amount <= Money.parse(entry["limit"])
             key = (decision, event.partner, None)
             two = threshold is not None and amount > threshold
             if name == "DecisionFirstSignature":

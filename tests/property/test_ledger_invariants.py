@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from pooledbudget import LedgerError, parse_command, reports
 from pooledbudget.aggregates import decision_uuid
 from pooledbudget.application import LedgerApplication
+from pooledbudget.money import exact
 from tests.property.ledger_worlds import (
     DecisionPlan,
     ElementPlan,
@@ -87,7 +88,7 @@ def _approved_with_spend(world: World) -> tuple[Cmd, ...]:
 
 def _remaining_pence(ledger: LedgerApplication, decision_id: str, element: str | None = None) -> int:
     d = ledger.decision(POOL, decision_id)
-    remaining = d.elements[element].remaining if element else Fraction(d.cost) - d.spent
+    remaining = d.elements[element].remaining if element else exact(d.cost) - d.spent
     return int(remaining * 100)  # floor of what is left, in pence
 
 
@@ -365,14 +366,15 @@ def test_spend_is_conserved_to_the_penny(world: World) -> None:
             assert Fraction(decision_net) == decision.spent
             # the decision's running total is the sum of its elements' spent
             assert decision.spent == sum((e.spent for e in decision.elements.values()), Fraction(0))
-            assert decision_net <= decision.cost, (plan.decision_id, decision_net, decision.cost)
+            assert Fraction(decision_net) <= exact(decision.cost), (
+                plan.decision_id, decision_net, decision.cost)
             for element_name, element in decision.elements.items():
-                assert 0 <= element.spent <= element.cost, (plan.decision_id, element_name)
+                assert 0 <= element.spent <= exact(element.cost), (plan.decision_id, element_name)
             net_spend += decision_net
             commitment = decision.commitment_by_partner(pool.partner_order, pool.is_closed(decision.year))
             assert all(v >= 0 for v in commitment.values())
             live = decision.status == "approved" and decision.actual_end is None and not pool.is_closed(YEAR)
-            expected = Fraction(decision.cost) - decision.spent if live else Fraction(0)
+            expected = exact(decision.cost) - decision.spent if live else Fraction(0)
             assert Fraction(sum(commitment.values(), Decimal(0))) == expected, plan.decision_id
             committed += sum(commitment.values(), Decimal(0))
         assert sum(funded.values()) == net_spend == sum(responsible.values())

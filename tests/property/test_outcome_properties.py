@@ -186,10 +186,11 @@ def test_contingent_is_the_remaining_exposure_and_payments_stay_within_the_maxim
                     assert name not in net
                     continue
                 count, amount = net.get(name, (0, Decimal(0)))
-                assert amount == state.outcome.price * count
+                price = state.outcome.price.decimal
+                assert amount == price * count
                 assert 0 <= count <= state.outcome.max_count
-                assert amount <= state.outcome.price * state.outcome.max_count
-                remaining = state.outcome.price * (state.outcome.max_count - count)
+                assert amount <= price * state.outcome.max_count
+                remaining = price * (state.outcome.max_count - count)
                 exposure += remaining if live else 0
                 line = lines[(contract.decision_id, name)]
                 assert (line.count_paid, Decimal(line.paid)) == (count, amount)

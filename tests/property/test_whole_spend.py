@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pooledbudget.aggregates import Decision
 from pooledbudget.aggregates.terms import SplitHistory
 from pooledbudget.application import open_ledger
-from pooledbudget.money import pence_text
+from pooledbudget.money import Money, pence_text
 
 from ..unit.helpers import approved_decision, setup_pool
 from .test_allocation import CODES, positive_amounts, splits
@@ -38,7 +38,8 @@ def _recorded(decision: Decision, amount: Decimal, order: list[str], *,
     decision = copy.deepcopy(decision)
     if not integers:
         decision._whole_allocation = lambda *a, **k: None  # type: ignore[method-assign]
-    decision.record_spend(invoice_ref="INV-1", amount=amount, service_date=date(2026, 5, 1),
+    decision.record_spend(invoice_ref="INV-1", amount=Money.of(amount),
+                          service_date=date(2026, 5, 1),
                           element=None, supplier=None, order=order, actor=ACTOR, at=AT)
     (event,) = decision.collect_events()
     return dict(event.__dict__)
@@ -88,12 +89,12 @@ def test_the_integer_path_is_taken_for_a_whole_spend() -> None:
         return result
 
     decision._whole_allocation = spy  # type: ignore[method-assign]
-    decision.record_spend(invoice_ref="INV-1", amount=Decimal("10.00"),
+    decision.record_spend(invoice_ref="INV-1", amount=Money.parse("10.00"),
                           service_date=date(2026, 5, 1), element=None, supplier=None,
                           order=["ASC", "CFS"], actor=ACTOR, at=AT)
     assert taken == [True]
     with pytest.raises(ValueError):  # a split naming a partner outside the order: exact path's
-        decision.record_spend(invoice_ref="INV-2", amount=Decimal("10.00"),
+        decision.record_spend(invoice_ref="INV-2", amount=Money.parse("10.00"),
                               service_date=date(2026, 5, 1), element=None, supplier=None,
                               order=["ASC"], actor=ACTOR, at=AT)
     assert taken == [True, False]

@@ -17,6 +17,7 @@ from backends import ledger_url
 from pooledbudget import LedgerError, open_ledger, parse_command, reports
 from pooledbudget.aggregates import decision_uuid
 from pooledbudget.application import LedgerApplication
+from pooledbudget.money import Money, exact
 from tests.stateful.reference_model import YEAR, YEAR_END, YEAR_START, Cmd, Outcome, ReferenceLedger
 
 POOL = "SM"
@@ -506,12 +507,12 @@ class LedgerMachine(RuleBasedStateMachine):
             assert (got.pending and got.pending.variation_id) == (want.pending and want.pending.variation_id)
             assert list(got.elements) == list(want.elements), decision_id
             for name, element in want.elements.items():
-                assert got.elements[name].cost == element.cost, (decision_id, name)
+                assert got.elements[name].cost == Money.of(element.cost), (decision_id, name)
                 assert got.elements[name].spent == element.spent, (decision_id, name)
                 if element.price is not None:  # R32, R33
                     assert got.elements[name].count_paid == element.count_paid, (decision_id, name)
                     assert element.count_paid <= element.max_count
-            assert got.spent <= got.cost, (
+            assert got.spent <= exact(got.cost), (
                 f"{decision_id}: spend {got.spent} above approved cost {got.cost} (R14)")
 
     @invariant()

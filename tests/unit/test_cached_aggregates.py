@@ -54,14 +54,14 @@ def test_a_copied_decision_changes_without_touching_the_original(
 
     duplicate = copy.deepcopy(original)
     duplicate.reverse_spend("INV-1", "wrong supplier", pm(), AT)
-    duplicate.record_spend(invoice_ref="INV-3", amount=Decimal("10.00"),
+    duplicate.record_spend(invoice_ref="INV-3", amount=Money.parse("10.00"),
                            service_date=datetime(2026, 5, 2).date(), element=None,
                            supplier=None, order=["ASC", "CFS"], actor=pm(), at=AT)
     (name,) = duplicate.elements
     duplicate.propose_variation(
         variation_id="V1", reason="review", effective_from=datetime(2026, 6, 1).date(),
         planned_end=None, elements=[VariedElementTerms(
-            name=name, cost=Decimal("2000.00"), cost_basis={"total": "2000.00"},
+            name=name, cost=Money.parse("2000.00"), cost_basis={"total": "2000.00"},
             funding={"ASC": Decimal(30), "CFS": Decimal(70)},
             responsibility={"ASC": Decimal(10), "CFS": Decimal(90)})],
         members=["ASC", "CFS"], actor=pm(), at=AT)
@@ -69,7 +69,7 @@ def test_a_copied_decision_changes_without_touching_the_original(
         duplicate.approve_variation("V1", code, bh(code), AT)
     assert duplicate.spends["INV-1"].reversed and "INV-3" in duplicate.spends
     assert len(duplicate.elements[name].funding.entries) == 2
-    assert duplicate.elements[name].cost == Decimal("2000.00")
+    assert duplicate.elements[name].cost == Money.parse("2000.00")
     assert state_of(original) == before
     assert not original.spends["INV-1"].reversed and "INV-3" not in original.spends
     assert len(original.elements[name].funding.entries) == 1

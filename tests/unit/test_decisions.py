@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
 from pooledbudget.application import LedgerApplication
 from pooledbudget.errors import StateError
+from pooledbudget.money import Money
 
 from .helpers import (
     POOL,
@@ -49,7 +48,7 @@ def test_r9_one_element_form_has_one_element_named_main(ledger: LedgerApplicatio
     assert result.events == ["DecisionProposed"]
     d = decision(ledger)
     assert list(d.elements) == ["main"]
-    assert d.cost == Decimal("63700.00")
+    assert d.cost == Money.parse("63700.00")
     assert d.status == "proposed"
     assert (d.start.isoformat(), d.planned_end.isoformat(), d.year) == (
         "2026-04-01", "2026-09-30", "2026-27")
@@ -67,8 +66,9 @@ def test_r9_cost_is_sum_of_element_costs(ledger: LedgerApplication) -> None:
     d = decision(ledger)
     assert list(d.elements) == ["adult", "child", "setup"]
     assert {n: e.cost for n, e in d.elements.items()} == {
-        "adult": Decimal("63700.00"), "child": Decimal("9113.00"), "setup": Decimal("1200.00")}
-    assert d.cost == Decimal("74013.00")
+        "adult": Money.parse("63700.00"), "child": Money.parse("9113.00"),
+        "setup": Money.parse("1200.00")}
+    assert d.cost == Money.parse("74013.00")
 
 
 def test_r9_responsibility_defaults_to_funding(ledger: LedgerApplication) -> None:
@@ -322,7 +322,7 @@ def test_r12_cost_decrease_applies_at_once(ledger: LedgerApplication) -> None:
     result = run(ledger, variation_cmd("D1", "V1", cost=total("800.00")))
     assert result.events == ["VariationProposed", "VariationApplied"]
     d = decision(ledger)
-    assert d.cost == Decimal("800.00")
+    assert d.cost == Money.parse("800.00")
     assert d.pending is None
     assert commitment(ledger) == money(ASC="400.00", CFS="400.00")
 
@@ -336,15 +336,15 @@ def test_r12_cost_increase_needs_every_payer_and_old_terms_stand(ledger: LedgerA
     assert result.events == ["VariationProposed"]
     d = decision(ledger)
     assert d.waiting_on == ["ASC", "CFS"]
-    assert d.cost == Decimal("1000.00")
+    assert d.cost == Money.parse("1000.00")
     assert commitment(ledger) == money(ASC="450.00", CFS="450.00")
     reject(ledger, spend_cmd("D1", "INV-2", "900.01"), rule="R14")
     first = run(ledger, approve_variation_cmd("D1", "V1", "CFS"))
     assert first.events == ["VariationShareApproved"]
-    assert decision(ledger).cost == Decimal("1000.00")
+    assert decision(ledger).cost == Money.parse("1000.00")
     last = run(ledger, approve_variation_cmd("D1", "V1", "ASC"))
     assert last.events == ["VariationShareApproved", "VariationApplied"]
-    assert decision(ledger).cost == Decimal("1500.00")
+    assert decision(ledger).cost == Money.parse("1500.00")
     assert commitment(ledger) == money(ASC="700.00", CFS="700.00")
 
 
@@ -437,7 +437,7 @@ def test_r12_declined_variation_leaves_old_terms(ledger: LedgerApplication) -> N
     result = run(ledger, decline_variation_cmd("D1", "V1", "CFS", reason="No budget"))
     assert result.events == ["VariationDeclined"]
     d = decision(ledger)
-    assert d.cost == Decimal("1000.00")
+    assert d.cost == Money.parse("1000.00")
     assert d.pending is None
     reject(ledger, approve_variation_cmd("D1", "V1", "CFS"), rule="R12", code="variation_not_pending")
     run(ledger, variation_cmd("D1", "V2", cost=total("1200.00")))
@@ -499,7 +499,7 @@ def test_r12_element_left_out_is_removed(ledger: LedgerApplication) -> None:
     assert result.events == ["VariationProposed", "VariationApplied"]
     d = decision(ledger)
     assert list(d.elements) == ["adult"]
-    assert d.cost == Decimal("600.00")
+    assert d.cost == Money.parse("600.00")
     assert commitment(ledger) == money(ASC="600.00", CFS="0.00")
     reject(ledger, spend_cmd("D1", "INV-1", "1.00", element="child"), rule="R13")
 
@@ -529,7 +529,7 @@ def test_r12_new_element_needs_its_payers_approval(ledger: LedgerApplication) ->
     assert decision(ledger).waiting_on == ["ICB"]
     run(ledger, approve_variation_cmd("D1", "V1", "ICB"))
     d = decision(ledger)
-    assert d.cost == Decimal("650.00")
+    assert d.cost == Money.parse("650.00")
     assert commitment(ledger) == money(ASC="600.00", CFS="0.00", ICB="50.00")
 
 

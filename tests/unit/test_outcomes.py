@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pooledbudget.application import LedgerApplication
+from pooledbudget.money import Money
 
 from .helpers import (
     approve_variation_all,
@@ -48,8 +49,8 @@ def test_r32_an_outcome_elements_cost_is_price_times_max_count(ledger: LedgerApp
         element("fee", total("1000.00"), {"ASC": "100"}),
         outcome_element("result", "250.50", 4, {"ICB": "100"})]))
     d = decision(ledger)
-    assert d.elements["result"].cost == Decimal("1002.00")
-    assert d.cost == Decimal("2002.00")
+    assert d.elements["result"].cost == Money.parse("1002.00")
+    assert d.cost == Money.parse("2002.00")
     assert d.waiting_on == ["ASC", "ICB"]
 
 
@@ -90,7 +91,7 @@ def test_r32_a_variation_changes_max_count_with_approval(ledger: LedgerApplicati
     assert d.elements["result"].outcome.max_count == 2  # type: ignore[union-attr]
     d = approve_variation_all(ledger, "D1", "V1")
     assert d.elements["result"].outcome.max_count == 3  # type: ignore[union-attr]
-    assert d.elements["result"].cost == Decimal("300.00")
+    assert d.elements["result"].cost == Money.parse("300.00")
 
 
 def test_r32_max_count_may_fall_to_the_count_paid_but_not_below(ledger: LedgerApplication) -> None:
@@ -122,7 +123,7 @@ def test_r32_measure_and_price_never_change(ledger: LedgerApplication) -> None:
         rule="R32", code="outcome_element_cost")
     run(ledger, variation_cmd("D1", "V1", elements=[
         {"name": "fee"}, {"name": "result", "outcome": {"max_count": 4, "price": "100.00"}}]))
-    assert decision(ledger).elements["result"].cost == Decimal("400.00")
+    assert decision(ledger).elements["result"].cost == Money.parse("400.00")
 
 
 def test_r32_only_an_outcome_element_has_a_max_count(ledger: LedgerApplication) -> None:
@@ -145,7 +146,7 @@ def test_r32_a_variation_may_add_an_outcome_element(ledger: LedgerApplication) -
         {"name": "fee"}, {"name": "result"},
         outcome_element("housed", "50.00", 2, {"ASC": "100"}, measure="Housed for 6 months")]))
     d = approve_variation_all(ledger, "D1", "V1")
-    assert d.elements["housed"].cost == Decimal("100.00")
+    assert d.elements["housed"].cost == Money.parse("100.00")
     run(ledger, outcome_cmd("D1", "housed", "OUT-1", "EV-1"))
     assert figure(ledger, "contingent") == money(ASC="50.00", CFS="300.00", ICB="200.00")
 
@@ -421,7 +422,7 @@ def test_r32_a_one_element_decision_may_be_an_outcome(ledger: LedgerApplication)
     cmd["outcome"] = {"measure": "In work for 6 months", "price": "1500.00", "max_count": 10}
     run(ledger, cmd)
     main = decision(ledger).elements["main"]
-    assert (main.cost, main.outcome.max_count) == (Decimal("15000.00"), 10)  # type: ignore[union-attr]
+    assert (main.cost, main.outcome.max_count) == (Money.parse("15000.00"), 10)  # type: ignore[union-attr]
     invalid(cmd | {"cost": total("10.00")}, rule=None)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pooledbudget.application import LedgerApplication
+from pooledbudget.money import Money
 
 from .helpers import (
     approve_variation_all,
@@ -378,5 +379,5 @@ def test_r14_last_approval_of_a_variation_cannot_put_spend_above_the_new_cost(
     run(ledger, spend_cmd("D1", "INV-1", "900.00"))
     reject(ledger, approve_variation_cmd("D1", "V1", "ASC"), rule="R14", code="cost_below_spend")
     d = decision(ledger)
-    assert d.cost == Decimal("1000.00")
+    assert d.cost == Money.parse("1000.00")
     assert d.pending is not None and d.pending.variation_id == "V1"

@@ -7,10 +7,10 @@ it. Its payments are spend (R15, R16); what is left of it is contingent, never f
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LimitError, StateError
+from ..money import Money
 from .terms import ElementTerms, Outcome, VariedElementTerms, year_bounds
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ def _error(message: str, field: str, code: str, rule: str = "R33") -> StateError
 
 
 def check_outcome(decision: Decision, element: str, count: int, achieved_on: date,
-                  at: datetime) -> Decimal:
+                  at: datetime) -> Money:
     """The state rules of R33, then its count limit; returns the element's price."""
     if decision.status != "approved":
         raise _error(f"decision {decision.decision_id} is {decision.status}; outcomes are paid "

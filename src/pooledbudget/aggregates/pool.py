@@ -127,7 +127,7 @@ class Pool(ChainedAggregate):
 
         def apply(self, aggregate: Any) -> None:
             threshold = self.two_signatures_above
-            aggregate.register = Register(None if threshold is None else Decimal(threshold),
+            aggregate.register = Register(None if threshold is None else Money.of(threshold),
                                           self.timestamp)
             for data in self.signatories:
                 aggregate.register.add(Entry.decode(data, self.timestamp, self.actor["id"]))

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from ..errors import LimitError, StateError
+from ..money import Money
 from .terms import Actor
 
 ROLES = ("pool_manager", "budget_holder", "auditor")
@@ -27,7 +27,7 @@ class Entry:
     id: str
     partner: str
     role: str
-    limit: Decimal | None
+    limit: Money | None
     registered_at: datetime | None = None
     registered_by: str | None = None
 
@@ -36,13 +36,13 @@ class Entry:
                by: str | None = None) -> Entry:
         limit = data.get("limit")
         return cls(data["id"], data["partner"], data["role"],
-                   None if limit is None else Decimal(limit), at, by)
+                   None if limit is None else Money.of(limit), at, by)
 
     def encode(self) -> dict[str, Any]:
         return {"id": self.id, "partner": self.partner, "role": self.role,
-                "limit": None if self.limit is None else format(self.limit, "f")}
+                "limit": None if self.limit is None else str(self.limit)}
 
-    def covers(self, limit: Decimal | None) -> bool:
+    def covers(self, limit: Money | None) -> bool:
         """Whether this entry's own limit is at least `limit` (None counts as unlimited)."""
         return self.limit is None or (limit is not None and limit <= self.limit)
 
@@ -54,7 +54,7 @@ def _register_error(message: str, field: str, code: str, rule: str = "R27") -> S
 class Register:
     """The active entries by id, and the two-signature threshold set with the register."""
 
-    def __init__(self, two_signatures_above: Decimal | None, adopted_at: datetime) -> None:
+    def __init__(self, two_signatures_above: Money | None, adopted_at: datetime) -> None:
         self.two_signatures_above = two_signatures_above
         self.adopted_at = adopted_at
         self.active: dict[str, Entry] = {}
@@ -171,7 +171,7 @@ def check_budget_holders(entries: list[Entry], partners: list[str]) -> None:
                                   "limit (R27)", "signatories", "register_incomplete")
 
 
-def check_limit(amount: Decimal, entry: Entry | None, field: str = "partner") -> None:
+def check_limit(amount: Money, entry: Entry | None, field: str = "partner") -> None:
     """R29: a budget holder signs only for an amount within their limit (equal passes)."""
     if entry is None or entry.limit is None or amount <= entry.limit:
         return

@@ -10,16 +10,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..errors import StateError
-from ..money import allocate, split_weights
+from ..money import ZERO, Money, allocate, split_weights
 from .register import Entry, check_limit
 from .terms import Actor
 
-Terms = Iterable[tuple[Decimal, dict[str, Decimal]]]  # (element cost, funding split)
+Terms = Iterable[tuple[Money, dict[str, Decimal]]]  # (element cost, funding split)
 
 
-def amount_signed_for(terms: Terms, partner: str, order: list[str]) -> Decimal:
+def amount_signed_for(terms: Terms, partner: str, order: list[str]) -> Money:
     """R29: the partner's money in the decision, Σ over elements of R4(cost, split)."""
-    total = Decimal("0.00")
+    total = ZERO
     for cost, split in terms:
         if split.get(partner):
             total += allocate(cost, split_weights(split), order)[partner]
@@ -31,13 +31,13 @@ class Signature:
     """A budget holder's approval or decline as recorded: the amount signed for, the signer's
     limit then, and whether it is the first of two (R30)."""
 
-    amount: Decimal
+    amount: Money
     signer: Entry | None
     first: bool = False
 
     @classmethod
-    def check(cls, partner: str, actor: Actor, amount: Decimal, signer: Entry | None,
-              threshold: Decimal | None, first_signer: str | None) -> Signature:
+    def check(cls, partner: str, actor: Actor, amount: Money, signer: Entry | None,
+              threshold: Money | None, first_signer: str | None) -> Signature:
         """The state rule (the same id twice, R30); the limit is checked by `check_limit`,
         among the limits, after the state rules."""
         two_needed = signer is not None and threshold is not None and amount > threshold
@@ -54,5 +54,4 @@ class Signature:
 
     def fields(self) -> dict[str, str | None]:
         limit = None if self.signer is None or self.signer.limit is None else self.signer.limit
-        return {"amount": format(self.amount, "f"),
-                "limit": None if limit is None else format(limit, "f")}
+        return {"amount": str(self.amount), "limit": None if limit is None else str(limit)}

@@ -2,7 +2,8 @@
 
 Events store only JSON primitives (amounts and percentages as decimal strings, dates as ISO
 strings, exact fractions as "n/d") so that the stored form is canonical and independent of
-Python types; these helpers turn them back into values.
+Python types; these helpers turn them back into values. Amounts are `Money` here, written as
+events have always stored them (`str(money)`, "2450.00") and read back with `Money.of`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import StateError
+from ..money import Money
 
 Actor = dict[str, str]
 """Who issued a command: {"id", "partner", "role"} (R23)."""
@@ -43,21 +45,21 @@ class Outcome:
     outcomes the pool will pay for. Measure and price never change; `max_count` may be varied."""
 
     measure: str
-    price: Decimal
+    price: Money
     max_count: int
 
     @property
-    def cost(self) -> Decimal:
+    def cost(self) -> Money:
         """The most the pool can pay for it: price x max_count (R32)."""
-        return self.price * self.max_count
+        return self.price.times(self.max_count)
 
     def encode(self) -> dict[str, Any]:
-        return {"measure": self.measure, "price": format(self.price, "f"),
+        return {"measure": self.measure, "price": str(self.price),
                 "max_count": self.max_count}
 
     @classmethod
     def decode(cls, data: dict[str, Any]) -> Outcome:
-        return cls(data["measure"], Decimal(data["price"]), int(data["max_count"]))
+        return cls(data["measure"], Money.of(data["price"]), int(data["max_count"]))
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class ElementTerms:
     outcome element (R32) has an `outcome` too, and its cost is price x max_count."""
 
     name: str
-    cost: Decimal
+    cost: Money
     cost_basis: dict[str, str]
     funding: dict[str, Decimal]
     responsibility: dict[str, Decimal] | None = None
@@ -75,7 +77,7 @@ class ElementTerms:
     def encode(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "name": self.name,
-            "cost": format(self.cost, "f"),
+            "cost": str(self.cost),
             "cost_basis": dict(self.cost_basis),
             "funding": encode_split(self.funding),
             "responsibility": None if self.responsibility is None
@@ -90,7 +92,7 @@ class ElementTerms:
         outcome = data.get("outcome")
         return cls(
             name=data["name"],
-            cost=Decimal(data["cost"]),
+            cost=Money.of(data["cost"]),
             cost_basis=dict(data["cost_basis"]),
             funding=decode_split(data["funding"]),
             responsibility=None if data["responsibility"] is None
@@ -104,7 +106,7 @@ class VariedElementTerms:
     """An element in a variation's new list; None keeps the current term."""
 
     name: str
-    cost: Decimal | None = None
+    cost: Money | None = None
     cost_basis: dict[str, str] | None = None
     funding: dict[str, Decimal] | None = None
     responsibility: dict[str, Decimal] | None = None
@@ -112,7 +114,7 @@ class VariedElementTerms:
     # outcome element or to repeat the current ones, since they never change.
     max_count: int | None = None
     measure: str | None = None
-    price: Decimal | None = None
+    price: Money | None = None
 
 
 @dataclass

@@ -4,7 +4,6 @@ signer vouched for (R27) and their limits (R28)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from .. import commands as c
@@ -12,6 +11,7 @@ from ..aggregates import Decision, Pool, decision_uuid, pool_uuid
 from ..aggregates.register import Entry
 from ..aggregates.terms import Actor
 from ..errors import AuthorisationError
+from ..money import Money
 from .cache import AggregateCache
 from .loading import Loading
 
@@ -86,11 +86,11 @@ class Authority(Loading, AggregateCache):
 
 
 def entries(signatories: Sequence[c.Signatory]) -> list[Entry]:
-    return [Entry(s.id, s.partner, s.role, None if s.limit is None else s.limit.decimal)
+    return [Entry(s.id, s.partner, s.role, s.limit)
             for s in signatories]
 
 
-def authority(pool: Pool, actor: Actor) -> tuple[Entry | None, Decimal | None]:
+def authority(pool: Pool, actor: Actor) -> tuple[Entry | None, Money | None]:
     """The signer's register entry and the two-signature threshold (None, None without a
     register: authority is then only what the command says, R26)."""
     if pool.register is None:

@@ -94,7 +94,7 @@ def _element_rows(state: DecisionState, keep_text: bool) -> list[tuple[Any, ...]
     for position, (name, element) in enumerate(d.elements.items()):
         if element.outcome is None:
             continue
-        price = to_pence(element.outcome.price)
+        price = element.outcome.price.pence
         paid = element.count_paid
         remaining = price * (element.outcome.max_count - paid) if live else 0
         rows.append((d.pool_id, d.decision_id, name if keep_text else f"#{position}", d.year,

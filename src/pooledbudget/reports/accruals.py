@@ -20,7 +20,6 @@ then accrues nothing: nothing more can be recorded in it (R17).
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -47,7 +46,7 @@ def decision_as_at(ledger: LedgerApplication, pool: str, decision_id: str,
     return decision
 
 
-def element_expected(cost_basis: dict[str, str], cost: Decimal, start: date, end: date,
+def element_expected(cost_basis: dict[str, str], cost: Money, start: date, end: date,
                      month_end: date) -> Fraction:
     """What an element's service up to `month_end` should have cost (see the module's doc)."""
     if month_end < start:
@@ -58,7 +57,7 @@ def element_expected(cost_basis: dict[str, str], cost: Decimal, start: date, end
         return exact(Money.of(cost_basis["weekly"]).times(weeks))
     if "total" in cost_basis:
         period = (end - start).days + 1
-        return Fraction(cost) * Fraction(min(days, period), period)
+        return exact(cost) * Fraction(min(days, period), period)
     return Fraction(0)  # outcome elements never accrue
 
 

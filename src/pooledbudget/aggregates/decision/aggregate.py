@@ -15,7 +15,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from ...money import stored_pence
+from ...money import Money, stored_pence
 from ..chain import ChainedAggregate
 from ..outcomes import check_outcome
 from ..register import Entry
@@ -121,7 +121,7 @@ class Decision(VariationRules, SpendRules, CommitmentRules, ChainedAggregate):
             aggregate.status = "approved"
 
     def approve(self, partner: str, actor: Actor, at: datetime, order: list[str] | None = None,
-                signer: Entry | None = None, threshold: Decimal | None = None) -> None:
+                signer: Entry | None = None, threshold: Money | None = None) -> None:
         """R10; with a register, the signer's limit (R29) and two signatures above the
         threshold (R30). `signer`: the actor's register entry; None without a register."""
         signature = self._approval_signature(partner, actor, order, signer, threshold)
@@ -239,7 +239,7 @@ class Decision(VariationRules, SpendRules, CommitmentRules, ChainedAggregate):
 
     def approve_variation(self, variation_id: str, partner: str, actor: Actor, at: datetime,
                           order: list[str] | None = None, signer: Entry | None = None,
-                          threshold: Decimal | None = None) -> None:
+                          threshold: Money | None = None) -> None:
         """R12, signed for under the varied terms (R29, R30); the last approval applies it."""
         signature = self._variation_signature(variation_id, partner, actor, order, signer,
                                               threshold)
@@ -313,7 +313,7 @@ class Decision(VariationRules, SpendRules, CommitmentRules, ChainedAggregate):
         self,
         *,
         invoice_ref: str,
-        amount: Decimal,
+        amount: Money,
         service_date: date,
         element: str | None,
         supplier: str | None,
@@ -361,7 +361,7 @@ class Decision(VariationRules, SpendRules, CommitmentRules, ChainedAggregate):
         price = check_outcome(self, element, count, achieved_on, at)
         self.trigger_event(self.OutcomeRecorded, timestamp=at, evidence_ref=evidence_ref,
                            count=count, **self._spend_fields(
-                               invoice_ref, price * count, achieved_on, element, supplier,
+                               invoice_ref, price.times(count), achieved_on, element, supplier,
                                supplier_is_individual, order, actor))
 
     class SpendReversed(Event):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from ...money import Money
 from ..register import Entry
 from ..signing import Signature, amount_signed_for
 from ..terms import Actor, ElementTerms, year_bounds
@@ -49,7 +50,7 @@ def required_approvers(elements: list[ElementTerms], members: list[str]) -> list
 
 class ApprovalRules(DecisionData):
     def _approval_signature(self, partner: str, actor: Actor, order: list[str] | None,
-                            signer: Entry | None, threshold: Decimal | None) -> Signature:
+                            signer: Entry | None, threshold: Money | None) -> Signature:
         """R10 on a proposed decision, then what the signer signs for and may (R29, R30)."""
         self._ensure_proposed()
         self._ensure_required(partner, self.required, self.approvals, "R10")
@@ -64,11 +65,11 @@ class ApprovalRules(DecisionData):
         self._ensure_required(partner, self.required, self.approvals, "R10")
         return Signature(self._signs_for(self._terms(), partner, order), signer)
 
-    def _terms(self) -> list[tuple[Decimal, dict[str, Decimal]]]:
+    def _terms(self) -> list[tuple[Money, dict[str, Decimal]]]:
         return [(e.cost, e.funding.latest) for e in self.elements.values()]
 
-    def _signs_for(self, terms: list[tuple[Decimal, dict[str, Decimal]]], partner: str,
-                   order: list[str] | None) -> Decimal:
+    def _signs_for(self, terms: list[tuple[Money, dict[str, Decimal]]], partner: str,
+                   order: list[str] | None) -> Money:
         return amount_signed_for(terms, partner, self._order(order))
 
     def _ensure_proposed(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from ...money import exact_money, split_weights
+from ...money import from_exact, split_weights
 from .speed import held_in_pence
 from .spend import allocation
 from .state import DecisionData, ElementState
@@ -45,5 +45,5 @@ class CommitmentRules(DecisionData):
         remaining = sum(exact.values(), Fraction(0))
         if remaining == 0:
             return zero
-        amount = exact_money(remaining)
+        amount = from_exact(remaining)
         return {code: Decimal(v) for code, v in allocation(amount, exact, remaining, order).items()}

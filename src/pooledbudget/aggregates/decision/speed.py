@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any, Self
 from uuid import UUID
 
-from ...money import PenceTally, allocate_by_splits, from_pence, pence_text, to_pence
+from ...money import Money, PenceTally, allocate_by_splits, from_pence, pence_text
 from .state import DecisionData, ElementState
 
 _IMMUTABLE = frozenset({str, int, bool, type(None), UUID, date, datetime, Decimal, Fraction})
@@ -37,14 +37,14 @@ class FastPaths(DecisionData):
             copy.__dict__[name] = value
         return copy
 
-    def _whole_allocation(self, name: str, amount: Decimal, service_date: date,
+    def _whole_allocation(self, name: str, amount: Money, service_date: date,
                           order: list[str]) -> tuple[dict[str, str], dict[str, str]] | None:
         """Funded and responsible amounts for a spend falling wholly on one element (named,
         or the only one), in integers — what nearly every spend is — and once when
         responsibility follows funding. None when integers don't apply (`allocate_by_splits`
         declines)."""
         state = self.elements[name]
-        pence = to_pence(amount)
+        pence = amount.pence
         funding_split = state.funding.in_force(service_date)
         responsibility_split = state.responsibility.in_force(service_date)
         funding = allocate_by_splits([(pence, funding_split)], order)
@@ -74,7 +74,7 @@ def held_in_pence(elements: dict[str, ElementState],
     if any(e.tally.odd for e in elements.values()):
         return None
     in_pence = allocate_by_splits(
-        [(to_pence(e.cost) - e.tally.pence, e.funding.latest) for e in elements.values()], order)
+        [(e.cost.pence - e.tally.pence, e.funding.latest) for e in elements.values()], order)
     if in_pence is None:
         return None
     return {code: from_pence(pence) for code, pence in in_pence.items()}

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from ...errors import LimitError
-from ...money import allocate, fraction_to_str, split_weights, to_pence
+from ...money import Money, allocate, exact, fraction_to_str, split_weights, to_pence
 from ..terms import Actor
 from .speed import FastPaths, exceeds
 from .state import SpendState, state_error
@@ -23,7 +22,7 @@ Allocation = tuple[dict[str, str], dict[str, str]]  # funded and responsible, by
 
 
 class SpendRules(FastPaths):
-    def check_spend(self, amount: Decimal, service_date: date, element: str | None) -> None:
+    def check_spend(self, amount: Money, service_date: date, element: str | None) -> None:
         """State rules of R13, then the limits of R14, without recording anything."""
         if self.status != "approved":
             raise state_error(f"decision {self.decision_id} is {self.status}; spend needs an "
@@ -45,7 +44,7 @@ class SpendRules(FastPaths):
             raise state_error(f"decision {self.decision_id} has only outcome elements: pay "
                               "them with RecordOutcome (R33)", "element",
                               "decision_has_only_outcomes", "R33")
-        pence = to_pence(amount)
+        pence = amount.pence
         if element is None and len(cost_elements) < len(self.elements) and sum(
                 (e.remaining for e in cost_elements.values()), Fraction(0)) < Fraction(pence, 100):
             raise LimitError(f"spend naming no element falls on decision {self.decision_id}'s "
@@ -57,12 +56,12 @@ class SpendRules(FastPaths):
                              f"cost {self.cost}; vary the decision first (R14)", field="amount",
                              code="spend_exceeds_approved_cost", rule="R14")
         if element is not None and exceeds(self.elements[element].tally, pence,
-                                           to_pence(self.elements[element].cost)):
+                                           self.elements[element].cost.pence):
             raise LimitError(f"spend would take element {element} above its cost "
                              f"{self.elements[element].cost} (R14)", field="amount",
                              code="spend_exceeds_element_cost", rule="R14")
 
-    def _spend_fields(self, invoice_ref: str, amount: Decimal, service_date: date,
+    def _spend_fields(self, invoice_ref: str, amount: Money, service_date: date,
                       element: str | None, supplier: str | None, supplier_is_individual: bool,
                       order: list[str], actor: Actor) -> dict[str, Any]:
         """What a spend (or an outcome payment) records: its parts by element and its
@@ -70,14 +69,14 @@ class SpendRules(FastPaths):
         parts = self._element_parts(amount, element)
         funded, responsible = self._allocate_spend(parts, amount, service_date, order)
         return dict(
-            invoice_ref=invoice_ref, amount=format(amount, "f"),
+            invoice_ref=invoice_ref, amount=str(amount),
             service_date=service_date.isoformat(), element=element, supplier=supplier,
             element_parts={name: fraction_to_str(part) for name, part in parts.items()},
             funding=funded, responsibility=responsible, actor=actor,
             supplier_is_individual=supplier_is_individual,  # explicit, so that it is hashed
         )
 
-    def _allocate_spend(self, parts: dict[str, Fraction], amount: Decimal, service_date: date,
+    def _allocate_spend(self, parts: dict[str, Fraction], amount: Money, service_date: date,
                         order: list[str]) -> Allocation:
         """R15: by the splits in force on the service date; in integers when the spend falls
         wholly on one element and they apply."""
@@ -85,7 +84,7 @@ class SpendRules(FastPaths):
                      if len(parts) == 1 else None)
         return allocated or self._exact_allocation(parts, amount, service_date, order)
 
-    def _exact_allocation(self, parts: dict[str, Fraction], amount: Decimal, service_date: date,
+    def _exact_allocation(self, parts: dict[str, Fraction], amount: Money, service_date: date,
                           order: list[str]) -> Allocation:
         """Funded and responsible amounts by partner: each element's part divided exactly by
         the splits in force, summed, then rounded once (R4, R15)."""
@@ -97,21 +96,21 @@ class SpendRules(FastPaths):
                                     (responsibility, state.responsibility)):
                 for code, weight in split_weights(history.in_force(service_date)).items():
                     target[code] = target.get(code, Fraction(0)) + part * weight
-        total = Fraction(amount)
+        total = exact(amount)
         return (allocation(amount, funding, total, order),
                 allocation(amount, responsibility, total, order))
 
-    def _element_parts(self, amount: Decimal, element: str | None) -> dict[str, Fraction]:
+    def _element_parts(self, amount: Money, element: str | None) -> dict[str, Fraction]:
         """A spend naming no element is apportioned among the cost elements by remaining cost,
         exactly (R11, R15, R33)."""
         if element is not None:
-            return {element: Fraction(amount)}
+            return {element: exact(amount)}
         cost_elements = self._cost_elements()
         if len(cost_elements) == 1:
-            return {next(iter(cost_elements)): Fraction(amount)}
+            return {next(iter(cost_elements)): exact(amount)}
         remaining = {name: e.remaining for name, e in cost_elements.items() if e.remaining > 0}
         total = sum(remaining.values(), Fraction(0))
-        return {name: Fraction(amount) * value / total for name, value in remaining.items()}
+        return {name: exact(amount) * value / total for name, value in remaining.items()}
 
     def _book_spend(self, invoice_ref: str, pence: int, spend: SpendState) -> None:
         for name, part in spend.element_parts.items():
@@ -155,8 +154,8 @@ class SpendRules(FastPaths):
 
 
 def allocation(
-    amount: Decimal, exact: dict[str, Fraction], total: Fraction, order: list[str]
+    amount: Money, shares: dict[str, Fraction], total: Fraction, order: list[str]
 ) -> dict[str, str]:
-    """`amount` divided by the exact shares' weights, rounded once (R4)."""
-    weights = {code: value / total for code, value in exact.items() if value}
-    return {code: format(part, "f") for code, part in allocate(amount, weights, order).items()}
+    """`amount` divided by the exact shares' weights, rounded once (R4), as events store it."""
+    weights = {code: value / total for code, value in shares.items() if value}
+    return {code: str(part) for code, part in allocate(amount, weights, order).items()}

@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from ...errors import StateError
-from ...money import PenceTally, to_pence
+from ...money import Money, PenceTally, exact, sum_of
 from ..pool import NAMESPACE
 from ..terms import ElementTerms, Outcome, SplitHistory
 
@@ -28,7 +28,7 @@ def decision_uuid(pool_id: str, decision_id: str) -> UUID:
 
 @dataclass(slots=True)
 class ElementState:
-    cost: Decimal
+    cost: Money
     cost_basis: dict[str, str]
     funding: SplitHistory
     responsibility: SplitHistory
@@ -44,7 +44,7 @@ class ElementState:
         """Outcomes paid, net of reversals (R33): an outcome element is only ever paid whole
         outcomes at its price."""
         assert self.outcome is not None
-        return int(self.spent / Fraction(self.outcome.price))
+        return int(self.spent / exact(self.outcome.price))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> ElementState:
         """A copy for one command: new split histories and tally, sharing the splits and the
@@ -55,7 +55,7 @@ class ElementState:
 
     @property
     def remaining(self) -> Fraction:
-        return Fraction(self.cost) - self.spent
+        return exact(self.cost) - self.spent
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +97,7 @@ def new_element(terms: ElementTerms) -> ElementState:
 
 
 def cost_pence(elements: dict[str, ElementState]) -> int:
-    return sum(to_pence(e.cost) for e in elements.values())
+    return sum(e.cost.pence for e in elements.values())
 
 
 class DecisionData:
@@ -153,8 +153,8 @@ class DecisionData:
         self.has_had_outcomes = any(e.outcome is not None for e in self.elements.values())
 
     @property
-    def cost(self) -> Decimal:
-        return sum((e.cost for e in self.elements.values()), Decimal(0))
+    def cost(self) -> Money:
+        return sum_of(e.cost for e in self.elements.values())
 
     @property
     def cost_pence(self) -> int:
@@ -176,7 +176,7 @@ class DecisionData:
     @property
     def outcome_cost_pence(self) -> int:
         """The outcome elements' cost (price x max_count) in pence: exposure, not firm (R34)."""
-        return sum(to_pence(e.cost) for e in self.elements.values() if e.outcome is not None)
+        return sum(e.cost.pence for e in self.elements.values() if e.outcome is not None)
 
     @property
     def outcome_spent_pence(self) -> int:

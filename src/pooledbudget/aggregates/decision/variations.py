@@ -12,7 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ...errors import LimitError
-from ...money import PenceTally
+from ...money import Money, PenceTally, exact
 from ..outcomes import outcome_terms, outcome_variation_error
 from ..register import Entry
 from ..signing import Signature
@@ -77,7 +77,7 @@ class VariationRules(ApprovalRules):
                                  f"would fall below the {current.count_paid} outcomes already "
                                  "paid (R14)", field="elements", code="max_count_below_paid",
                                  rule="R14")
-            if current is not None and Fraction(terms.cost) < current.spent:
+            if current is not None and exact(terms.cost) < current.spent:
                 raise LimitError(f"element {terms.name}'s cost would fall below what has been "
                                  "spent on it (R14)", field="elements",
                                  code="cost_below_spend", rule="R14")
@@ -127,10 +127,11 @@ class VariationRules(ApprovalRules):
 
     def _variation_approvers(self, new: list[ElementTerms], members: list[str]) -> list[str]:
         """Partners whose percentage rises in any element, or whose money amount rises (R12)."""
-        def money_of(code: str, elements: list[tuple[str, Decimal, dict[str, Decimal]]]
-                     ) -> Decimal:
-            return sum((cost * split.get(code, Decimal(0)) for _, cost, split in elements),
-                       Decimal(0))
+        def money_of(code: str, elements: list[tuple[str, Money, dict[str, Decimal]]]
+                     ) -> Fraction:
+            """Σ element cost x the partner's percentage, exactly."""
+            return sum((exact(cost) * Fraction(split.get(code, Decimal(0)))
+                        for _, cost, split in elements), Fraction(0))
 
         old = [(name, e.cost, e.funding.latest) for name, e in self.elements.items()]
         new_ = [(t.name, t.cost, t.funding) for t in new]
@@ -147,7 +148,7 @@ class VariationRules(ApprovalRules):
 
     def _variation_signature(self, variation_id: str, partner: str, actor: Actor,
                              order: list[str] | None, signer: Entry | None,
-                             threshold: Decimal | None) -> Signature:
+                             threshold: Money | None) -> Signature:
         """R12, signed for under the varied terms (R29, R30); the limits in the order the
         rules list them: R14, then R29."""
         pending = self._ensure_pending(variation_id)

@@ -27,13 +27,13 @@ class DecisionHandlers(Authority):
             raise StateError(f"decision {cmd.decision_id!r} already exists (R9)",
                              field="decision_id", code="decision_exists", rule="R9")
         elements = [
-            ElementTerms(name=e.name, cost=e.amount.decimal,
+            ElementTerms(name=e.name, cost=e.amount,
                          cost_basis={} if e.cost is None else cost_basis(e.cost),
                          funding=dict(e.funding),
                          responsibility=None if e.responsibility is None
                          else dict(e.responsibility),
                          outcome=None if e.outcome is None else Outcome(
-                             e.outcome.measure, e.outcome.price.decimal, e.outcome.max_count))
+                             e.outcome.measure, e.outcome.price, e.outcome.max_count))
             for e in cmd.element_list()
         ]
         return [Decision.propose(
@@ -114,11 +114,11 @@ def _varied(name: str, cost: c.Cost | None, funding: dict[str, Any] | None,
             outcome: c.VariedOutcome | None = None) -> VariedElementTerms:
     return VariedElementTerms(
         name=name,
-        cost=None if cost is None else cost.amount.decimal,
+        cost=None if cost is None else cost.amount,
         cost_basis=None if cost is None else cost_basis(cost),
         funding=None if funding is None else dict(funding),
         responsibility=None if responsibility is None else dict(responsibility),
         max_count=None if outcome is None else outcome.max_count,
         measure=None if outcome is None else outcome.measure,
-        price=None if outcome is None or outcome.price is None else outcome.price.decimal,
+        price=None if outcome is None else outcome.price,
     )

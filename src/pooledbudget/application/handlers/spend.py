@@ -24,7 +24,7 @@ class SpendHandlers(Authority, InvoiceClaims):
             cmd.pool_id, cmd.decision_id, "R13", actor)
         key, index = self._unused_invoice(cmd.pool_id, cmd.invoice_ref, actor, at)
         decision.record_spend(
-            invoice_ref=cmd.invoice_ref, amount=cmd.amount.decimal, service_date=cmd.service_date,
+            invoice_ref=cmd.invoice_ref, amount=cmd.amount, service_date=cmd.service_date,
             element=cmd.element, supplier=cmd.supplier, order=pool.partner_order, actor=actor,
             at=at, supplier_is_individual=cmd.supplier_is_individual)
         invoice = InvoiceRef.claim(cmd.pool_id, cmd.invoice_ref, key, cmd.decision_id, actor, at)
