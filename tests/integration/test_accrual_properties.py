@@ -9,6 +9,7 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pooledbudget.money import Money
 from pooledbudget.reports.accruals import element_expected
 
 START = date(2026, 4, 1)
@@ -31,8 +32,8 @@ def test_expected_service_grows_with_time_and_never_passes_the_cost(
         basis, cost = {"total": str(Decimal(total) / 100)}, Decimal(total) / 100
     early = START + timedelta(days=first)
     late = early + timedelta(days=later)
-    a = element_expected(basis, cost, START, end, early)
-    b = element_expected(basis, cost, START, end, late)
+    a = element_expected(basis, Money.of(cost), START, end, early)
+    b = element_expected(basis, Money.of(cost), START, end, late)
     assert 0 <= a <= b <= Fraction(cost)
     if first < 0:
         assert a == 0

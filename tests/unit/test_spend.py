@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
+from pooledbudget.aggregates.decision import spend as spend_rules
 from pooledbudget.application import LedgerApplication
+from pooledbudget.errors import LedgerError
 from pooledbudget.money import Money
 
 from .helpers import (
@@ -381,3 +385,32 @@ def test_r14_last_approval_of_a_variation_cannot_put_spend_above_the_new_cost(
     d = decision(ledger)
     assert d.cost == Money.parse("1000.00")
     assert d.pending is not None and d.pending.variation_id == "V1"
+
+
+def test_r15_an_exact_part_too_long_to_record_is_refused_and_naming_the_element_still_works(
+        ledger: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    """R15: spends naming no element, between spends naming one, lengthen the elements' exact
+    remaining costs (spends naming none alone keep their ratio); past
+    a bound (about 3,000 digits; 64 bits here so that a few spends reach it) such a spend is
+    refused with a typed error naming the element field, nothing is written, and a spend naming
+    an element is still taken. Before the bound, Python refused to write the part out
+    (`ValueError`) after about 2,100 such spends."""
+    monkeypatch.setattr(spend_rules, "MAX_PART_BITS", 64)
+    setup_pool(ledger, THREE)
+    approved_decision(ledger, elements=[
+        element("A", total("1000.00"), {"ASC": "60", "CFS": "40"}),
+        element("B", total("999.99"), {"ASC": "30", "ICB": "70"}),
+    ])
+    refused = None
+    for i in range(1, 40):
+        run(ledger, spend_cmd("D1", f"INV-A{i}", "1.03", element="A"))
+        try:
+            run(ledger, spend_cmd("D1", f"INV-{i}", "10.07"))
+        except LedgerError as error:
+            refused = (i, error)
+            break
+    assert refused is not None, "the parts never grew past the bound"
+    i, _ = refused
+    reject(ledger, spend_cmd("D1", f"INV-{i}", "10.07"), rule="R15",
+           code="exact_part_too_long", field="element")
+    run(ledger, spend_cmd("D1", f"INV-{i}", "10.07", element="A"))

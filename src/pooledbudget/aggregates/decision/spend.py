@@ -12,13 +12,18 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from ...errors import LimitError
+from ...errors import LimitError, StateError
 from ...money import Money, allocate, exact, fraction_to_str, split_weights, to_pence
 from ..terms import Actor
 from .speed import FastPaths, exceeds
 from .state import SpendState, state_error
 
 Allocation = tuple[dict[str, str], dict[str, str]]  # funded and responsible, by partner
+
+# An exact part's numerator or denominator above this many bits (about 3,000 digits) is refused:
+# each spend naming no element on a decision of several elements can lengthen the elements'
+# exact remaining costs, and past ~4,300 digits Python will not even write such a number out.
+MAX_PART_BITS = 10_000
 
 
 class SpendRules(FastPaths):
@@ -110,7 +115,15 @@ class SpendRules(FastPaths):
             return {next(iter(cost_elements)): exact(amount)}
         remaining = {name: e.remaining for name, e in cost_elements.items() if e.remaining > 0}
         total = sum(remaining.values(), Fraction(0))
-        return {name: exact(amount) * value / total for name, value in remaining.items()}
+        parts = {name: exact(amount) * value / total for name, value in remaining.items()}
+        if any(max(p.numerator.bit_length(), p.denominator.bit_length()) > MAX_PART_BITS
+               for p in parts.values()):
+            raise StateError(
+                "the elements' remaining costs have been shared out exactly so many times that "
+                "this spend's exact parts would run to thousands of digits; name the element "
+                "the spend is for (R15)", field="element", code="exact_part_too_long",
+                rule="R15")
+        return parts
 
     def _book_spend(self, invoice_ref: str, pence: int, spend: SpendState) -> None:
         for name, part in spend.element_parts.items():
