@@ -35,6 +35,7 @@ from concurrency.workload import (
 from pooledbudget import reports
 from pooledbudget.application import LedgerApplication, open_ledger
 from pooledbudget.batch import apply_lines
+from pooledbudget.money import exact
 
 WORKERS = 4
 
@@ -83,7 +84,7 @@ def test_interleaved_writers_lose_nothing_and_match_a_serial_run(db_url: str, tm
     assert all(r["error"]["code"] != "concurrency_conflict" for _, r in failed)
 
     last_pound = ledger.decision(POOL, "D3")
-    assert last_pound.spent == Fraction(10) == last_pound.cost
+    assert last_pound.spent == Fraction(10) == exact(last_pound.cost)
     for decision_id in ("D1", "D2"):
         decision = ledger.decision(POOL, decision_id)
         sent = [cmd for cmd, _ in outcomes if cmd.get("decision_id") == decision_id]
