@@ -21,23 +21,17 @@ class Authority(Loading, AggregateCache):
     def _require_pool_manager(actor: Actor) -> None:
         """The role alone, checked before the pool is even looked up (R26 comes before R5)."""
         if actor["role"] != "pool_manager":
-            raise AuthorisationError(
-                f"only a pool manager of the host may do this; {actor['id']} is "
-                f"{actor['role']} of {actor['partner']} (R26)", field="actor")
+            raise _refused("a pool manager of the host", actor)
 
     @staticmethod
     def _require_host_manager(host: str, actor: Actor) -> None:
         if actor["role"] != "pool_manager" or actor["partner"] != host:
-            raise AuthorisationError(
-                f"only a pool manager of the host {host} may do this; {actor['id']} is "
-                f"{actor['role']} of {actor['partner']} (R26)", field="actor")
+            raise _refused(f"a pool manager of the host {host}", actor)
 
     @staticmethod
     def _require_budget_holder(partner: str, actor: Actor) -> None:
         if actor["role"] != "budget_holder" or actor["partner"] != partner:
-            raise AuthorisationError(
-                f"only a budget holder of {partner} may do this; {actor['id']} is "
-                f"{actor['role']} of {actor['partner']} (R26)", field="actor")
+            raise _refused(f"a budget holder of {partner}", actor)
 
     def _managed_pool(self, pool_id: str, actor: Actor, *, read_only: bool = False) -> Pool:
         self._require_pool_manager(actor)
@@ -96,3 +90,9 @@ def authority(pool: Pool, actor: Actor) -> tuple[Entry | None, Money | None]:
     if pool.register is None:
         return None, None
     return pool.register.active.get(actor["id"]), pool.register.two_signatures_above
+
+
+def _refused(who: str, actor: Actor) -> AuthorisationError:
+    """R26's refusal: who may do this, and who the actor is."""
+    return AuthorisationError(f"only {who} may do this; {actor['id']} is {actor['role']} of "
+                              f"{actor['partner']} (R26)", field="actor")
