@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from html import escape
 
-from ..reports.balances import BalanceTotals, PartnerBalance
+from ..reports.balances import BalanceTotals, MonthEndBalances, PartnerBalance
 from .data import BoardPackData
 from .sections import name, table
 from .wording import capitalise, gbp, in_sentence, possessive
@@ -19,12 +19,14 @@ from .wording import capitalise, gbp, in_sentence, possessive
 TITLE = "Month-end position"
 
 
+def _day(report: MonthEndBalances) -> str:
+    """The month's last day as the page writes it: 30 September 2026."""
+    return f"{date.fromisoformat(report.month_end):%d %B %Y}"
+
+
 def title(data: BoardPackData) -> str:
     """The page's running title, naming the month end it shows."""
-    report = data.month_end
-    if report is None:
-        return TITLE
-    return f"{TITLE} at {date.fromisoformat(report.month_end):%d %B %Y}"
+    return TITLE if data.month_end is None else f"{TITLE} at {_day(data.month_end)}"
 
 
 def _sentence(data: BoardPackData, partner: str, balance: Decimal) -> str:
@@ -55,7 +57,7 @@ def sheet(data: BoardPackData) -> str:
               "Funded share of spend", "Balance with the host", "Accrual (not yet invoiced)",
               *(["Outcome payments not yet earned"] if outcomes else [])]
     t = report.total
-    caption = f"Each partner's position at {date.fromisoformat(report.month_end):%d %B %Y}"
+    caption = f"Each partner's position at {_day(report)}"
     sentences = "".join(f"<li>{_sentence(data, p.partner, Decimal(p.balance))}</li>"
                         for p in report.partners)
     return (f"<h2>{escape(title(data))}</h2>"
