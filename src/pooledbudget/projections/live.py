@@ -22,6 +22,7 @@ from eventsourcing.persistence import PersistenceError
 from ..aggregates.pool import pool_uuid
 from ..application import LedgerApplication
 from ..log_index import backfill_streams, has_index, pool_streams, streams_ready
+from .emptying import empty_read_models
 from .from_checkpoint import as_at_from_checkpoint
 from .one_pool import can_replay_streams, replay_streams
 from .projector import LedgerProjection, Progress, catch_up
@@ -122,9 +123,10 @@ def pool_aggregate_ids(ledger: LedgerApplication, pool: str,
 
 
 def rebuild(ledger: LedgerApplication, progress: Progress | None = None) -> int:
-    """Drops every read model and applies the whole history again; returns events applied."""
+    """Empties every read model and applies the whole history again; returns events applied.
+    (Their tables are kept unless one has a trigger: `emptying`.)"""
     projection = _live_projection(ledger)
-    projection.view.drop_read_models()
+    empty_read_models(projection.view)
     fresh = LedgerProjection(projection.view, projection.ledger)  # the weak reference
     _LIVE[ledger] = fresh
     return catch_up(ledger, fresh, progress=progress)

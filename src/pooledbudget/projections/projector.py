@@ -68,6 +68,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._counts = PoolCounts()
         self.ledger = ledger
         self._decisions: OrderedDict[UUID, Decision] = OrderedDict()
+        self._positions: dict[UUID, tuple[int, Position]] = {}  # (version, position) of each
         self._cache_size = cache_size or decision_cache_size()
         self._keep = self._cache_size
         self._pool_ids: dict[UUID, str] = {}
@@ -94,9 +95,9 @@ class LedgerProjection(Projection[ReadModelStore]):
 
     def apply(self, conn: Connection, event: Any, sequence: int) -> None:
         if isinstance(event, Decision.Event):  # most events: spend
-            decision, before = self._advance(event)
+            decision, before, after = self._advance(event)
             self._spends.apply(conn, event, decision, sequence)
-            self._history.apply_decision(event, decision, before, sequence)
+            self._history.apply_decision(event, decision, before, sequence, after)
             self._outcomes.apply(event, decision, sequence)
             self._sign_offs.apply(event, decision, sequence)
             self._dirty[event.originator_id] = decision
@@ -167,9 +168,10 @@ class LedgerProjection(Projection[ReadModelStore]):
         invoice claims, receipts and closure markers don't, so they are not even read)."""
         return topic in wanted_topics()
 
-    def _advance(self, event: Any) -> tuple[Decision, Position]:
+    def _advance(self, event: Any) -> tuple[Decision, Position, Position]:
         """The decision's state after `event` (from the cache or the event store), and its
-        position (net spend, commitment) before it."""
+        position (net spend, commitment) before and after it. The position after one event is
+        kept for the next (a pure function of the decision at that version: half the sums)."""
         aggregate_id = event.originator_id
         decision = self._decisions.get(aggregate_id)
         if isinstance(event, Decision.Proposed):
@@ -178,9 +180,13 @@ class LedgerProjection(Projection[ReadModelStore]):
             if decision is None or decision.version != event.originator_version - 1:
                 decision = self.ledger.repository.get(
                     aggregate_id, version=event.originator_version - 1)
-            before = position(decision)
+            kept = self._positions.get(aggregate_id)
+            before = kept[1] if kept is not None and kept[0] == decision.version \
+                else position(decision)
             event.mutate(decision)
         assert isinstance(decision, Decision)
+        after = position(decision)
+        self._positions[aggregate_id] = (decision.version, after)
         self._decisions[aggregate_id] = decision
         self._decisions.move_to_end(aggregate_id)
         # A batch holds every decision it touches until it is written anyway, so the cache
@@ -188,8 +194,8 @@ class LedgerProjection(Projection[ReadModelStore]):
         # among them): decisions receiving spend in turn, more of them than the cache size,
         # are not reloaded from the store event after event.
         while len(self._decisions) > max(self._keep, len(self._dirty) + 1):  # + this one
-            self._decisions.popitem(last=False)
-        return decision, before
+            self._positions.pop(self._decisions.popitem(last=False)[0], None)
+        return decision, before, after
 
     def _pool_id(self, conn: Connection, event: Any) -> str:
         if isinstance(event, Pool.Established):
@@ -265,7 +271,7 @@ def _catch_up(ledger: LedgerApplication, projection: LedgerProjection, until: da
                 applied += last - start
         if progress is not None:
             progress(applied)
-        if reached_until:
+        if reached_until or scanned_to == end:  # a short read: everything up to `end` is in
             return applied, began_empty
 
 
