@@ -117,3 +117,25 @@ def test_a_value_copy_text_does_not_spell_falls_back_to_psycopg(pg_store: ReadMo
         insert_rows(conn, spends, as_int)
         insert_rows(conn, spends, as_decimal)
     assert _read(store, "DEC") == _read(store, "INT") != []
+
+
+def test_one_instant_in_two_zones_is_stored_as_sqlalchemy_stores_each(
+        store: ReadModelStore) -> None:
+    """SQLite keeps a time's wall clock and drops its zone: 09:00 UTC and 10:00 at +01:00 are
+    one instant but two spellings, whichever of them the bulk path met first."""
+    utc = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+    rows = [(*_rows(pool)[0][:6], at, *_rows(pool)[0][7:])
+            for pool, at in (("Z1", utc), ("Z2", utc.astimezone(timezone(timedelta(hours=1)))))]
+    names = [c.name for c in spends.columns]
+    with store.transaction() as conn:
+        insert_rows(conn, spends, rows)
+        conn.execute(insert(spends), [dict(zip(names, (f"SA{row[0]}", *row[1:]), strict=True))
+                                      for row in rows])
+    assert _read(store, "Z1") == _read(store, "SAZ1") and _read(store, "Z2") == _read(store, "SAZ2")
+    if store.engine.dialect.name == "sqlite":
+        with store.engine.connect() as conn:
+            stored = dict(conn.exec_driver_sql(
+                "SELECT pool_id, recorded_at FROM pb_spends WHERE pool_id IN "
+                "('Z1', 'Z2', 'SAZ1', 'SAZ2')").all())
+        assert stored["Z1"] == stored["SAZ1"] == "2026-06-01 09:00:00.000000"
+        assert stored["Z2"] == stored["SAZ2"] == "2026-06-01 10:00:00.000000"

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, func, select
+from tests.read_model_dump import dump_pool
 
 from pooledbudget.application import LedgerApplication, open_ledger
 from pooledbudget.batch import apply_lines
 from pooledbudget.projections import live_store, rebuild
 from pooledbudget.projections.bulk import raw_table_name
 from pooledbudget.projections.tables import READ_MODEL_TABLES, spend_allocations, spends
-from tests.read_model_dump import dump_pool
 
 
 @pytest.fixture

@@ -67,8 +67,9 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._every = checkpoint_every() if checkpoints is None else checkpoints
         self._counts = PoolCounts()
         self.ledger = ledger
-        self._decisions: OrderedDict[UUID, Decision] = OrderedDict()
-        self._positions: dict[UUID, tuple[int, Position]] = {}  # (version, position) of each
+        # Decisions by their id's int, and each one's (version, position) after its last event.
+        self._decisions: OrderedDict[int, Decision] = OrderedDict()
+        self._positions: dict[int, tuple[int, Position]] = {}
         self._cache_size = cache_size or decision_cache_size()
         self._keep = self._cache_size
         self._pool_ids: dict[UUID, str] = {}
@@ -80,9 +81,9 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._history = HistoryWriter(self._text)
         self._outcomes = OutcomeWriter(self._text)
         self._sign_offs = SignOffWriter()
-        self._dirty: dict[UUID, Decision] = {}
-        self._new: set[UUID] = set()
-        self._pending_since: dict[UUID, int] = {}
+        self._dirty: dict[int, Decision] = {}
+        self._new: set[int] = set()
+        self._pending_since: dict[int, int] = {}
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """One event in its own transaction (the batch loop below is the usual path)."""
@@ -95,16 +96,17 @@ class LedgerProjection(Projection[ReadModelStore]):
 
     def apply(self, conn: Connection, event: Any, sequence: int) -> None:
         if isinstance(event, Decision.Event):  # most events: spend
-            decision, before, after = self._advance(event)
+            key = event.originator_id.int  # an int's hash is C's; a UUID's is Python's
+            decision, before, after = self._advance(event, key)
             self._spends.apply(conn, event, decision, sequence)
             self._history.apply_decision(event, decision, before, sequence, after)
             self._outcomes.apply(event, decision, sequence)
             self._sign_offs.apply(event, decision, sequence)
-            self._dirty[event.originator_id] = decision
+            self._dirty[key] = decision
             if isinstance(event, (Decision.Proposed, Decision.VariationProposed)):
-                self._pending_since[event.originator_id] = sequence
+                self._pending_since[key] = sequence
                 if isinstance(event, Decision.Proposed):
-                    self._new.add(event.originator_id)
+                    self._new.add(key)
             pool_id = decision.pool_id
         elif isinstance(event, Pool.Event):
             pool_id = self._pool_id(conn, event)
@@ -148,14 +150,14 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._counts.flush(conn)
         closed_by_year: dict[tuple[str, str], bool] = {}  # one look-up per pool and year
         states = []
-        for aggregate_id, decision in self._dirty.items():
+        for key, decision in self._dirty.items():
             year_key = (decision.pool_id, decision.year)
             if year_key not in closed_by_year:
                 closed_by_year[year_key] = conn.execute(select(closed_years.c.year).where(
                     closed_years.c.pool_id == decision.pool_id,
                     closed_years.c.year == decision.year)).first() is not None
             states.append(DecisionState(
-                decision, aggregate_id in self._new, self._pending_since.get(aggregate_id),
+                decision, key in self._new, self._pending_since.get(key),
                 self._order(conn, decision.pool_id), closed_by_year[year_key]))
         write_decision_states(conn, states, self._text)
         write_outcome_states(conn, states, self._text)
@@ -168,27 +170,26 @@ class LedgerProjection(Projection[ReadModelStore]):
         invoice claims, receipts and closure markers don't, so they are not even read)."""
         return topic in wanted_topics()
 
-    def _advance(self, event: Any) -> tuple[Decision, Position, Position]:
+    def _advance(self, event: Any, key: int) -> tuple[Decision, Position, Position]:
         """The decision's state after `event` (from the cache or the event store), and its
         position (net spend, commitment) before and after it. The position after one event is
         kept for the next (a pure function of the decision at that version: half the sums)."""
-        aggregate_id = event.originator_id
-        decision = self._decisions.get(aggregate_id)
+        decision = self._decisions.get(key)
         if isinstance(event, Decision.Proposed):
             decision, before = event.mutate(None), (0, 0)
         else:
             if decision is None or decision.version != event.originator_version - 1:
                 decision = self.ledger.repository.get(
-                    aggregate_id, version=event.originator_version - 1)
-            kept = self._positions.get(aggregate_id)
+                    event.originator_id, version=event.originator_version - 1)
+            kept = self._positions.get(key)
             before = kept[1] if kept is not None and kept[0] == decision.version \
                 else position(decision)
             event.mutate(decision)
         assert isinstance(decision, Decision)
         after = position(decision)
-        self._positions[aggregate_id] = (decision.version, after)
-        self._decisions[aggregate_id] = decision
-        self._decisions.move_to_end(aggregate_id)
+        self._positions[key] = (decision.version, after)
+        self._decisions[key] = decision
+        self._decisions.move_to_end(key)
         # A batch holds every decision it touches until it is written anyway, so the cache
         # keeps at least those of this batch and the last (the least recently used are never
         # among them): decisions receiving spend in turn, more of them than the cache size,
