@@ -23,7 +23,7 @@ from ..aggregates import Decision, Pool
 from ..application import LedgerApplication
 from ..collection import collection_paused
 from .checkpoints import PoolCounts, checkpoint_every, write_checkpoint
-from .contributions import apply_pool_event
+from .contributions import ContributionWriter, apply_pool_event
 from .decisions import DecisionState, write_decision_states
 from .history import HistoryWriter, Position, position
 from .outcomes import OutcomeWriter, write_outcome_states
@@ -81,6 +81,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._history = HistoryWriter(self._text)
         self._outcomes = OutcomeWriter(self._text)
         self._sign_offs = SignOffWriter()
+        self._contributions = ContributionWriter()
         self._dirty: dict[int, Decision] = {}
         self._new: set[int] = set()
         self._pending_since: dict[int, int] = {}
@@ -110,7 +111,7 @@ class LedgerProjection(Projection[ReadModelStore]):
             pool_id = decision.pool_id
         elif isinstance(event, Pool.Event):
             pool_id = self._pool_id(conn, event)
-            apply_pool_event(conn, event, pool_id, self._text)
+            apply_pool_event(conn, event, pool_id, self._text, self._contributions)
             self._history.apply_pool(conn, event, pool_id, sequence)
             if isinstance(event, (Pool.Established, Pool.PartnerJoined)):
                 self._orders.pop(pool_id, None)
@@ -136,6 +137,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._history.discard()
         self._outcomes.discard()
         self._sign_offs.discard()
+        self._contributions.discard()
         self._dirty.clear()
         self._new.clear()
         self._pending_since.clear()
@@ -147,6 +149,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._history.flush(conn)
         self._outcomes.flush(conn)
         self._sign_offs.flush(conn)
+        self._contributions.flush(conn)
         self._counts.flush(conn)
         closed_by_year: dict[tuple[str, str], bool] = {}  # one look-up per pool and year
         states = []
