@@ -45,18 +45,14 @@ def _as_made(conn: Connection) -> bool:
             "AND type IN ('table', 'trigger')").bindparams(expanding)).all()
         tables = {name for kind, name in found if kind == "table"}
         return tables == set(names) and all(kind == "table" for kind, _ in found)
-    if conn.dialect.name == "postgresql":
-        schema = _schema(conn)
-        tables = set(conn.execute(text(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = :schema AND table_name IN :names"
-        ).bindparams(expanding), {"schema": schema}).scalars())
-        triggers = conn.execute(text(
-            "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+    if conn.dialect.name == "postgresql":  # the catalogue itself: information_schema is slow
+        found = conn.execute(text(
+            "SELECT c.relname, EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid "
+            "AND NOT t.tgisinternal) FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE NOT t.tgisinternal AND n.nspname = :schema AND c.relname IN :names"
-        ).bindparams(expanding), {"schema": schema}).scalar()
-        return tables == set(names) and triggers == 0
+            "WHERE c.relkind IN ('r', 'p') AND n.nspname = :schema AND c.relname IN :names"
+        ).bindparams(expanding), {"schema": _schema(conn)}).all()
+        return {name for name, _ in found} == set(names) and not any(t for _, t in found)
     return False  # another backend: as before, dropped and made anew
 
 
