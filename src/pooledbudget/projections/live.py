@@ -123,6 +123,13 @@ def _from_checkpoint(ledger: LedgerApplication, as_at: datetime, pool: str,
                                  keeps_text=live.keeps_text)
 
 
+def can_replay_streams(ledger: LedgerApplication) -> bool:
+    """`one_pool.can_replay_streams`, importing it (and the projector) only when asked."""
+    from .one_pool import can_replay_streams as replayable
+
+    return replayable(ledger)
+
+
 def pool_aggregate_ids(ledger: LedgerApplication, pool: str,
                        year: str | None = None) -> list[UUID] | None:
     """The pool's aggregate and every decision ever proposed in it (for `year`, if given: a
@@ -131,8 +138,6 @@ def pool_aggregate_ids(ledger: LedgerApplication, pool: str,
     which anyone can edit; filled from the log once on a ledger written before it. None when
     the recorder has no such index or cannot read one stream (a stock recorder), so the whole
     log is read."""
-    from .one_pool import can_replay_streams
-
     recorder = ledger.recorder
     if not can_replay_streams(ledger) or not has_index(recorder):
         return None
