@@ -16,6 +16,8 @@ from pathlib import Path
 
 SHARES = ("import sys; from pooledbudget.cli import main; sys.exit(main())")
 IMPORTS_ONLY = "import eventsourcing.application, sqlalchemy, pydantic"
+# On PostgreSQL every program on the stack also loads its driver: the baseline does too.
+DRIVER = {"postgresql": ", psycopg"}
 
 
 def _run(argv: list[str]) -> float:
@@ -41,7 +43,8 @@ def measure(url: str, pool: str, year: str, rounds: int = 7) -> dict[str, float]
     _compile_bytecode()
     shares = [sys.executable, "-c", SHARES, "report", "shares", "--pool", pool, "--year", year,
               "--format", "json", "--db", url]
-    bare = [sys.executable, "-c", IMPORTS_ONLY]
+    driver = DRIVER.get("postgresql" if url.startswith("postgresql") else "sqlite", "")
+    bare = [sys.executable, "-c", IMPORTS_ONLY + driver]
     _run(shares), _run(bare)
     took: dict[str, list[float]] = {"shares": [], "imports_only": []}
     for _ in range(rounds):
