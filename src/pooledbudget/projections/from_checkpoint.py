@@ -30,10 +30,27 @@ from ..aggregates.pool import pool_uuid
 from ..application import LedgerApplication
 from ..log_index import pool_streams
 from ..logs import ledger_logger
-from .checkpoints import Checkpoint, CheckpointUnusableError, latest_at, load_rows, restore
+from .checkpoints import (
+    Checkpoint,
+    CheckpointUnusableError,
+    latest_at,
+    load_rows,
+    load_state,
+    restore,
+)
 from .one_pool import apply_in_order, last_id_at
+from .over_live import (
+    can_shadow,
+    check_tallies,
+    closes_a_year,
+    copy_movements,
+    open_shadowed,
+    restore_state,
+    view_added,
+)
 from .projector import LedgerProjection, wanted_topics
 from .store import ReadModelStore
+from .tables import forecast_movements
 
 LOG_CHUNK = 1000  # events of the log read at a time after the checkpoint
 _log = ledger_logger()
@@ -46,24 +63,52 @@ def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool:
     """The pool's read models as at `until` from its last usable checkpoint, or None when it
     has none by then (or the one found is unusable): the caller replays from the start."""
     stop = last_id_at(ledger, until)
+    over_live = can_shadow(live)
     try:
         with live.transaction() as conn:
             found = latest_at(conn, pool, stop)
             if found is None:
                 return None
             _check_position(ledger, found)
-            rows = load_rows(conn, found, year)
+            if over_live:
+                state, tallies = load_state(conn, found, year)
+                check_tallies(conn, found, tallies, year)
+            else:
+                rows = load_rows(conn, found, year)
     except CheckpointUnusableError as error:
         _log.warning("checkpoint_not_used", pool=pool, reason=str(error))
         return None
     except SQLAlchemyError:  # no checkpoint table (a read-only copy made before them)
         return None
+    notes = list(_after(ledger, set(aggregate_ids), found.position, stop))
+    if over_live:
+        return _over_live(ledger, live, found, state, notes, until, year)
     store = ReadModelStore.in_memory(keeps_text=keeps_text)  # as the checkpoint's rows
     with store.transaction() as conn:
         restore(conn, rows)
     projection = LedgerProjection(store, ledger, checkpoints=0)
-    apply_in_order(ledger, projection, _after(ledger, set(aggregate_ids), found.position, stop),
-                   until)
+    apply_in_order(ledger, projection, iter(notes), until)
+    return store
+
+
+def _over_live(ledger: LedgerApplication, live: ReadModelStore, found: Checkpoint,
+               state: dict[str, list[list[Any]]], notes: list[Notification],
+               until: datetime, year: str | None) -> ReadModelStore | None:
+    """The as-at over the live added rows (decision 0035): the state rows and the events after
+    the checkpoint in TEMP tables, the live rows up to it through TEMP views."""
+    try:
+        store = open_shadowed(live)
+        copied = {forecast_movements.name} if closes_a_year(notes) else set()
+        with store.transaction() as conn:
+            restore_state(conn, state)
+            if copied:
+                copy_movements(conn, found, year)
+    except SQLAlchemyError as error:  # no TEMP objects here (a read-only role): from the start
+        _log.warning("checkpoint_not_used", pool=found.pool_id, reason=str(error))
+        return None
+    apply_in_order(ledger, LedgerProjection(store, ledger, checkpoints=0), iter(notes), until)
+    with store.transaction() as conn:
+        view_added(conn, found, year, copied)
     return store
 
 

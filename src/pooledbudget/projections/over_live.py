@@ -1,0 +1,229 @@
+"""One pool as at a checkpoint's position, answered over the live rows (decision 0035).
+
+Rows that are only ever added (spends, allocations, movements, contribution events, sign-offs,
+reversals, decision order, outcome payments) are the same in the live read models and in an
+as-at, up to the position of the as-at's checkpoint: each carries the log position of its
+event in `sequence` (allocations and outcome payments through their spend). So an as-at does
+not copy them. It opens its own connection to the live database and makes TEMP tables and
+views there, under the live tables' names — in SQLite and PostgreSQL an unqualified name
+resolves to a temporary object of that name first — so the reports' queries run unchanged:
+
+- the state rows (pool, contributions, decisions, commitments, ...) are TEMP tables restored
+  from the checkpoint, and the pool's events after it are applied into them;
+- each added-row table is a TEMP view: the live rows of the pool at or before the checkpoint's
+  position (of the year, given one) UNION ALL the rows those events added. A spend's one later
+  change, its reversal, is read from the reversals the as-at holds, not from the live row.
+
+The live rows are derived data too: before they are read, their count and sums per table and
+year are compared in SQL with the tallies the checkpoint carries (under its digest). If they
+differ the checkpoint is not used (`CheckpointUnusableError`): the pool is replayed from its
+start. A year's closing lapses its open commitments from the year's movements; when one falls
+after the checkpoint, the movements are copied into the TEMP table instead of viewed.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from eventsourcing.persistence import Notification
+from sqlalchemy import JSON, Column, Connection, MetaData, Table, create_engine, event, func, insert
+from sqlalchemy import select as select_
+from sqlalchemy.pool import StaticPool
+
+from .bulk import insert_rows
+from .checkpoints import (
+    ADDED_BY_SEQUENCE,
+    ADDED_WITH_SPEND,
+    POOL_FED,
+    TALLIED,
+    Checkpoint,
+    CheckpointUnusableError,
+    Tallies,
+    _typed,
+)
+from .store import ReadModelStore
+from .tables import (
+    CHECKPOINT_TABLES,
+    READ_MODEL_TABLES,
+    forecast_movements,
+    spend_reversals,
+    spends,
+    tracking,
+)
+
+_ADDED = [spend_reversals, *(t for t in ADDED_BY_SEQUENCE if t is not spend_reversals),
+          *ADDED_WITH_SPEND]  # reversals first: the spends' view reads them
+_SHADOWS = MetaData()
+for _table in [*READ_MODEL_TABLES, *CHECKPOINT_TABLES, tracking]:  # whatever a replay writes
+    Table(_table.name, _SHADOWS, *(Column(c.name, c.type, primary_key=c.primary_key,
+                                          nullable=c.nullable,
+                                          default=getattr(c.default, "arg", None))
+                                   for c in _table.columns), prefixes=["TEMPORARY"])
+
+
+def can_shadow(live: ReadModelStore) -> bool:
+    """Whether another connection reaches the live rows (not a private in-memory database)."""
+    url = live.engine.url
+    return not (url.get_backend_name() == "sqlite"
+                and (url.database in (None, "", ":memory:") or "mode=memory" in str(url)))
+
+
+def check_tallies(conn: Connection, checkpoint: Checkpoint, tallies: Tallies,
+                  year: str | None) -> None:
+    """The live added rows of the pool up to the checkpoint's position (of `year` where an
+    as-at of a year reads no others) count and sum as the checkpoint says they did."""
+    pool, position = checkpoint.pool_id, checkpoint.position
+    spent = select_(spends.c.invoice_ref).where(spends.c.pool_id == pool,
+                                                spends.c.sequence <= position)
+    for table in _ADDED:
+        kept = year is None or table.name in POOL_FED
+        ours = (table.c.sequence <= position if "sequence" in table.c
+                else table.c.invoice_ref.in_(spent))
+        query = (select_(table.c.year, func.count(),
+                         *(func.coalesce(func.sum(table.c[c]), 0) for c in TALLIED[table.name]))
+                 .where(table.c.pool_id == pool, ours).group_by(table.c.year))
+        if not kept:
+            query = query.where(table.c.year == year)
+        found = {row[0]: [int(v) for v in row[1:]] for row in conn.execute(query)}
+        wanted = {y: t for y, t in tallies.get(table.name, {}).items() if kept or y == year}
+        if found != wanted:
+            raise CheckpointUnusableError(
+                f"the live rows of {table.name} up to {position} differ from the checkpoint's "
+                "tallies")
+
+
+class ShadowedStore(ReadModelStore):
+    """The live database seen through one connection's TEMP tables and views."""
+
+    def refresh_statistics(self) -> None:
+        """The TEMP tables hold at most one interval's rows: nothing to plan for."""
+
+
+def open_shadowed(live: ReadModelStore) -> ShadowedStore:
+    """A store on a connection of its own to the live database, with empty TEMP tables under
+    every read-model table's name (closed, and its TEMP objects dropped, with the store)."""
+    engine = create_engine(live.engine.url, poolclass=StaticPool)
+    schema = (live.engine.get_execution_options().get("schema_translate_map") or {}).get(None)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _busy_timeout)
+    elif schema:
+        event.listen(engine, "connect", lambda dbapi, _r: _search_path(dbapi, schema))
+    store = ShadowedStore(engine, create=False, keeps_text=live.keeps_text)
+    weakref.finalize(store, engine.dispose)
+    with store.transaction() as conn:
+        prepare(conn, live.keeps_text)
+        _SHADOWS.create_all(conn, checkfirst=False)
+    return store
+
+
+def restore_state(conn: Connection, tables: dict[str, list[list[Any]]]) -> None:
+    """The checkpoint's state rows into the TEMP tables."""
+    for name, rows in tables.items():
+        table = _SHADOWS.tables[name]
+        if not rows:
+            continue
+        if any(isinstance(c.type, JSON) for c in table.columns):  # a row per pool or decision
+            names = [c.name for c in table.columns]
+            conn.execute(insert(table), [dict(zip(names, row, strict=True))
+                                         for row in _typed(table, rows)])
+        else:
+            insert_rows(conn, table, _typed(table, rows))
+
+
+def copy_movements(conn: Connection, checkpoint: Checkpoint, year: str | None) -> None:
+    """The pool's movements up to the checkpoint into the TEMP table, for a closing after it."""
+    columns = _names(conn, forecast_movements)
+    conn.exec_driver_sql(f"INSERT INTO {_quote(conn, forecast_movements.name)} ({columns}) "
+                         f"SELECT {columns} FROM {_live_rows(conn, forecast_movements, checkpoint, year)}")
+
+
+def view_added(conn: Connection, checkpoint: Checkpoint, year: str | None,
+               copied: set[str]) -> None:
+    """Each added-row table (but `copied`) becomes a view of the live rows up to the
+    checkpoint and the TEMP table's rows, renamed `<table>_after`."""
+    for table in _ADDED:
+        if table.name in copied:
+            continue
+        name, after = _quote(conn, table.name), _quote(conn, f"{table.name}_after")
+        conn.exec_driver_sql(f"ALTER TABLE {name} RENAME TO {after}")
+        columns = _names(conn, table)
+        if table is spends:
+            reversal = (f"FROM {_quote(conn, spend_reversals.name)} r WHERE r.pool_id = s.pool_id "
+                        "AND r.invoice_ref = s.invoice_ref")
+            reason = f"(SELECT r.reason {reversal})" if conn_keeps_text(conn) else "NULL"
+            live_columns = ", ".join(
+                f"EXISTS (SELECT 1 {reversal})" if c.name == "reversed"
+                else f"{reason}" if c.name == "reversal_reason" else f"s.{_quote(conn, c.name)}"
+                for c in table.columns)
+            first = f"SELECT {live_columns} FROM {_live_rows(conn, table, checkpoint, year, 's')}"
+        else:
+            first = f"SELECT {columns} FROM {_live_rows(conn, table, checkpoint, year)}"
+        conn.exec_driver_sql(f"CREATE TEMPORARY VIEW {name} ({columns}) AS {first} "
+                             f"UNION ALL SELECT {columns} FROM {after}")
+
+
+def conn_keeps_text(conn: Connection) -> bool:
+    return bool(conn.info.get("keeps_text", True))
+
+
+def _live_rows(conn: Connection, table: Table, checkpoint: Checkpoint, year: str | None,
+               alias: str = "x") -> str:
+    """`FROM` text: the live table's rows of the pool up to the checkpoint (and of `year`)."""
+    live_table = _live_name(conn, table.name)
+    pool = _literal(checkpoint.pool_id)
+    if "sequence" in table.c:
+        ours = f"{alias}.sequence <= {int(checkpoint.position)}"
+    else:
+        ours = (f"{alias}.invoice_ref IN (SELECT invoice_ref FROM {_live_name(conn, spends.name)}"
+                f" WHERE pool_id = {pool} AND sequence <= {int(checkpoint.position)})")
+    where = f"{alias}.pool_id = {pool} AND {ours}"
+    if year is not None and table.name not in POOL_FED:
+        where += f" AND {alias}.year = {_literal(year)}"
+    return f"{live_table} {alias} WHERE {where}"
+
+
+def _live_name(conn: Connection, name: str) -> str:
+    """The live table, past the TEMP object of the same name."""
+    if conn.dialect.name == "sqlite":
+        return f"main.{_quote(conn, name)}"
+    return f"{_quote(conn, conn.info['live_schema'])}.{_quote(conn, name)}"
+
+
+def _names(conn: Connection, table: Table) -> str:
+    return ", ".join(_quote(conn, c.name) for c in table.columns)
+
+
+def _quote(conn: Connection, name: str) -> str:
+    return str(conn.dialect.identifier_preparer.quote(name))
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def prepare(conn: Connection, keeps_text: bool) -> None:
+    """Notes on the connection what the views' SQL needs: the live tables' schema."""
+    conn.info["keeps_text"] = keeps_text
+    if conn.dialect.name == "postgresql" and "live_schema" not in conn.info:
+        conn.info["live_schema"] = conn.exec_driver_sql("SELECT current_schema()").scalar()
+
+
+def _busy_timeout(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.close()
+
+
+def _search_path(dbapi_connection: Any, schema: str) -> None:
+    """The ledger's schema, as the live engine's `schema_translate_map` gives it; TEMP
+    objects are still found first."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET search_path TO " + '"' + schema.replace('"', '""') + '"')
+    cursor.close()
+    dbapi_connection.commit()
+
+
+def closes_a_year(notes: list[Notification]) -> bool:
+    """Whether a pool's year closes among these events (its lapse reads the year's movements)."""
+    return any(n.topic.endswith("YearClosed") for n in notes)
