@@ -210,8 +210,11 @@ def command_path(backend: Backend, sizes: Sizes, seed: int, report: Report) -> N
             get_mutate_save(bare, ids[i % len(ids)]) for i in range(start, start + len(part))])[1]
     ledger.close()
     bare.close()
-    report.add(Figure("command_path", (n / t_ledger) / (n / t_bare), n / t_ledger, n / t_bare,
-                      "commands/s", "≥ 0.7", (n / t_ledger) / (n / t_bare) >= 0.7,
+    ratio = (n / t_ledger) / (n / t_bare)
+    # Issue 25 accepted 0015: on SQLite this ratio is reported, no longer graded.
+    graded = backend.kind == "postgresql"
+    report.add(Figure("command_path", ratio, n / t_ledger, n / t_bare, "commands/s",
+                      "≥ 0.7" if graded else "(reported, 0015)", ratio >= 0.7 if graded else None,
                       "RecordSpend (pool, decision, invoice and receipt lookups; 3 aggregates "
                       f"saved) vs get+mutate+save of one aggregate, after {warm_up} untimed"))
 
@@ -234,7 +237,7 @@ def batch_import(backend: Backend, sizes: Sizes, seed: int, report: Report) -> N
     bare.close()
     ledger_rate, bare_rate = events / t_import, events / t_batched
     report.add(Figure("batch_import", ledger_rate / bare_rate, ledger_rate, bare_rate, "events/s",
-                      "≥ 0.5", ledger_rate / bare_rate >= 0.5,
+                      "(reported, 0013)", None,  # issue 25 accepted 0013: no longer graded
                       "apply_lines vs bare saves of 500 events"))
     report.add(Figure("batch_import_per_command", ledger_rate / (events / t_per_command),
                       ledger_rate, events / t_per_command, "events/s", "", None,
