@@ -30,6 +30,7 @@ from eventsourcing.persistence import Notification
 from sqlalchemy import JSON, Column, Connection, MetaData, Table, create_engine, event, func, insert
 from sqlalchemy import select as select_
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.schema import CreateTable
 
 from .bulk import insert_rows
 from .checkpoints import (
@@ -113,8 +114,21 @@ def open_shadowed(live: ReadModelStore) -> ShadowedStore:
     weakref.finalize(store, engine.dispose)
     with store.transaction() as conn:
         prepare(conn, live.keeps_text)
-        _SHADOWS.create_all(conn, checkfirst=False)
+        for statement in _ddl(conn.dialect):
+            conn.exec_driver_sql(statement)
     return store
+
+
+_DDL: dict[str, list[str]] = {}
+
+
+def _ddl(dialect: Any) -> list[str]:
+    """The TEMP tables' CREATE statements, compiled once per dialect (SQLAlchemy's DDL
+    compiler cost about as much as the rest of a small as-at)."""
+    if dialect.name not in _DDL:
+        _DDL[dialect.name] = [str(CreateTable(table).compile(dialect=dialect))
+                              for table in _SHADOWS.sorted_tables]
+    return _DDL[dialect.name]
 
 
 def restore_state(conn: Connection, tables: dict[str, list[list[Any]]]) -> None:
