@@ -42,15 +42,12 @@ from .one_pool import apply_in_order, last_id_at
 from .over_live import (
     can_shadow,
     check_tallies,
-    closes_a_year,
-    copy_movements,
+    copy_added,
     open_shadowed,
     restore_state,
-    view_added,
 )
 from .projector import LedgerProjection, wanted_topics
 from .store import ReadModelStore
-from .tables import forecast_movements
 
 LOG_CHUNK = 1000  # events of the log read at a time after the checkpoint
 _log = ledger_logger()
@@ -98,17 +95,13 @@ def _over_live(ledger: LedgerApplication, live: ReadModelStore, found: Checkpoin
     the checkpoint in TEMP tables, the live rows up to it through TEMP views."""
     try:
         store = open_shadowed(live)
-        copied = {forecast_movements.name} if closes_a_year(notes) else set()
         with store.transaction() as conn:
             restore_state(conn, state)
-            if copied:
-                copy_movements(conn, found, year)
+            copy_added(conn, found, year)
     except SQLAlchemyError as error:  # no TEMP objects here (a read-only role): from the start
         _log.warning("checkpoint_not_used", pool=found.pool_id, reason=str(error))
         return None
     apply_in_order(ledger, LedgerProjection(store, ledger, checkpoints=0), iter(notes), until)
-    with store.transaction() as conn:
-        view_added(conn, found, year, copied)
     return store
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from eventsourcing.persistence import Notification
 from sqlalchemy import JSON, Column, Connection, MetaData, Table, create_engine, event, func, insert
 from sqlalchemy import select as select_
 from sqlalchemy.pool import StaticPool
@@ -47,7 +46,6 @@ from .store import ReadModelStore
 from .tables import (
     CHECKPOINT_TABLES,
     READ_MODEL_TABLES,
-    forecast_movements,
     spend_reversals,
     spends,
     tracking,
@@ -145,36 +143,29 @@ def restore_state(conn: Connection, tables: dict[str, list[list[Any]]]) -> None:
             insert_rows(conn, table, _typed(table, rows))
 
 
-def copy_movements(conn: Connection, checkpoint: Checkpoint, year: str | None) -> None:
-    """The pool's movements up to the checkpoint into the TEMP table, for a closing after it."""
-    columns = _names(conn, forecast_movements)
-    conn.exec_driver_sql(f"INSERT INTO {_quote(conn, forecast_movements.name)} ({columns}) "
-                         f"SELECT {columns} FROM {_live_rows(conn, forecast_movements, checkpoint, year)}")
-
-
-def view_added(conn: Connection, checkpoint: Checkpoint, year: str | None,
-               copied: set[str]) -> None:
-    """Each added-row table (but `copied`) becomes a view of the live rows up to the
-    checkpoint and the TEMP table's rows, renamed `<table>_after`."""
+def copy_added(conn: Connection, checkpoint: Checkpoint, year: str | None) -> None:
+    """The pool's added rows up to the checkpoint, copied from the live tables in SQL into the
+    TEMP tables (keyed as the live ones, so the reports' joins find rows by key). A spend
+    is marked reversed by a reversal up to the checkpoint only: a later one is applied by
+    the events after it, or is not yet the as-at's."""
     for table in _ADDED:
-        if table.name in copied:
-            continue
-        name, after = _quote(conn, table.name), _quote(conn, f"{table.name}_after")
-        conn.exec_driver_sql(f"ALTER TABLE {name} RENAME TO {after}")
         columns = _names(conn, table)
         if table is spends:
-            reversal = (f"FROM {_quote(conn, spend_reversals.name)} r WHERE r.pool_id = s.pool_id "
-                        "AND r.invoice_ref = s.invoice_ref")
-            reason = f"(SELECT r.reason {reversal})" if conn_keeps_text(conn) else "NULL"
-            live_columns = ", ".join(
-                f"EXISTS (SELECT 1 {reversal})" if c.name == "reversed"
-                else f"{reason}" if c.name == "reversal_reason" else f"s.{_quote(conn, c.name)}"
+            reason = "r.reason" if conn_keeps_text(conn) else "NULL"
+            chosen = ", ".join(
+                "r.invoice_ref IS NOT NULL" if c.name == "reversed"
+                else f"CASE WHEN r.invoice_ref IS NOT NULL THEN {reason} END"
+                if c.name == "reversal_reason" else f"s.{_quote(conn, c.name)}"
                 for c in table.columns)
-            first = f"SELECT {live_columns} FROM {_live_rows(conn, table, checkpoint, year, 's')}"
+            source = (f"{_live_table(conn, table, 's')} LEFT JOIN "
+                      f"{_live_table(conn, spend_reversals, 'r')} ON r.pool_id = s.pool_id "
+                      f"AND r.invoice_ref = s.invoice_ref "
+                      f"AND r.sequence <= {int(checkpoint.position)} "
+                      f"WHERE {_live_where(conn, table, checkpoint, year, 's')}")
         else:
-            first = f"SELECT {columns} FROM {_live_rows(conn, table, checkpoint, year)}"
-        conn.exec_driver_sql(f"CREATE TEMPORARY VIEW {name} ({columns}) AS {first} "
-                             f"UNION ALL SELECT {columns} FROM {after}")
+            chosen, source = columns, _live_rows(conn, table, checkpoint, year)
+        conn.exec_driver_sql(f"INSERT INTO {_quote(conn, table.name)} ({columns}) "
+                             f"SELECT {chosen} FROM {source}")
 
 
 def conn_keeps_text(conn: Connection) -> bool:
@@ -184,7 +175,16 @@ def conn_keeps_text(conn: Connection) -> bool:
 def _live_rows(conn: Connection, table: Table, checkpoint: Checkpoint, year: str | None,
                alias: str = "x") -> str:
     """`FROM` text: the live table's rows of the pool up to the checkpoint (and of `year`)."""
-    live_table = _live_name(conn, table.name)
+    return (f"{_live_table(conn, table, alias)} "
+            f"WHERE {_live_where(conn, table, checkpoint, year, alias)}")
+
+
+def _live_table(conn: Connection, table: Table, alias: str) -> str:
+    return f"{_live_name(conn, table.name)} {alias}"
+
+
+def _live_where(conn: Connection, table: Table, checkpoint: Checkpoint, year: str | None,
+                alias: str) -> str:
     pool = _literal(checkpoint.pool_id)
     if "sequence" in table.c:
         ours = f"{alias}.sequence <= {int(checkpoint.position)}"
@@ -194,7 +194,7 @@ def _live_rows(conn: Connection, table: Table, checkpoint: Checkpoint, year: str
     where = f"{alias}.pool_id = {pool} AND {ours}"
     if year is not None and table.name not in POOL_FED:
         where += f" AND {alias}.year = {_literal(year)}"
-    return f"{live_table} {alias} WHERE {where}"
+    return where
 
 
 def _live_name(conn: Connection, name: str) -> str:
@@ -238,6 +238,3 @@ def _search_path(dbapi_connection: Any, schema: str) -> None:
     dbapi_connection.commit()
 
 
-def closes_a_year(notes: list[Notification]) -> bool:
-    """Whether a pool's year closes among these events (its lapse reads the year's movements)."""
-    return any(n.topic.endswith("YearClosed") for n in notes)
