@@ -33,6 +33,7 @@ from ..logs import ledger_logger
 from .checkpoints import (
     Checkpoint,
     CheckpointUnusableError,
+    Tallies,
     latest_at,
     load_rows,
     load_state,
@@ -69,7 +70,6 @@ def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool:
             _check_position(ledger, found)
             if over_live:
                 state, tallies = load_state(conn, found, year)
-                check_tallies(conn, found, tallies, year)
             else:
                 rows = load_rows(conn, found, year)
     except CheckpointUnusableError as error:
@@ -79,7 +79,7 @@ def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool:
         return None
     notes = list(_after(ledger, set(aggregate_ids), found.position, stop))
     if over_live:
-        return _over_live(ledger, live, found, state, notes, until, year)
+        return _over_live(ledger, live, found, (state, tallies), notes, until, year)
     store = ReadModelStore.in_memory(keeps_text=keeps_text)  # as the checkpoint's rows
     with store.transaction() as conn:
         restore(conn, rows)
@@ -89,16 +89,18 @@ def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool:
 
 
 def _over_live(ledger: LedgerApplication, live: ReadModelStore, found: Checkpoint,
-               state: dict[str, list[list[Any]]], notes: list[Notification],
+               state: tuple[dict[str, list[list[Any]]], Tallies], notes: list[Notification],
                until: datetime, year: str | None) -> ReadModelStore | None:
-    """The as-at over the live added rows (decision 0035): the state rows and the events after
-    the checkpoint in TEMP tables, the live rows up to it through TEMP views."""
+    """The as-at over the live added rows (decision 0035): TEMP tables of the pool's state rows
+    from the checkpoint and of its live added rows up to it (checked against the checkpoint's
+    tallies), the events after it applied into them."""
     try:
         store = open_shadowed(live)
         with store.transaction() as conn:
-            restore_state(conn, state)
+            restore_state(conn, state[0])
             copy_added(conn, found, year)
-    except SQLAlchemyError as error:  # no TEMP objects here (a read-only role): from the start
+            check_tallies(conn, found, state[1], year)  # the copies: one read of the live rows
+    except (SQLAlchemyError, CheckpointUnusableError) as error:  # from the start instead
         _log.warning("checkpoint_not_used", pool=found.pool_id, reason=str(error))
         return None
     apply_in_order(ledger, LedgerProjection(store, ledger, checkpoints=0), iter(notes), until)

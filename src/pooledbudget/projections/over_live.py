@@ -70,8 +70,9 @@ def can_shadow(live: ReadModelStore) -> bool:
 
 def check_tallies(conn: Connection, checkpoint: Checkpoint, tallies: Tallies,
                   year: str | None) -> None:
-    """The live added rows of the pool up to the checkpoint's position (of `year` where an
-    as-at of a year reads no others) count and sum as the checkpoint says they did."""
+    """The added rows of the pool up to the checkpoint's position (of `year` where an as-at of
+    a year reads no others) count and sum as the checkpoint says they did: run on the TEMP
+    copies of the live rows, before any event after the checkpoint is applied."""
     pool, position = checkpoint.pool_id, checkpoint.position
     spent = select_(spends.c.invoice_ref).where(spends.c.pool_id == pool,
                                                 spends.c.sequence <= position)
@@ -226,6 +227,7 @@ def prepare(conn: Connection, keeps_text: bool) -> None:
 def _busy_timeout(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.execute("PRAGMA temp_store = MEMORY")  # the TEMP tables: never a file
     cursor.close()
 
 
