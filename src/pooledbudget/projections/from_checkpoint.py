@@ -4,10 +4,12 @@ As at T means every event recorded at or before T (R22; 0002): the log up to the
 recorded by then (`last_id_at`). A checkpoint is keyed by the log position of the pool event it
 follows, so the one used is the pool's last at a position at or before `L` — never chosen by
 time, so an event of another pool between the two, or several events recorded at the same
-instant as T, change nothing. Its rows go into a private in-memory store, and the pool's events
-after its position, up to `L`, are applied as the replay from the start would apply them,
-stopping at the first recorded after T. The answer is the same store that replay gives
-(a property test compares them; decision 0030).
+instant as T, change nothing. Its rows are restored — on a SQLite file or PostgreSQL into TEMP
+tables beside the live ones, its added rows copied from the live tables (`over_live`, decision
+0035); for an in-memory ledger into a private store, from every checkpoint's rows — and the
+pool's events after its position, up to `L`, are applied as the replay from the start would
+apply them, stopping at the first recorded after T. The answer is the same store that replay
+gives (a property test compares them; decision 0030).
 
 A checkpoint is derived data in a table anyone with the database can edit. Before use its rows
 are checked against its digest and its position against the log (the event there is one of the
