@@ -18,11 +18,16 @@ FEW = 4  # aggregates brought up to date by prepared lookups rather than a join
 class PostgresFastReads(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
+        # Each aggregate's newer events by a range of the primary key. As a plain join the
+        # planner, guessing a third of each stream newer, hash-joined a scan of the whole
+        # table: 12 ms a group at 33k events, growing with the log (0037). The lateral
+        # subquery, kept apart by OFFSET 0, is one index range scan per aggregate.
         self.select_after_statement = self._on_table(
             "SELECT e.originator_id, e.originator_version, e.topic, e.state "
             "FROM unnest(%s::uuid[], %s::bigint[]) AS after(id, version) "
-            "JOIN {schema}.{table} AS e ON e.originator_id = after.id "
-            "AND e.originator_version > after.version "
+            "CROSS JOIN LATERAL (SELECT originator_id, originator_version, topic, state "
+            "FROM {schema}.{table} WHERE originator_id = after.id "
+            "AND originator_version > after.version OFFSET 0) AS e "
             "ORDER BY e.originator_id, e.originator_version")
         self._few: dict[int, Composed] = {}
         self.select_stream_statement = self._on_table(
@@ -80,8 +85,8 @@ class PostgresFastReads(PostgresApplicationRecorder):
     def select_after_on(self, curs: Cursor[DictRow],
                         after: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
         # A command's few aggregates: one prepared lookup by primary key per aggregate, in one
-        # statement (faster than the join, 170 against 220 us). A group's many: the join,
-        # planned afresh each time. Never the join prepared: its plan, cached on a pooled
+        # statement (faster than the join, 170 against 220 us). A group's many: the lateral
+        # join, planned afresh each time. Never the join prepared: its plan, cached on a pooled
         # connection while the table was small, hash-joined a sequential scan of the whole
         # table for as long as the connection lived (0011).
         if not after:
