@@ -7,11 +7,10 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .application import GROUP_SIZE, LedgerApplication
+from .application.batches import GROUP_SIZE
 from .audit import cli as audit_cli
-from .batch import apply_lines
 from .boardpack.cli import register as register_board_pack
 from .cli_options import UsageError, add_db_option, recording_time
 from .cli_safety import financial_year, run_safely
@@ -22,6 +21,9 @@ from .logs import configure_logging
 from .opening import open_existing, open_for_writing, read_only_note
 from .rotate_key import register as register_rotate_key
 
+if TYPE_CHECKING:
+    from .application import LedgerApplication
+
 REPORT_KINDS = ("shares", "cost-shift", "approvals", "risk-share", "outcomes", "signatories",
                 "sign-offs", "balances", "possible-duplicates")
 NO_YEAR = ("approvals", "signatories")  # reports over every year of the pool
@@ -29,6 +31,8 @@ YEAR_OPTIONAL = (*NO_YEAR, "possible-duplicates")  # of one year, or of every ye
 
 
 def _apply(args: argparse.Namespace) -> int:
+    from .batch import apply_lines
+
     try:
         handle = open(args.file, "rb")  # noqa: SIM115 - bytes: each line is decoded on its own
     except OSError as error:
@@ -66,9 +70,6 @@ def _positive(text: str) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .reports.render import to_csv, to_table
-    from .terminal import console
-
     if args.kind not in YEAR_OPTIONAL and not args.year:
         raise UsageError(f"report {args.kind} needs --year", field="year")
     if args.kind == "approvals" and args.as_at:
@@ -85,8 +86,13 @@ def _report(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(report.model_dump_json(indent=2))
     elif args.format == "csv":
+        from .reports.render import to_csv
+
         sys.stdout.write(to_csv(report))
-    else:
+    else:  # rich, for the table only
+        from .reports.render import to_table
+        from .terminal import console
+
         console().print(to_table(report))
     return 0
 
@@ -151,6 +157,7 @@ def _demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from . import reports
+    from .batch import apply_lines
     from .boardpack import write_board_pack
     from .demo_ledger import mark_demo_ledger, replace_demo_ledger
     from .reports.render import to_table

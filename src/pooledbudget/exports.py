@@ -16,22 +16,20 @@ import re
 import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from .application import LedgerApplication
 from .cli_options import add_db_option
 from .cli_safety import add_force, checked_output, financial_year
 from .csv_safety import safe_row
 from .errors import InvalidCommandError
 from .integration_cli import register_journals
-from .log_index import head
 from .money import from_pence
 from .opening import open_existing, read_only_note
-from .projections import read_models_as_at
-from .projections.tables import decisions, pools, spend_allocations, spend_reversals, spends
-from .reports.pool_info import pool_info
+
+if TYPE_CHECKING:
+    from .application import LedgerApplication
 
 TRANSPARENCY_COLUMNS = ["Body name", "Date", "Beneficiary", "Transaction number", "Net amount",
                         "Irrecoverable VAT", "Department", "Purpose of expenditure",
@@ -74,6 +72,8 @@ def _recorded(moment: datetime) -> date:
 
 def _lines(conn: Connection, pool: str, year: str | None = None) -> list[Line]:
     """Every spend and every reversal of the pool (or of one year), in recording order."""
+    from .projections.tables import decisions, spend_reversals, spends
+
     query = (select(spends, decisions.c.category)
              .join(decisions, (decisions.c.pool_id == spends.c.pool_id)
                    & (decisions.c.decision_id == spends.c.decision_id))
@@ -107,6 +107,10 @@ def _humane(category: str) -> str:
 
 def transparency_csv(ledger: LedgerApplication, pool: str, quarter: str,
                      body_name: str | None = None, sercop: dict[str, str] | None = None) -> str:
+    from .projections import read_models_as_at
+    from .projections.tables import pools
+    from .reports.pool_info import pool_info
+
     start, end = quarter_bounds(quarter)
     with read_models_as_at(ledger, None, pool, text=True).transaction() as conn:
         info = pool_info(conn, pool)
@@ -134,6 +138,11 @@ def ledger_csv(ledger: LedgerApplication, pool: str, year: str) -> str:
     """Every spend line of the year with its allocation; each row carries the pool's ledger
     head when it was made (`verify --pool P --expect-head DIGEST` checks the ledger still
     holds everything up to it)."""
+    from .log_index import head
+    from .projections import read_models_as_at
+    from .projections.tables import spend_allocations
+    from .reports.pool_info import pool_info
+
     with read_models_as_at(ledger, None, pool, year, text=True).transaction() as conn:
         order = pool_info(conn, pool).members(year)
         lines = _lines(conn, pool, year)

@@ -104,6 +104,20 @@ def check_key(key: str) -> None:
             code="cipher_key_invalid")
 
 
+def decoded_state(mapper: Any, stored: Any) -> dict[str, Any]:
+    """A stored event's fields (its state decrypted, decompressed and decoded) as
+    `Mapper.to_domain_event` gives them, without resolving its class by topic: that would build
+    every aggregate's event classes when a ledger is opened only to read. (No event is
+    upcast: topics are explicit and never change.)"""
+    state = stored.state
+    if mapper.cipher:
+        state = mapper.cipher.decrypt(state)
+    if mapper.compressor:
+        state = mapper.compressor.decompress(state)
+    fields: dict[str, Any] = mapper.transcoder.decode(state)
+    return fields
+
+
 def check_cipher(app: Any) -> None:
     """Refuses a ledger whose stored events the configured key cannot read, before anything
     misreads them as tampered with: no key for encrypted events, a key for plain ones, or the
@@ -117,7 +131,7 @@ def check_cipher(app: Any) -> None:
         samples += app.recorder.select_notifications(start=start, limit=1)
     for notification in samples:
         try:
-            app.mapper.to_domain_event(notification)
+            decoded_state(app.mapper, notification)
             return
         except Exception:  # noqa: BLE001,S112 - any failure to decode: try the next sample
             continue

@@ -6,26 +6,19 @@ much is spent through the pool (decisions and spend live in their own streams).
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from ..errors import LimitError, StateError, YearClosedError
 from ..money import Money
 from .chain import ChainedAggregate
+from .ids import NAMESPACE as NAMESPACE  # re-exported: the ids moved to ids.py
+from .ids import pool_uuid as pool_uuid
 from .register import Entry, Register, check_budget_holders, check_complete, check_entries
 from .terms import Actor
-
-NAMESPACE = uuid5(NAMESPACE_URL, "https://pooledbudget.example/ids")
-
-
-@functools.lru_cache(maxsize=4096)  # a command derives each id several times
-def pool_uuid(pool_id: str) -> UUID:
-    return uuid5(NAMESPACE, f"pool:{pool_id}")
 
 
 class Pool(ChainedAggregate):

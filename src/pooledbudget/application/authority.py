@@ -4,16 +4,18 @@ signer vouched for (R27) and their limits (R28)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import commands as c
-from ..aggregates import Decision, Pool, decision_uuid, pool_uuid
 from ..aggregates.register import Entry
 from ..aggregates.terms import Actor
 from ..errors import AuthorisationError
 from ..money import Money
 from .cache import AggregateCache
 from .loading import Loading
+
+if TYPE_CHECKING:
+    from ..aggregates import Decision, Pool
 
 
 class Authority(Loading, AggregateCache):
@@ -59,6 +61,8 @@ class Authority(Loading, AggregateCache):
                        ) -> tuple[Pool, Decision]:
         """Authority first (R26; `manager` must be a pool manager of the host), then the
         decision, then its year still open (R17)."""
+        from ..aggregates import decision_uuid, pool_uuid
+
         if self._group() is None:
             self._local.current = self._up_to_date(
                 [pool_uuid(pool_id), decision_uuid(pool_id, decision_id)])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from contextlib import nullcontext
+from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
@@ -21,7 +22,14 @@ from .retry import Retry
 GROUP_SIZE = 1000
 # Sealing reads the stored log (chain_state), so these run alone, after the group before them
 # is saved.
-RUN_ALONE = (c.CloseYear, c.SealPool)
+# By name: the classes are the command models, built only when a command is run.
+_RUN_ALONE = frozenset({"CloseYear", "SealPool"})
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RUN_ALONE":  # the classes, as this name gave them before
+        return tuple(getattr(c, kind) for kind in sorted(_RUN_ALONE))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Replay(Exception):
@@ -35,7 +43,7 @@ class Batches(Retry):
         outcomes: list[CommandResult | LedgerError] = []
         group: list[c.Command] = []
         for command in commands:
-            if isinstance(command, RUN_ALONE):
+            if command.kind in _RUN_ALONE:
                 outcomes += self._run_group(group, use_command_time, pause_collection)
                 group = []
                 outcomes += self._run_one_by_one([command], use_command_time)

@@ -12,8 +12,6 @@ from eventsourcing.application import project_aggregate
 from eventsourcing.domain import Aggregate
 
 from .. import commands as c
-from ..aggregates import Decision, decision_uuid, pool_uuid
-from ..aggregates.registry import LegacyInvoiceRefs
 from .base import LedgerBase
 
 
@@ -48,6 +46,8 @@ class AggregateCache(LedgerBase):
     @staticmethod
     def _touched(commands: Sequence[c.Command]) -> set[UUID]:
         """The pools and decisions these commands name."""
+        from ..aggregates import decision_uuid, pool_uuid
+
         ids: set[UUID] = set()
         for command in commands:
             pool_id = getattr(command, "pool_id", None)
@@ -63,6 +63,9 @@ class AggregateCache(LedgerBase):
         them current instead of reading back and applying the events it has just written. (The
         repository fast-forwards whatever it serves, so a cached instance another writer has
         since moved on from is brought up to date, never served stale.)"""
+        from ..aggregates import Decision
+        from ..aggregates.registry import LegacyInvoiceRefs
+
         cache = self.repository.cache
         for aggregate in aggregates:  # a pool's raw-text claims, just listed, never change
             if type(aggregate) is LegacyInvoiceRefs and not aggregate.pending_events:

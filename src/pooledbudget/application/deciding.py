@@ -3,25 +3,32 @@ its recording time, and its new events gathered with its receipt and year-closur
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from .. import commands as c
-from ..aggregates import Decision
-from ..aggregates.closure import closure_uuid
 from ..aggregates.terms import Actor
 from ..errors import LedgerError
 from .base import Decided
 from .cache import AggregateCache
-from .dispatch import Handler
+from .dispatch import Handler, bound_handlers
 from .idempotency import Idempotency
 from .recording_time import RecordingTime
 from .results import CommandResult, public_names
 
 
 class Deciding(Idempotency, RecordingTime, AggregateCache):
-    _handlers: dict[type[c.Command], Handler]  # the dispatch table (dispatch.py)
+    @cached_property
+    def _handlers(self) -> dict[type[c.Command], Handler]:
+        """The dispatch table (dispatch.py) bound to this ledger, made at its first command: a
+        ledger opened only to read never loads the command models. Tests may replace one."""
+        return bound_handlers(self)
 
     def _decide(self, command: c.Command, use_command_time: bool) -> CommandResult | Decided:
         """The command's new events (with the aggregates that hold them and the year-closure
         guard), or the first result if it is a duplicate; raises `LedgerError` if rejected."""
+        from ..aggregates import Decision
+        from ..aggregates.closure import closure_uuid
+
         digest = command.content_digest() if command.command_id else None
         handler = self._handlers[type(command)]
         actor: Actor = command.actor.model_dump()

@@ -5,21 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from .. import commands as c
-from ..aggregates import CommandReceipt
-from ..aggregates.registry import evidence_uuid, invoice_key_uuid, receipt_uuid
 from ..aggregates.terms import Actor
 from ..errors import IdempotencyConflictError
 from ..references import reference_key
 from .loading import Loading
 from .results import CommandResult
 
+if TYPE_CHECKING:
+    from ..aggregates import CommandReceipt
+
 
 class Idempotency(Loading):
     def _duplicate(self, command: c.Command, digest: str | None) -> CommandResult | None:
         """The first result if this command_id was already applied (R25), else None."""
+        from ..aggregates import CommandReceipt
+        from ..aggregates.registry import receipt_uuid
+
         if not command.command_id:
             return None
         receipt = self._find(CommandReceipt, receipt_uuid(command.command_id), read_only=True)
@@ -35,6 +40,8 @@ class Idempotency(Loading):
     def _receipt(command: c.Command, digest: str, events: list[str], actor: Actor,
                  at: datetime) -> CommandReceipt:
         """The record that `command_id` was applied, with its content's digest and result."""
+        from ..aggregates import CommandReceipt
+
         assert command.command_id is not None
         return CommandReceipt.accept(command.command_id, command.kind, digest,
                                      getattr(command, "pool_id", None), events, actor, at)
@@ -43,6 +50,8 @@ class Idempotency(Loading):
     def _unique_ids(commands: Sequence[c.Command]) -> set[UUID]:
         """The receipts and new invoice references these commands will look for: in a feed,
         almost always ones that don't exist yet."""
+        from ..aggregates.registry import evidence_uuid, invoice_key_uuid, receipt_uuid
+
         wanted = {receipt_uuid(cmd.command_id) for cmd in commands if cmd.command_id}
         wanted |= {invoice_key_uuid(cmd.pool_id, reference_key(cmd.invoice_ref))
                    for cmd in commands if isinstance(cmd, (c.RecordSpend, c.RecordOutcome))}

@@ -8,8 +8,6 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from ..aggregates import InvoiceRef
-from ..aggregates.registry import LegacyInvoiceRefs, invoice_key_uuid, legacy_invoices_uuid
 from ..aggregates.terms import Actor
 from ..errors import StateError
 from ..references import reference_key
@@ -24,6 +22,9 @@ class InvoiceClaims(Loading):
         """The reference's key if no reference the same under R13 was recorded in the pool
         (a key claim, or an old raw-text one: decision 0024), with the pool's new listing of
         old claims if this is the first time; else `invoice_ref_reused` naming the earlier."""
+        from ..aggregates import InvoiceRef
+        from ..aggregates.registry import invoice_key_uuid
+
         key = reference_key(invoice_ref)
         legacy, index = self._legacy(pool_id, actor, at)
         claim = self._find(InvoiceRef, invoice_key_uuid(pool_id, key), read_only=True)
@@ -42,6 +43,8 @@ class InvoiceClaims(Loading):
         """The pool's invoice claims made by raw text before R13 was amended, by key; and, the
         first time, the new `LegacyInvoiceRefs` that lists them, to be saved with the command.
         Once stored the list never changes, so it is read once per process."""
+        from ..aggregates.registry import LegacyInvoiceRefs, legacy_invoices_uuid
+
         known = self._legacy_claims.get(pool_id)
         if known is not None:
             return known, []

@@ -4,15 +4,17 @@ yet), and the pool and decision look-ups that fail with the rule by which they e
 from __future__ import annotations
 
 from copy import deepcopy
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
-from ..aggregates import Decision, Pool, decision_uuid, pool_uuid
 from ..errors import StateError
 from .base import LedgerBase
+
+if TYPE_CHECKING:
+    from ..aggregates import Decision, Pool
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -56,6 +58,8 @@ class Loading(LedgerBase):
         return aggregate
 
     def pool(self, pool_id: str, *, read_only: bool = False) -> Pool:
+        from ..aggregates import Pool, pool_uuid
+
         pool = self._find(Pool, pool_uuid(pool_id), read_only=read_only)
         if pool is None:
             raise StateError(f"no pool {pool_id!r} has been established (R5)", field="pool_id",
@@ -69,6 +73,8 @@ class Loading(LedgerBase):
     def _decision(self, pool_id: str, decision_id: str, rule: str) -> Decision:
         """The decision, or `decision_not_found` under the rule of the command looking (R10
         approving, R13 spending)."""
+        from ..aggregates import Decision, decision_uuid
+
         decision = self._find(Decision, decision_uuid(pool_id, decision_id))
         if decision is None:
             raise StateError(f"no decision {decision_id!r} in pool {pool_id!r} ({rule})",

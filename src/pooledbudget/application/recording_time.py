@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
 
 from .. import commands as c
 from ..errors import TimeInFutureError, TimeWentBackwardsError
+from ..persistence import decoded_state
 from .base import LedgerBase
 
 # How far after the clock a command's `at` may be under `use_command_time` (clocks differ a
@@ -51,6 +51,5 @@ class RecordingTime(LedgerBase):
         if not last_id:
             return None
         notification = self.recorder.select_notifications(start=last_id, limit=1)[0]
-        event: Any = self.mapper.to_domain_event(notification)
-        timestamp: datetime = event.timestamp
+        timestamp: datetime = decoded_state(self.mapper, notification)["timestamp"]
         return timestamp

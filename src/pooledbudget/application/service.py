@@ -12,16 +12,17 @@ dispatch.py), the retry of one command and the grouped batch engine.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from .. import commands as c
 from ..errors import LedgerError
-from ..feed import Change
-from ..feed import changes as _changes
 from ..persistence import Database
 from .batches import GROUP_SIZE, Batches
-from .dispatch import bound_handlers
 from .handlers import DecisionHandlers, PoolHandlers, RegisterHandlers, SpendHandlers
 from .results import Clock, CommandResult, utc_now
+
+if TYPE_CHECKING:
+    from ..feed import Change
 
 
 class LedgerApplication(Batches, PoolHandlers, RegisterHandlers, DecisionHandlers,
@@ -33,7 +34,6 @@ class LedgerApplication(Batches, PoolHandlers, RegisterHandlers, DecisionHandler
     def __init__(self, env: Mapping[str, str] | None = None, clock: Clock = utc_now,
                  database: Database | None = None, lock_timeout: float | None = None) -> None:
         super().__init__(env=env, clock=clock, database=database, lock_timeout=lock_timeout)
-        self._handlers = bound_handlers(self)  # tests may replace one on a ledger
 
     def execute(self, command: c.Command, *, use_command_time: bool = False,
                 allow_future_times: bool = False) -> CommandResult:
@@ -70,4 +70,6 @@ class LedgerApplication(Batches, PoolHandlers, RegisterHandlers, DecisionHandler
                 pool: str | None = None) -> Iterator[Change]:
         """Every stored event after position `after` (of one pool, if given), oldest first, at
         most `limit`: the change feed (feed.py, docs/developers/integration.md)."""
+        from ..feed import changes as _changes
+
         return _changes(self, after=after, limit=limit, pool=pool)

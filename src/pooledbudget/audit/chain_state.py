@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from ..aggregates import Decision, Pool
+from .. import aggregates  # its classes when the first event is added: log_index needs only fold_digest
 from ..aggregates.chain import GENESIS
 
 
@@ -29,5 +29,5 @@ class PoolChainState:
         self.events += 1
         self.log_digest = fold_digest(self.log_digest, event.originator_id,
                                       event.originator_version, event.hash)
-        if isinstance(event, (Pool.Event, Decision.Event)):
+        if isinstance(event, (aggregates.Pool.Event, aggregates.Decision.Event)):
             self.heads[str(event.originator_id)] = [event.originator_version, event.hash]

@@ -15,32 +15,47 @@ from __future__ import annotations
 import threading
 import weakref
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
 
-from ..aggregates.pool import pool_uuid
-from ..application import LedgerApplication
+from ..aggregates.ids import pool_uuid
 from ..log_index import backfill_streams, has_index, pool_streams, streams_ready
-from .from_checkpoint import as_at_from_checkpoint
-from .one_pool import can_replay_streams, replay_streams
-from .projector import LedgerProjection, Progress, catch_up
 from .store import ReadModelStore
 
+if TYPE_CHECKING:
+    from ..application import LedgerApplication
+    from .projector import LedgerProjection, Progress
+
+# The projector (and the aggregates its event classes come from) is imported when there are
+# events to apply: a report on current read models needs only their store.
 _LIVE: weakref.WeakKeyDictionary[LedgerApplication, LedgerProjection] = \
+    weakref.WeakKeyDictionary()
+_VIEWS: weakref.WeakKeyDictionary[LedgerApplication, ReadModelStore] = \
     weakref.WeakKeyDictionary()
 
 
-def _live_projection(ledger: LedgerApplication) -> LedgerProjection:
-    projection = _LIVE.get(ledger)
-    if projection is None:
+def _live_view(ledger: LedgerApplication) -> ReadModelStore:
+    """The ledger's live store, opened once (and closed with the ledger)."""
+    view = _VIEWS.get(ledger)
+    if view is None:
         if ledger.database is None:
             raise ValueError("this ledger was not opened with open_ledger(url): no read-model database")
-        store = ReadModelStore.for_database(ledger.database, keeps_text=keeps_text(ledger))
+        view = ReadModelStore.for_database(ledger.database, keeps_text=keeps_text(ledger))
+        weakref.finalize(ledger, view.close)
+        _VIEWS[ledger] = view
+    return view
+
+
+def _live_projection(ledger: LedgerApplication) -> LedgerProjection:
+    from .projector import LedgerProjection
+
+    projection = _LIVE.get(ledger)
+    if projection is None:
         # Held weakly: a projection that held its ledger would keep the key of `_LIVE` alive,
         # and every ledger a process ever opened, with its store, would stay in memory.
-        projection = LedgerProjection(store, weakref.proxy(ledger))
-        weakref.finalize(ledger, store.close)
+        projection = LedgerProjection(_live_view(ledger), weakref.proxy(ledger))
         _LIVE[ledger] = projection
     return projection
 
@@ -54,10 +69,13 @@ def keeps_text(ledger: LedgerApplication) -> bool:
 def live_store(ledger: LedgerApplication, *, follow: bool = True) -> ReadModelStore:
     """The live read models, caught up with every recorded event unless `follow` is False or
     the database is read-only (then as they stand: see `opening.read_only_note`)."""
-    projection = _live_projection(ledger)
-    if follow and not (ledger.database is not None and ledger.database.read_only):
-        catch_up(ledger, projection)
-    return projection.view
+    view = _live_view(ledger)
+    if follow and not (ledger.database is not None and ledger.database.read_only) and \
+            (view.max_tracking_id(ledger.name) or 0) < (ledger.recorder.max_notification_id() or 0):
+        from .projector import catch_up
+
+        catch_up(ledger, _live_projection(ledger))
+    return view
 
 
 def read_models_as_at(ledger: LedgerApplication, as_at: datetime | None,
@@ -74,6 +92,9 @@ def read_models_as_at(ledger: LedgerApplication, as_at: datetime | None,
         if not text or live.keeps_text or last is None:
             return live
         as_at = last
+    from .one_pool import replay_streams
+    from .projector import LedgerProjection, catch_up
+
     aggregate_ids = None if pool is None else pool_aggregate_ids(ledger, pool, year)
     if pool is not None and aggregate_ids is not None and ledger.database is not None:
         restored = _from_checkpoint(ledger, as_at, pool, aggregate_ids, year, text)
@@ -93,11 +114,20 @@ def _from_checkpoint(ledger: LedgerApplication, as_at: datetime, pool: str,
     """From the pool's last checkpoint (0030). Checkpoints copy the live rows, which keep no
     free text under a cipher key (0029): then only an as-at that needs none starts from one,
     into a store that keeps none either, so its rows are those a replay without text gives."""
+    from .from_checkpoint import as_at_from_checkpoint
+
     live = _live_projection(ledger).view
     if text and not live.keeps_text:
         return None
     return as_at_from_checkpoint(ledger, live, pool, aggregate_ids, as_at, year,
                                  keeps_text=live.keeps_text)
+
+
+def can_replay_streams(ledger: LedgerApplication) -> bool:
+    """`one_pool.can_replay_streams`, importing it (and the projector) only when asked."""
+    from .one_pool import can_replay_streams as replayable
+
+    return replayable(ledger)
 
 
 def pool_aggregate_ids(ledger: LedgerApplication, pool: str,
@@ -123,6 +153,8 @@ def pool_aggregate_ids(ledger: LedgerApplication, pool: str,
 
 def rebuild(ledger: LedgerApplication, progress: Progress | None = None) -> int:
     """Drops every read model and applies the whole history again; returns events applied."""
+    from .projector import LedgerProjection, catch_up
+
     projection = _live_projection(ledger)
     projection.view.drop_read_models()
     fresh = LedgerProjection(projection.view, projection.ledger)  # the weak reference
@@ -143,6 +175,8 @@ def follow(
     subscriptions, so this polls the notification log; the tracking position makes it safe to
     run beside `apply` processes, or to kill and restart at any moment.
     """
+    from .projector import catch_up
+
     stop = stop or threading.Event()
     projection = _live_projection(ledger)
     total = 0

@@ -7,8 +7,8 @@ stood at that recording time (R22).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
-from ..application import LedgerApplication
 from ..projections import read_models_as_at
 from .approvals import approvals_report
 from .cost_shift import cost_shift_report
@@ -27,6 +27,9 @@ from .models import (
 from .outcomes import outcomes_report
 from .risk_share import risk_share_report
 from .shares import shares_report
+
+if TYPE_CHECKING:
+    from ..application import LedgerApplication
 
 __all__ = ["ApprovalsReport", "CostShiftReport", "OutcomesReport", "PossibleDuplicatesReport",
            "RiskShareReport", "SharesReport", "SignOffsReport", "SignatoriesReport", "approvals",

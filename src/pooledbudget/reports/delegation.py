@@ -7,11 +7,10 @@ events a year, and nothing an editable table could change.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from ..aggregates import Pool, pool_uuid
 from ..aggregates.register import ROLES
 from ..application import LedgerApplication
 from ..errors import StateError
@@ -19,9 +18,14 @@ from ..money import from_pence
 from ..projections.tables import sign_offs
 from .models import SignatoriesReport, SignatoryRow, SignOff, SignOffsReport
 
+if TYPE_CHECKING:
+    from ..aggregates import Pool
+
 
 def pool_as_at(ledger: LedgerApplication, pool_id: str, as_at: datetime | None) -> Pool:
     """The pool aggregate as its events up to `as_at` (None: all) left it."""
+    from ..aggregates import Pool, pool_uuid
+
     pool: Any = None
     event: Any
     for event in ledger.events.get(pool_uuid(pool_id)):

@@ -18,7 +18,7 @@ AmountText = Annotated[str, BeforeValidator(_rendered)]
 
 
 class Report(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class PartnerShare(Report):

@@ -6,24 +6,17 @@
 
 from __future__ import annotations
 
-import functools
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
-from uuid import UUID, uuid5
 
 from ...errors import StateError
 from ...money import Money, PenceTally, exact, sum_of
-from ..pool import NAMESPACE
+from ..ids import decision_uuid as decision_uuid  # re-exported: the ids moved to ids.py
 from ..terms import ElementTerms, Outcome, SplitHistory
-
-
-@functools.lru_cache(maxsize=4096)  # a command derives each id several times
-def decision_uuid(pool_id: str, decision_id: str) -> UUID:
-    return uuid5(NAMESPACE, f"decision:{pool_id}:{decision_id}")
 
 
 @dataclass(slots=True)

@@ -8,7 +8,6 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from ... import commands as c
-from ...aggregates import Decision, decision_uuid
 from ...aggregates.terms import Actor, ElementTerms, Outcome, VariedElementTerms
 from ...errors import StateError
 from ..authority import Authority, authority
@@ -16,9 +15,11 @@ from ..dispatch import handles
 
 
 class DecisionHandlers(Authority):
-    @handles(c.ProposeDecision)
+    @handles("ProposeDecision")
     def _propose_decision(self, cmd: c.ProposeDecision, actor: Actor,
                           at: datetime) -> list[Aggregate]:
+        from ...aggregates import Decision, decision_uuid
+
         pool = self._managed_pool(cmd.pool_id, actor, read_only=True)
         pool.ensure_open(cmd.year)
         pool.ensure_year_in_pool(cmd.year)
@@ -42,14 +43,14 @@ class DecisionHandlers(Authority):
             planned_end=cmd.planned_end, elements=elements, members=pool.members(cmd.year),
             actor=actor, at=at)]
 
-    @handles(c.ApproveDecision)
+    @handles("ApproveDecision")
     def _approve_decision(self, cmd: c.ApproveDecision, actor: Actor,
                           at: datetime) -> list[Aggregate]:
         pool, decision = self._answered_decision(cmd, actor, "R10")
         decision.approve(cmd.partner, actor, at, pool.partner_order, *authority(pool, actor))
         return [decision]
 
-    @handles(c.DeclineDecision)
+    @handles("DeclineDecision")
     def _decline_decision(self, cmd: c.DeclineDecision, actor: Actor,
                           at: datetime) -> list[Aggregate]:
         pool, decision = self._answered_decision(cmd, actor, "R10")
@@ -57,7 +58,7 @@ class DecisionHandlers(Authority):
                          authority(pool, actor)[0])
         return [decision]
 
-    @handles(c.ProposeVariation)
+    @handles("ProposeVariation")
     def _propose_variation(self, cmd: c.ProposeVariation, actor: Actor,
                            at: datetime) -> list[Aggregate]:
         pool, decision = self._open_decision(
@@ -79,7 +80,7 @@ class DecisionHandlers(Authority):
             actor=actor, at=at)
         return [decision]
 
-    @handles(c.ApproveVariation)
+    @handles("ApproveVariation")
     def _approve_variation(self, cmd: c.ApproveVariation, actor: Actor,
                            at: datetime) -> list[Aggregate]:
         pool, decision = self._answered_decision(cmd, actor, "R12")
@@ -87,7 +88,7 @@ class DecisionHandlers(Authority):
                                    *authority(pool, actor))
         return [decision]
 
-    @handles(c.DeclineVariation)
+    @handles("DeclineVariation")
     def _decline_variation(self, cmd: c.DeclineVariation, actor: Actor,
                            at: datetime) -> list[Aggregate]:
         pool, decision = self._answered_decision(cmd, actor, "R12")
@@ -95,7 +96,7 @@ class DecisionHandlers(Authority):
                                    pool.partner_order, authority(pool, actor)[0])
         return [decision]
 
-    @handles(c.EndDecision)
+    @handles("EndDecision")
     def _end_decision(self, cmd: c.EndDecision, actor: Actor, at: datetime) -> list[Aggregate]:
         _, decision = self._open_decision(
             cmd.pool_id, cmd.decision_id, "R12", actor)

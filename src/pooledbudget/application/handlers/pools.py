@@ -4,13 +4,11 @@ sealing (R24)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
 
 from ... import commands as c
-from ...aggregates import Pool, pool_uuid
-from ...aggregates.closure import YearClosure
 from ...aggregates.register import check_complete, check_entries
 from ...aggregates.terms import Actor
 from ...audit.seal import chain_state
@@ -18,10 +16,15 @@ from ...errors import StateError
 from ..authority import Authority, entries
 from ..dispatch import handles
 
+if TYPE_CHECKING:
+    from ...aggregates import Pool
+
 
 class PoolHandlers(Authority):
-    @handles(c.EstablishPool)
+    @handles("EstablishPool")
     def _establish_pool(self, cmd: c.EstablishPool, actor: Actor, at: datetime) -> list[Aggregate]:
+        from ...aggregates import Pool, pool_uuid
+
         self._require_host_manager(cmd.host, actor)
         signatories = None if cmd.signatories is None else entries(cmd.signatories)
         if signatories is not None:  # the register before the state rules (R27, then R5)
@@ -42,7 +45,7 @@ class PoolHandlers(Authority):
             risk_share=risk_share, actor=actor, at=at, signatories=signatories,
             two_signatures_above=cmd.two_signatures_above)]
 
-    @handles(c.JoinPool)
+    @handles("JoinPool")
     def _join_pool(self, cmd: c.JoinPool, actor: Actor, at: datetime) -> list[Aggregate]:
         pool = self._managed_pool(cmd.pool_id, actor)
         pool.ensure_open(cmd.from_year, field="from_year")
@@ -50,7 +53,7 @@ class PoolHandlers(Authority):
                   None if cmd.signatories is None else entries(cmd.signatories))
         return [pool]
 
-    @handles(c.PledgeContribution)
+    @handles("PledgeContribution")
     def _pledge(self, cmd: c.PledgeContribution, actor: Actor, at: datetime) -> list[Aggregate]:
         self._require_budget_holder(cmd.partner, actor)
         pool = self._signed_pool(cmd.pool_id, actor)
@@ -58,7 +61,7 @@ class PoolHandlers(Authority):
         pool.pledge(cmd.partner, cmd.year, cmd.amount, actor, at)
         return [pool]
 
-    @handles(c.VaryContribution)
+    @handles("VaryContribution")
     def _vary(self, cmd: c.VaryContribution, actor: Actor, at: datetime) -> list[Aggregate]:
         self._require_budget_holder(cmd.partner, actor)
         pool = self._signed_pool(cmd.pool_id, actor)
@@ -66,7 +69,7 @@ class PoolHandlers(Authority):
         pool.vary(cmd.partner, cmd.year, cmd.amount, cmd.reason, actor, at)
         return [pool]
 
-    @handles(c.ReceiveContribution)
+    @handles("ReceiveContribution")
     def _receive(self, cmd: c.ReceiveContribution, actor: Actor, at: datetime) -> list[Aggregate]:
         pool = self._managed_pool(cmd.pool_id, actor)
         pool.ensure_open(cmd.year)
@@ -74,14 +77,16 @@ class PoolHandlers(Authority):
                      cmd.reference, actor, at)
         return [pool]
 
-    @handles(c.CloseYear)
+    @handles("CloseYear")
     def _close_year(self, cmd: c.CloseYear, actor: Actor, at: datetime) -> list[Aggregate]:
+        from ...aggregates.closure import YearClosure
+
         pool = self._managed_pool(cmd.pool_id, actor)
         pool.close_year(cmd.year, actor, at)
         self._seal(pool, f"year {cmd.year} closed", actor, at)
         return [pool, YearClosure.close(cmd.pool_id, cmd.year, actor, at)]
 
-    @handles(c.SealPool)
+    @handles("SealPool")
     def _seal_pool(self, cmd: c.SealPool, actor: Actor, at: datetime) -> list[Aggregate]:
         pool = self._managed_pool(cmd.pool_id, actor)
         self._seal(pool, cmd.reason, actor, at)

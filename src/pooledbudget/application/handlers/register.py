@@ -14,14 +14,14 @@ from ..dispatch import handles
 
 
 class RegisterHandlers(Authority):
-    @handles(c.AdoptSignatoryRegister)
+    @handles("AdoptSignatoryRegister")
     def _adopt_register(self, cmd: c.AdoptSignatoryRegister, actor: Actor,
                         at: datetime) -> list[Aggregate]:
         pool = self._managed_pool(cmd.pool_id, actor)
         pool.adopt_register(entries(cmd.signatories), cmd.two_signatures_above, actor, at)
         return [pool]
 
-    @handles(c.RegisterSignatory)
+    @handles("RegisterSignatory")
     def _register_signatory(self, cmd: c.RegisterSignatory, actor: Actor,
                             at: datetime) -> list[Aggregate]:
         entry = entries([cmd.signatory])[0]
@@ -29,7 +29,7 @@ class RegisterHandlers(Authority):
         pool.register_signatory(entry, actor, at)
         return [pool]
 
-    @handles(c.RevokeSignatory)
+    @handles("RevokeSignatory")
     def _revoke_signatory(self, cmd: c.RevokeSignatory, actor: Actor,
                           at: datetime) -> list[Aggregate]:
         if actor["role"] not in ("pool_manager", "budget_holder"):

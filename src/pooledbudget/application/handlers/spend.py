@@ -7,8 +7,6 @@ from datetime import datetime
 from eventsourcing.domain import Aggregate
 
 from ... import commands as c
-from ...aggregates import EvidenceRef, InvoiceRef
-from ...aggregates.registry import evidence_uuid, invoice_key_uuid
 from ...aggregates.terms import Actor
 from ...errors import StateError
 from ...references import reference_key
@@ -18,8 +16,10 @@ from ..invoice_refs import InvoiceClaims
 
 
 class SpendHandlers(Authority, InvoiceClaims):
-    @handles(c.RecordSpend)
+    @handles("RecordSpend")
     def _record_spend(self, cmd: c.RecordSpend, actor: Actor, at: datetime) -> list[Aggregate]:
+        from ...aggregates import InvoiceRef
+
         pool, decision = self._open_decision(
             cmd.pool_id, cmd.decision_id, "R13", actor)
         key, index = self._unused_invoice(cmd.pool_id, cmd.invoice_ref, actor, at)
@@ -30,11 +30,14 @@ class SpendHandlers(Authority, InvoiceClaims):
         invoice = InvoiceRef.claim(cmd.pool_id, cmd.invoice_ref, key, cmd.decision_id, actor, at)
         return [decision, invoice, *index]
 
-    @handles(c.RecordOutcome)
+    @handles("RecordOutcome")
     def _record_outcome(self, cmd: c.RecordOutcome, actor: Actor,
                         at: datetime) -> list[Aggregate]:
         """R33: an outcome payment is spend; its invoice reference is claimed as a spend's is
         (R13) and its evidence reference once in the pool, never freed (R33)."""
+        from ...aggregates import EvidenceRef, InvoiceRef
+        from ...aggregates.registry import evidence_uuid
+
         pool, decision = self._open_decision(
             cmd.pool_id, cmd.decision_id, "R33", actor)
         key, index = self._unused_invoice(cmd.pool_id, cmd.invoice_ref, actor, at)
@@ -53,8 +56,11 @@ class SpendHandlers(Authority, InvoiceClaims):
                                         cmd.invoice_ref, actor, at)
         return [decision, invoice, evidence, *index]
 
-    @handles(c.ReverseSpend)
+    @handles("ReverseSpend")
     def _reverse_spend(self, cmd: c.ReverseSpend, actor: Actor, at: datetime) -> list[Aggregate]:
+        from ...aggregates import InvoiceRef
+        from ...aggregates.registry import invoice_key_uuid
+
         pool = self._managed_pool(cmd.pool_id, actor, read_only=True)
         key = reference_key(cmd.invoice_ref)
         legacy, index = self._legacy(cmd.pool_id, actor, at)
