@@ -739,7 +739,8 @@ def startup(backend: Backend, sizes: Sizes, seed: int, report: Report) -> None:
     report.add(Figure("startup_shares", ratio, took["shares"], took["imports_only"],
                       "s (whole process)", "≤ 1.5", ratio <= 1.5,
                       "report shares, whole process ÷ python importing eventsourcing, "
-                      "SQLAlchemy and pydantic only (medians, in turn)"))
+                      "SQLAlchemy (with the backend's dialect and driver) and pydantic only "
+                      "(medians, in turn)"))
 
 
 # -- running ------------------------------------------------------------------------------------

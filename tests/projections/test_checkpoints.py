@@ -53,6 +53,22 @@ def pool_event_ids(ledger: LedgerApplication, pool: str) -> list[int]:
             if n.originator_id in ids]
 
 
+def spy_on_restores(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the as-ats restored from a checkpoint: into a private store (an in-memory ledger)
+    or into TEMP tables over the live rows (decision 0035)."""
+    used: list[int] = []
+
+    def counted(real: Any) -> Any:
+        def spy(conn: Any, rows: Any) -> None:
+            used.append(1)
+            real(conn, rows)
+        return spy
+
+    monkeypatch.setattr(fc, "restore", counted(fc.restore))
+    monkeypatch.setattr(fc, "restore_state", counted(fc.restore_state))
+    return used
+
+
 def test_a_checkpoint_follows_every_nth_event_of_each_pool(ledger: LedgerApplication) -> None:
     two_pools(ledger)
     found = stored_checkpoints(ledger)
@@ -88,14 +104,7 @@ def test_as_at_from_a_checkpoint_equals_the_replay_from_the_start(
         ledger: LedgerApplication, year: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
     times = two_pools(ledger)
     live.live_store(ledger)
-    used: list[int] = []
-    real = fc.restore
-
-    def spy(conn: Any, rows: Any) -> None:
-        used.append(1)
-        real(conn, rows)
-
-    monkeypatch.setattr(fc, "restore", spy)
+    used = spy_on_restores(monkeypatch)
     for at in sorted(set(times))[:-1]:  # the last: the live read models answer
         for pool in (POOL, OTHER):
             expected = dump_pool(replayed_from_start(ledger, at, pool, year), pool)
@@ -178,14 +187,7 @@ def test_under_a_cipher_key_only_an_as_at_without_text_starts_from_a_checkpoint(
         times = two_pools(ledger)
         assert not live.live_store(ledger).keeps_text
         assert stored_checkpoints(ledger)
-        used: list[bool] = []
-        real = fc.restore
-
-        def spy(conn: Any, rows: Any) -> None:
-            used.append(True)
-            real(conn, rows)
-
-        monkeypatch.setattr(fc, "restore", spy)
+        used = spy_on_restores(monkeypatch)
         for at in sorted(set(times))[EVERY * 3:-1:5]:
             ids = live.pool_aggregate_ids(ledger, POOL)
             assert ids is not None
@@ -197,6 +199,6 @@ def test_under_a_cipher_key_only_an_as_at_without_text_starts_from_a_checkpoint(
                 answer = live.read_models_as_at(ledger, at, POOL, text=keeps_text)
                 assert answer.keeps_text is keeps_text
                 assert dump_pool(answer, POOL) == dump_pool(fresh.view, POOL), (at, keeps_text)
-                assert used == ([] if keeps_text else [True])
+                assert used == ([] if keeps_text else [1])
     finally:
         ledger.close()

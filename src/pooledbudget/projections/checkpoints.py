@@ -117,10 +117,12 @@ class PoolCounts:
 def write_checkpoint(conn: Connection, pool_id: str, position: int, recorded_at: datetime,
                      events: int) -> None:
     """The pool's rows as they stand in the read models (every row of its events up to
-    `position` written): the state rows whole, the added rows since its last checkpoint."""
-    previous = conn.execute(select(checkpoints.c.position).where(
+    `position` written): the state rows whole, the added rows since its last checkpoint, and
+    the tallies of every added row up to it (the last checkpoint's plus these)."""
+    found = conn.execute(select(checkpoints.c.position, checkpoints.c.tallies).where(
         checkpoints.c.pool_id == pool_id, checkpoints.c.position < position)
-        .order_by(checkpoints.c.position.desc()).limit(1)).scalar() or 0
+        .order_by(checkpoints.c.position.desc()).limit(1)).first()
+    previous = 0 if found is None else int(found[0])
     state = {t.name: _rows(conn, select(t).where(t.c.pool_id == pool_id), t)
              for t in STATE_TABLES}
     added = {t.name: _rows(conn, select(t).where(
@@ -131,15 +133,39 @@ def write_checkpoint(conn: Connection, pool_id: str, position: int, recorded_at:
     for t in ADDED_WITH_SPEND:
         added[t.name] = _rows(conn, select(t).where(
             t.c.pool_id == pool_id, t.c.invoice_ref.in_(new_spends)), t)
-    state_text, added_text = _json(state), _json(added)
+    tallies = add_tallies({} if found is None else json.loads(found[1]), added)
+    state_text, added_text, tallies_text = _json(state), _json(added), _json(tallies)
     conn.execute(insert(checkpoints).values(
         pool_id=pool_id, position=position, recorded_at=recorded_at, events=events,
-        state_digest=_digest(pool_id, position, state_text), state=zlib.compress(state_text, 6),
+        state_digest=_digest(pool_id, position, state_text + b"\n" + tallies_text),
+        state=zlib.compress(state_text, 6),
         added_digest=_digest(pool_id, position, added_text, previous),
-        added=zlib.compress(added_text, 6)))
+        added=zlib.compress(added_text, 6), tallies=tallies_text.decode()))
 
 
-def _json(tables: dict[str, list[list[Any]]]) -> bytes:
+Tallies = dict[str, dict[str, list[int]]]
+"""Per added-row table and year: [rows, sum of each of `TALLIED`'s columns]."""
+TALLIED = {t.name: [c.name for c in t.columns
+                    if c.name in ("sequence", "count") or c.name.endswith("_pence")]
+           for t in [*ADDED_BY_SEQUENCE, *ADDED_WITH_SPEND]}
+
+
+def add_tallies(tallies: Tallies, added: dict[str, list[list[Any]]]) -> Tallies:
+    """`tallies` with the rows of `added` (as `_rows` gives them) counted and summed in."""
+    for name, rows in added.items():
+        columns = [c.name for c in _TABLES[name].columns]
+        at_year = columns.index("year")
+        summed = [columns.index(c) for c in TALLIED[name]]
+        table = tallies.setdefault(name, {})
+        for row in rows:
+            tally = table.setdefault(row[at_year], [0] * (1 + len(summed)))
+            tally[0] += 1
+            for k, i in enumerate(summed, start=1):
+                tally[k] += row[i] or 0
+    return tallies
+
+
+def _json(tables: dict[str, Any]) -> bytes:
     return json.dumps(tables, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -196,6 +222,38 @@ def latest_at(conn: Connection, pool_id: str, position: int) -> Checkpoint | Non
     return Checkpoint(pool_id, int(row[0]), recorded_at, int(row[2]))
 
 
+def load_state(conn: Connection, checkpoint: Checkpoint,
+               year: str | None) -> tuple[dict[str, list[list[Any]]], Tallies]:
+    """The checkpoint's state rows (of `year` only, for the tables a year's replay would leave
+    out) and its tallies of the added rows, checked against its state digest."""
+    blob, digest, tallies_text = conn.execute(select(
+        checkpoints.c.state, checkpoints.c.state_digest, checkpoints.c.tallies).where(
+        checkpoints.c.pool_id == checkpoint.pool_id,
+        checkpoints.c.position == checkpoint.position)).one()
+    text = _decompressed(blob, checkpoint.position)
+    if _digest(checkpoint.pool_id, checkpoint.position,
+               text + b"\n" + tallies_text.encode()) != digest:
+        raise CheckpointUnusableError(f"checkpoint at {checkpoint.position}: rows differ "
+                                      "from digest")
+    return _of_year(json.loads(text), year), json.loads(tallies_text)
+
+
+def _decompressed(blob: bytes, position: int) -> bytes:
+    try:
+        return zlib.decompress(blob)
+    except zlib.error as error:
+        raise CheckpointUnusableError(f"checkpoint at {position}: {error}") from None
+
+
+def _of_year(tables: dict[str, list[list[Any]]], year: str | None) -> dict[str, list[list[Any]]]:
+    if year is not None:
+        for name, rows in tables.items():
+            if name not in POOL_FED:
+                at = [c.name for c in _TABLES[name].columns].index("year")
+                tables[name] = [row for row in rows if row[at] == year]
+    return tables
+
+
 def load_rows(conn: Connection, checkpoint: Checkpoint,
               year: str | None) -> dict[str, list[list[Any]]]:
     """The pool's rows at the checkpoint: its state rows and the added rows of it and of every
@@ -206,26 +264,16 @@ def load_rows(conn: Connection, checkpoint: Checkpoint,
                          .where(checkpoints.c.pool_id == checkpoint.pool_id,
                                 checkpoints.c.position <= checkpoint.position)
                          .order_by(checkpoints.c.position)).all()
-    state = conn.execute(select(checkpoints.c.state_digest, checkpoints.c.state).where(
-        checkpoints.c.pool_id == checkpoint.pool_id,
-        checkpoints.c.position == checkpoint.position)).one()
     tables: dict[str, list[list[Any]]] = {name: [] for name in _TABLES}
-    parts = [(position, digest, blob, previous) for (position, digest, blob), previous
-             in zip(found, [0, *(row[0] for row in found)], strict=False)]
-    for position, digest, blob, previous in [*parts, (checkpoint.position, *state, None)]:
-        try:
-            text = zlib.decompress(blob)
-        except zlib.error as error:
-            raise CheckpointUnusableError(f"checkpoint at {position}: {error}") from None
+    for name, rows in load_state(conn, checkpoint, year)[0].items():
+        tables[name].extend(rows)
+    for (position, digest, blob), previous in zip(found, [0, *(row[0] for row in found)],
+                                                   strict=False):
+        text = _decompressed(blob, position)
         if _digest(checkpoint.pool_id, position, text, previous) != digest:
             raise CheckpointUnusableError(f"checkpoint at {position}: rows differ from digest")
-        for name, rows in json.loads(text).items():
+        for name, rows in _of_year(json.loads(text), year).items():
             tables[name].extend(rows)
-    if year is not None:
-        for name, rows in tables.items():
-            if name not in POOL_FED:
-                at = [c.name for c in _TABLES[name].columns].index("year")
-                tables[name] = [row for row in rows if row[at] == year]
     return tables
 
 

@@ -4,10 +4,12 @@ As at T means every event recorded at or before T (R22; 0002): the log up to the
 recorded by then (`last_id_at`). A checkpoint is keyed by the log position of the pool event it
 follows, so the one used is the pool's last at a position at or before `L` — never chosen by
 time, so an event of another pool between the two, or several events recorded at the same
-instant as T, change nothing. Its rows go into a private in-memory store, and the pool's events
-after its position, up to `L`, are applied as the replay from the start would apply them,
-stopping at the first recorded after T. The answer is the same store that replay gives
-(a property test compares them; decision 0030).
+instant as T, change nothing. Its rows are restored — on a SQLite file or PostgreSQL into TEMP
+tables beside the live ones, its added rows copied from the live tables (`over_live`, decision
+0035); for an in-memory ledger into a private store, from every checkpoint's rows — and the
+pool's events after its position, up to `L`, are applied as the replay from the start would
+apply them, stopping at the first recorded after T. The answer is the same store that replay
+gives (a property test compares them; decision 0030).
 
 A checkpoint is derived data in a table anyone with the database can edit. Before use its rows
 are checked against its digest and its position against the log (the event there is one of the
@@ -30,8 +32,23 @@ from ..aggregates.pool import pool_uuid
 from ..application import LedgerApplication
 from ..log_index import pool_streams
 from ..logs import ledger_logger
-from .checkpoints import Checkpoint, CheckpointUnusableError, latest_at, load_rows, restore
+from .checkpoints import (
+    Checkpoint,
+    CheckpointUnusableError,
+    Tallies,
+    latest_at,
+    load_rows,
+    load_state,
+    restore,
+)
 from .one_pool import apply_in_order, last_id_at
+from .over_live import (
+    can_shadow,
+    check_tallies,
+    copy_added,
+    open_shadowed,
+    restore_state,
+)
 from .projector import LedgerProjection, wanted_topics
 from .store import ReadModelStore
 
@@ -46,24 +63,49 @@ def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool:
     """The pool's read models as at `until` from its last usable checkpoint, or None when it
     has none by then (or the one found is unusable): the caller replays from the start."""
     stop = last_id_at(ledger, until)
+    over_live = can_shadow(live)
     try:
         with live.transaction() as conn:
             found = latest_at(conn, pool, stop)
             if found is None:
                 return None
             _check_position(ledger, found)
-            rows = load_rows(conn, found, year)
+            if over_live:
+                state, tallies = load_state(conn, found, year)
+            else:
+                rows = load_rows(conn, found, year)
     except CheckpointUnusableError as error:
         _log.warning("checkpoint_not_used", pool=pool, reason=str(error))
         return None
     except SQLAlchemyError:  # no checkpoint table (a read-only copy made before them)
         return None
+    notes = list(_after(ledger, set(aggregate_ids), found.position, stop))
+    if over_live:
+        return _over_live(ledger, live, found, (state, tallies), notes, until, year)
     store = ReadModelStore.in_memory(keeps_text=keeps_text)  # as the checkpoint's rows
     with store.transaction() as conn:
         restore(conn, rows)
     projection = LedgerProjection(store, ledger, checkpoints=0)
-    apply_in_order(ledger, projection, _after(ledger, set(aggregate_ids), found.position, stop),
-                   until)
+    apply_in_order(ledger, projection, iter(notes), until)
+    return store
+
+
+def _over_live(ledger: LedgerApplication, live: ReadModelStore, found: Checkpoint,
+               state: tuple[dict[str, list[list[Any]]], Tallies], notes: list[Notification],
+               until: datetime, year: str | None) -> ReadModelStore | None:
+    """The as-at over the live added rows (decision 0035): TEMP tables of the pool's state rows
+    from the checkpoint and of its live added rows up to it (checked against the checkpoint's
+    tallies), the events after it applied into them."""
+    try:
+        store = open_shadowed(live)
+        with store.transaction() as conn:
+            restore_state(conn, state[0])
+            copy_added(conn, found, year)
+            check_tallies(conn, found, state[1], year)  # the copies: one read of the live rows
+    except (SQLAlchemyError, CheckpointUnusableError) as error:  # from the start instead
+        _log.warning("checkpoint_not_used", pool=found.pool_id, reason=str(error))
+        return None
+    apply_in_order(ledger, LedgerProjection(store, ledger, checkpoints=0), iter(notes), until)
     return store
 
 

@@ -240,6 +240,9 @@ checkpoints = Table(  # a pool's read-model rows as at every N-th of its events 
     Column("state", LargeBinary, nullable=False),
     Column("added_digest", String(64), nullable=False),
     Column("added", LargeBinary, nullable=False),
+    # per added-row table and year: the count and sums of the pool's rows up to this position,
+    # which an as-at checks the live rows against before reading them (decision 0035)
+    Column("tallies", Text, nullable=False),
 )
 
 checkpoint_counts = Table(  # how many of each pool's events the read models have applied
@@ -252,7 +255,7 @@ read_model_version = Table(  # which shape of these tables the database holds
     "pb_read_model_version", metadata,
     Column("version", Integer, primary_key=True),
 )
-READ_MODEL_VERSION = 5  # 5: pb_checkpoints, pb_checkpoint_counts
+READ_MODEL_VERSION = 6  # 5: pb_checkpoints, pb_checkpoint_counts; 6: their tallies
 """Raised whenever a table above gains or changes a column: a database whose read models have
 another version has them dropped and rebuilt from the log when it is opened (they are derived)."""
 
