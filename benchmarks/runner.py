@@ -270,7 +270,7 @@ def batch_import(backend: Backend, sizes: Sizes, seed: int, report: Report) -> N
                       f"decode (median of {ROUNDS}, in turn)"))
     report.add(Figure("rebuild", rebuild_rate / decode_rate, rebuild_rate, decode_rate,
                       "events/s", "≥ 0.5", rebuild_rate / decode_rate >= 0.5,
-                      "drop and create every read model, apply the whole log again"))
+                      "empty every read model (0036), apply the whole log again"))
     result, t_verify = timed(lambda: verify(ledger))
     if not result.ok:
         raise RuntimeError(f"verify failed on a generated history: {result.first_bad}")

@@ -4,14 +4,16 @@ inserts do, on both backends, and commit or roll back with the batch's transacti
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import Table, delete, insert, select
+from tests.conftest import pg_schema_url
 
 from pooledbudget.persistence import database, prepare
 from pooledbudget.projections import ReadModelStore
-from pooledbudget.projections.bulk import expect_columns, insert_rows
+from pooledbudget.projections.bulk import _copy_text, expect_columns, insert_rows
 from pooledbudget.projections.tables import approvals_pending, spends
 
 AWKWARD = ["plain", "tab\there", "new\nline", "back\\slash", "quote ' and \"", "£ and ✓", "",
@@ -91,3 +93,49 @@ def test_a_writer_whose_tuples_no_longer_match_its_table_fails_at_once() -> None
     table: Table = spends
     with pytest.raises(AssertionError, match="pb_spends columns are"):
         expect_columns(table, "pool_id", "invoice_ref")
+
+
+@pytest.fixture
+def pg_store(request: pytest.FixtureRequest) -> Any:
+    with pg_schema_url(request) as url:
+        db = database(url)
+        prepare(db)
+        store = ReadModelStore.for_database(db)
+        yield store
+        store.close()
+
+
+def test_a_value_copy_text_does_not_spell_falls_back_to_psycopg(pg_store: ReadModelStore) -> None:
+    """PostgreSQL's COPY text is written here for the types rows hold (str, int, bool, None,
+    date, datetime); a row with any other (a Decimal) is spelled by psycopg instead, and reads
+    back as the same row given as an int."""
+    store = pg_store
+    as_int = _rows("INT")[:1]
+    as_decimal = [(*row[:4], Decimal(row[4]), *row[5:]) for row in _rows("DEC")[:1]]
+    assert _copy_text(as_decimal) is None and _copy_text(as_int) is not None
+    with store.transaction() as conn:
+        insert_rows(conn, spends, as_int)
+        insert_rows(conn, spends, as_decimal)
+    assert _read(store, "DEC") == _read(store, "INT") != []
+
+
+def test_one_instant_in_two_zones_is_stored_as_sqlalchemy_stores_each(
+        store: ReadModelStore) -> None:
+    """SQLite keeps a time's wall clock and drops its zone: 09:00 UTC and 10:00 at +01:00 are
+    one instant but two spellings, whichever of them the bulk path met first."""
+    utc = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+    rows = [(*_rows(pool)[0][:6], at, *_rows(pool)[0][7:])
+            for pool, at in (("Z1", utc), ("Z2", utc.astimezone(timezone(timedelta(hours=1)))))]
+    names = [c.name for c in spends.columns]
+    with store.transaction() as conn:
+        insert_rows(conn, spends, rows)
+        conn.execute(insert(spends), [dict(zip(names, (f"SA{row[0]}", *row[1:]), strict=True))
+                                      for row in rows])
+    assert _read(store, "Z1") == _read(store, "SAZ1") and _read(store, "Z2") == _read(store, "SAZ2")
+    if store.engine.dialect.name == "sqlite":
+        with store.engine.connect() as conn:
+            stored = dict(conn.exec_driver_sql(
+                "SELECT pool_id, recorded_at FROM pb_spends WHERE pool_id IN "
+                "('Z1', 'Z2', 'SAZ1', 'SAZ2')").all())
+        assert stored["Z1"] == stored["SAZ1"] == "2026-06-01 09:00:00.000000"
+        assert stored["Z2"] == stored["SAZ2"] == "2026-06-01 10:00:00.000000"

@@ -1,4 +1,8 @@
-"""Read models from the pool's stream: pools, contributions by partner and year, closed years."""
+"""Read models from the pool's stream: pools, contributions by partner and year, closed years.
+
+Pledges, variations and receipts are the pool events a feed has most of: a batch keeps their
+changes per partner and year and writes them with three executemanys when it ends
+(`ContributionWriter`), not a statement (a round trip on PostgreSQL) each."""
 
 from __future__ import annotations
 
@@ -27,7 +31,56 @@ _RECEIVE = update(contributions).where(*_KEY).values(
     received_pence=contributions.c.received_pence + bindparam("pence"))
 
 
-def apply_pool_event(conn: Connection, event: Any, pool_id: str, keep_text: bool = True) -> None:
+_Key = tuple[str, str, str]  # pool, year, partner
+
+
+class ContributionWriter:
+    """A batch's contribution changes: rows pledged in it, with what later events of the batch
+    did to them, and for rows written before it, the last agreed total and the receipts."""
+
+    def __init__(self) -> None:
+        self._new: dict[_Key, list[int]] = {}  # [agreed, received]
+        self._agreed: dict[_Key, int] = {}
+        self._received: dict[_Key, int] = {}
+
+    def pledge(self, conn: Connection, key: _Key, pence: int) -> None:
+        if key in self._new or key in self._agreed or key in self._received:
+            self.flush(conn)  # (R6 allows one pledge) written in order, as statement by statement
+        self._new[key] = [pence, 0]
+
+    def vary(self, key: _Key, pence: int) -> None:
+        if key in self._new:
+            self._new[key][0] = pence
+        else:
+            self._agreed[key] = pence
+
+    def receive(self, key: _Key, pence: int) -> None:
+        if key in self._new:
+            self._new[key][1] += pence
+        else:
+            self._received[key] = self._received.get(key, 0) + pence
+
+    def flush(self, conn: Connection) -> None:
+        if self._new:
+            conn.execute(_PLEDGE, [
+                {"pool_id": pool, "year": year, "partner": partner, "agreed_pence": agreed,
+                 "received_pence": received}
+                for (pool, year, partner), (agreed, received) in self._new.items()])
+        for statement, changes in ((_VARY, self._agreed), (_RECEIVE, self._received)):
+            if changes:
+                conn.execute(statement, [
+                    {"k_pool": pool, "k_year": year, "k_partner": partner, "pence": pence}
+                    for (pool, year, partner), pence in changes.items()])
+        self.discard()
+
+    def discard(self) -> None:
+        self._new = {}
+        self._agreed = {}
+        self._received = {}
+
+
+def apply_pool_event(conn: Connection, event: Any, pool_id: str, keep_text: bool,
+                     contributions: ContributionWriter) -> None:
     """Without text (`keep_text` False: a cipher key is set) the pool's and its partners'
     names are left out; partners keep their codes and first years."""
     if isinstance(event, Pool.Established):
@@ -44,14 +97,12 @@ def apply_pool_event(conn: Connection, event: Any, pool_id: str, keep_text: bool
         conn.execute(update(pools).where(pools.c.pool_id == pool_id)
                      .values(partners=[*partners, joined]))
     elif isinstance(event, Pool.ContributionPledged):
-        conn.execute(_PLEDGE, {"pool_id": pool_id, "year": event.year, "partner": event.partner,
-                               "agreed_pence": stored_pence(event.amount),
-                               "received_pence": 0})
-    elif isinstance(event, (Pool.ContributionVaried, Pool.ContributionReceived)):
-        statement = _VARY if isinstance(event, Pool.ContributionVaried) else _RECEIVE
-        conn.execute(statement, {"k_pool": pool_id, "k_year": event.year,
-                                 "k_partner": event.partner,
-                                 "pence": stored_pence(event.amount)})
+        contributions.pledge(conn, (pool_id, event.year, event.partner),
+                            stored_pence(event.amount))
+    elif isinstance(event, Pool.ContributionVaried):
+        contributions.vary((pool_id, event.year, event.partner), stored_pence(event.amount))
+    elif isinstance(event, Pool.ContributionReceived):
+        contributions.receive((pool_id, event.year, event.partner), stored_pence(event.amount))
     elif isinstance(event, Pool.YearClosed):
         conn.execute(insert(closed_years).values(pool_id=pool_id, year=event.year,
                                                  closed_at=event.timestamp))

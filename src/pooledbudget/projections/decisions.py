@@ -34,7 +34,6 @@ _KEY = (decisions.c.pool_id == bindparam("k_pool"),
 _UPDATE_DECISION = update(decisions).where(*_KEY).values(
     status=bindparam("status"), cost_pence=bindparam("cost_pence"), end=bindparam("end"),
     ended=bindparam("ended"))
-_INSERT_DECISION = insert(decisions)
 _DELETE_COMMITMENTS = delete(commitments).where(
     commitments.c.pool_id == bindparam("k_pool"),
     commitments.c.decision_id == bindparam("k_decision"))
@@ -54,7 +53,9 @@ def write_decision_states(conn: Connection, states: list[DecisionState],
         return
     keys = [{"k_pool": s.decision.pool_id, "k_decision": s.decision.decision_id} for s in states]
     _decision_rows(conn, states, keys, keep_text)
-    conn.execute(_DELETE_COMMITMENTS, keys)
+    written_before = [key for state, key in zip(states, keys, strict=True) if not state.new]
+    if written_before:  # a decision proposed in this batch has no rows yet
+        conn.execute(_DELETE_COMMITMENTS, written_before)
     insert_rows(conn, commitments, [row for state in states for row in _commitment_rows(state)])
     _approvals(conn, states)
 
@@ -67,12 +68,11 @@ def _decision_rows(conn: Connection, states: list[DecisionState],
         values = {"status": d.status, "cost_pence": d.cost_pence, "end": d.end,
                   "ended": d.actual_end is not None}
         if state.new:
-            inserts.append({"pool_id": d.pool_id, "decision_id": d.decision_id, "year": d.year,
-                            "category": d.category if keep_text else "", "start": d.start, **values})
+            inserts.append((d.pool_id, d.decision_id, d.year, d.category if keep_text else "",
+                            d.status, d.cost_pence, d.start, d.end, d.actual_end is not None))
         else:
             updates.append({**key, **values})
-    if inserts:
-        conn.execute(_INSERT_DECISION, inserts)
+    insert_rows(conn, decisions, inserts)  # in bulk: a rebuild proposes every decision anew
     if updates:
         conn.execute(_UPDATE_DECISION, updates)
 
@@ -85,6 +85,8 @@ def _commitment_rows(state: DecisionState) -> list[tuple[Any, ...]]:
 
 
 expect_columns(commitments, "pool_id", "decision_id", "partner", "year", "amount_pence")
+expect_columns(decisions, "pool_id", "decision_id", "year", "category", "status", "cost_pence",
+               "start", "end", "ended")
 
 
 def _wanted_approval(state: DecisionState) -> tuple[str | None, object] | None:

@@ -67,14 +67,16 @@ class HistoryWriter:
             self._lapse(conn, event, pool_id, sequence)
 
     def apply_decision(self, event: Any, decision: Decision, before: Position,
-                       sequence: int) -> None:
+                       sequence: int, after: Position | None = None) -> None:
         """`before`: the decision's position before `event` (the projector has the decision
-        as it was), so a movement never needs the stored ones summed."""
+        as it was), so a movement never needs the stored ones summed; `after`, its position
+        now, if known."""
         if isinstance(event, Decision.SpendReversed):
             self._reversals.append((decision.pool_id, event.invoice_ref, decision.year,
                                     event.reason if self._text else "", event.timestamp,
                                     sequence))
-        after = position(decision)
+        if after is None:
+            after = position(decision)
         if after != before:
             self._rows.append((decision.pool_id, sequence, decision.decision_id, decision.year,
                                event.timestamp, after[0] - before[0], after[1] - before[1]))

@@ -152,11 +152,13 @@ def pool_aggregate_ids(ledger: LedgerApplication, pool: str,
 
 
 def rebuild(ledger: LedgerApplication, progress: Progress | None = None) -> int:
-    """Drops every read model and applies the whole history again; returns events applied."""
+    """Empties every read model and applies the whole history again; returns events applied.
+    (Their tables are kept unless one has a trigger: `emptying`.)"""
+    from .emptying import empty_read_models
     from .projector import LedgerProjection, catch_up
 
     projection = _live_projection(ledger)
-    projection.view.drop_read_models()
+    empty_read_models(projection.view)
     fresh = LedgerProjection(projection.view, projection.ledger)  # the weak reference
     _LIVE[ledger] = fresh
     return catch_up(ledger, fresh, progress=progress)

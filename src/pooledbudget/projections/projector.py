@@ -23,7 +23,7 @@ from ..aggregates import Decision, Pool
 from ..application import LedgerApplication
 from ..collection import collection_paused
 from .checkpoints import PoolCounts, checkpoint_every, write_checkpoint
-from .contributions import apply_pool_event
+from .contributions import ContributionWriter, apply_pool_event
 from .decisions import DecisionState, write_decision_states
 from .history import HistoryWriter, Position, position
 from .outcomes import OutcomeWriter, write_outcome_states
@@ -67,7 +67,9 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._every = checkpoint_every() if checkpoints is None else checkpoints
         self._counts = PoolCounts()
         self.ledger = ledger
-        self._decisions: OrderedDict[UUID, Decision] = OrderedDict()
+        # Decisions by their id's int, and each one's (version, position) after its last event.
+        self._decisions: OrderedDict[int, Decision] = OrderedDict()
+        self._positions: dict[int, tuple[int, Position]] = {}
         self._cache_size = cache_size or decision_cache_size()
         self._keep = self._cache_size
         self._pool_ids: dict[UUID, str] = {}
@@ -79,9 +81,10 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._history = HistoryWriter(self._text)
         self._outcomes = OutcomeWriter(self._text)
         self._sign_offs = SignOffWriter()
-        self._dirty: dict[UUID, Decision] = {}
-        self._new: set[UUID] = set()
-        self._pending_since: dict[UUID, int] = {}
+        self._contributions = ContributionWriter()
+        self._dirty: dict[int, Decision] = {}
+        self._new: set[int] = set()
+        self._pending_since: dict[int, int] = {}
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """One event in its own transaction (the batch loop below is the usual path)."""
@@ -94,20 +97,21 @@ class LedgerProjection(Projection[ReadModelStore]):
 
     def apply(self, conn: Connection, event: Any, sequence: int) -> None:
         if isinstance(event, Decision.Event):  # most events: spend
-            decision, before = self._advance(event)
+            key = event.originator_id.int  # an int's hash is C's; a UUID's is Python's
+            decision, before, after = self._advance(event, key)
             self._spends.apply(conn, event, decision, sequence)
-            self._history.apply_decision(event, decision, before, sequence)
+            self._history.apply_decision(event, decision, before, sequence, after)
             self._outcomes.apply(event, decision, sequence)
             self._sign_offs.apply(event, decision, sequence)
-            self._dirty[event.originator_id] = decision
+            self._dirty[key] = decision
             if isinstance(event, (Decision.Proposed, Decision.VariationProposed)):
-                self._pending_since[event.originator_id] = sequence
+                self._pending_since[key] = sequence
                 if isinstance(event, Decision.Proposed):
-                    self._new.add(event.originator_id)
+                    self._new.add(key)
             pool_id = decision.pool_id
         elif isinstance(event, Pool.Event):
             pool_id = self._pool_id(conn, event)
-            apply_pool_event(conn, event, pool_id, self._text)
+            apply_pool_event(conn, event, pool_id, self._text, self._contributions)
             self._history.apply_pool(conn, event, pool_id, sequence)
             if isinstance(event, (Pool.Established, Pool.PartnerJoined)):
                 self._orders.pop(pool_id, None)
@@ -133,6 +137,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._history.discard()
         self._outcomes.discard()
         self._sign_offs.discard()
+        self._contributions.discard()
         self._dirty.clear()
         self._new.clear()
         self._pending_since.clear()
@@ -144,17 +149,18 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._history.flush(conn)
         self._outcomes.flush(conn)
         self._sign_offs.flush(conn)
+        self._contributions.flush(conn)
         self._counts.flush(conn)
         closed_by_year: dict[tuple[str, str], bool] = {}  # one look-up per pool and year
         states = []
-        for aggregate_id, decision in self._dirty.items():
+        for key, decision in self._dirty.items():
             year_key = (decision.pool_id, decision.year)
             if year_key not in closed_by_year:
                 closed_by_year[year_key] = conn.execute(select(closed_years.c.year).where(
                     closed_years.c.pool_id == decision.pool_id,
                     closed_years.c.year == decision.year)).first() is not None
             states.append(DecisionState(
-                decision, aggregate_id in self._new, self._pending_since.get(aggregate_id),
+                decision, key in self._new, self._pending_since.get(key),
                 self._order(conn, decision.pool_id), closed_by_year[year_key]))
         write_decision_states(conn, states, self._text)
         write_outcome_states(conn, states, self._text)
@@ -167,29 +173,33 @@ class LedgerProjection(Projection[ReadModelStore]):
         invoice claims, receipts and closure markers don't, so they are not even read)."""
         return topic in wanted_topics()
 
-    def _advance(self, event: Any) -> tuple[Decision, Position]:
+    def _advance(self, event: Any, key: int) -> tuple[Decision, Position, Position]:
         """The decision's state after `event` (from the cache or the event store), and its
-        position (net spend, commitment) before it."""
-        aggregate_id = event.originator_id
-        decision = self._decisions.get(aggregate_id)
+        position (net spend, commitment) before and after it. The position after one event is
+        kept for the next (a pure function of the decision at that version: half the sums)."""
+        decision = self._decisions.get(key)
         if isinstance(event, Decision.Proposed):
             decision, before = event.mutate(None), (0, 0)
         else:
             if decision is None or decision.version != event.originator_version - 1:
                 decision = self.ledger.repository.get(
-                    aggregate_id, version=event.originator_version - 1)
-            before = position(decision)
+                    event.originator_id, version=event.originator_version - 1)
+            kept = self._positions.get(key)
+            before = kept[1] if kept is not None and kept[0] == decision.version \
+                else position(decision)
             event.mutate(decision)
         assert isinstance(decision, Decision)
-        self._decisions[aggregate_id] = decision
-        self._decisions.move_to_end(aggregate_id)
+        after = position(decision)
+        self._positions[key] = (decision.version, after)
+        self._decisions[key] = decision
+        self._decisions.move_to_end(key)
         # A batch holds every decision it touches until it is written anyway, so the cache
         # keeps at least those of this batch and the last (the least recently used are never
         # among them): decisions receiving spend in turn, more of them than the cache size,
         # are not reloaded from the store event after event.
         while len(self._decisions) > max(self._keep, len(self._dirty) + 1):  # + this one
-            self._decisions.popitem(last=False)
-        return decision, before
+            self._positions.pop(self._decisions.popitem(last=False)[0], None)
+        return decision, before, after
 
     def _pool_id(self, conn: Connection, event: Any) -> str:
         if isinstance(event, Pool.Established):
@@ -265,7 +275,7 @@ def _catch_up(ledger: LedgerApplication, projection: LedgerProjection, until: da
                 applied += last - start
         if progress is not None:
             progress(applied)
-        if reached_until:
+        if reached_until or scanned_to == end:  # a short read: everything up to `end` is in
             return applied, began_empty
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, update
@@ -12,6 +13,10 @@ from ..aggregates import Decision
 from ..money import stored_pence
 from .bulk import expect_columns, insert_rows
 from .tables import spend_allocations, spends
+
+# Amounts repeat (a weekly charge, the same shares of it week after week): the pence of the
+# latest 4,096 spellings are kept rather than worked out again for every spend and partner.
+_pence = lru_cache(maxsize=4096)(stored_pence)
 
 _REVERSE = update(spends).where(
     spends.c.pool_id == bindparam("k_pool"), spends.c.invoice_ref == bindparam("k_invoice")
@@ -46,7 +51,7 @@ class SpendWriter:
     def _record(self, event: Any, decision: Decision, sequence: int) -> None:
         pool_id, invoice_ref, year = decision.pool_id, event.invoice_ref, decision.year
         self._spends[(pool_id, invoice_ref)] = [
-            pool_id, invoice_ref, decision.decision_id, year, stored_pence(event.amount),
+            pool_id, invoice_ref, decision.decision_id, year, _pence(event.amount),
             date.fromisoformat(event.service_date), event.timestamp, self._kept(event.element),
             self._kept(event.supplier), sequence, False, None, event.supplier_is_individual]
         funding, responsibility = event.funding, event.responsibility
@@ -54,10 +59,10 @@ class SpendWriter:
             funded, responsible = funding.get(code, "0"), responsibility.get(code, "0")
             if funded in _ZERO and responsible in _ZERO:
                 continue  # a partner with no part in this spend gets no row
-            funded_pence = stored_pence(funded)  # responsibility usually follows funding:
+            funded_pence = _pence(funded)  # responsibility usually follows funding:
             self._allocations.append((pool_id, invoice_ref, code, year, funded_pence,
                                       funded_pence if responsible == funded
-                                      else stored_pence(responsible)))
+                                      else _pence(responsible)))
 
     def flush(self, conn: Connection) -> None:
         insert_rows(conn, spends, list(self._spends.values()))

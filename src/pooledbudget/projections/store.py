@@ -143,9 +143,9 @@ class ReadModelStore(TrackingRecorder):
         statistics unless asked and plans from the indexes, so nothing is done there."""
         if self.engine.dialect.name != "postgresql":
             return
-        with self.engine.begin() as conn:
-            for table in ROW_HEAVY_TABLES:  # the rest hold a row per pool, partner or year
-                conn.exec_driver_sql(f"ANALYZE {raw_table_name(conn, table)}")
+        with self.engine.begin() as conn:  # one statement: a round trip, not twelve
+            conn.exec_driver_sql("ANALYZE " + ", ".join(  # the rest: a row per pool, partner or year
+                raw_table_name(conn, table) for table in ROW_HEAVY_TABLES))
 
     def close(self) -> None:
         self.engine.dispose()
