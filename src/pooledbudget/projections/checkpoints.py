@@ -285,11 +285,8 @@ def restore(conn: Connection, tables: dict[str, list[list[Any]]]) -> None:
         table = _TABLES[name]
         if not rows:
             continue
-        if any(isinstance(c.type, JSON) for c in table.columns):  # a row per pool or decision
-            names = [c.name for c in table.columns]
-            conn.execute(insert(table), [dict(zip(names, row, strict=True))
-                                         for row in _typed(table, rows)])
-        else:  # the many rows: spelled as SQLite stores them, given to the driver as they are
+        if not insert_json_rows(conn, table, rows):
+            # the many rows: spelled as SQLite stores them, given to the driver as they are
             marks = ", ".join("?" for _ in table.columns)
             conn.exec_driver_sql(f"INSERT INTO {raw_table_name(conn, table)} VALUES ({marks})",
                                  _sqlite_rows(table, rows))
@@ -314,6 +311,18 @@ def _sqlite_rows(table: Table, rows: list[list[Any]]) -> list[tuple[Any, ...]]:
 _REVERSE = update(spends).where(
     spends.c.pool_id == bindparam("k_pool"), spends.c.invoice_ref == bindparam("k_invoice")
 ).values(reversed=True, reversal_reason=bindparam("reason"))
+
+
+def insert_json_rows(conn: Connection, table: Table, rows: list[list[Any]]) -> bool:
+    """Rows of a table with a JSON column (a row per pool or decision), inserted as the
+    dictionaries SQLAlchemy needs to encode the JSON; False, writing nothing, for any other
+    table (its many rows go in by the faster path of the caller)."""
+    if not any(isinstance(c.type, JSON) for c in table.columns):
+        return False
+    names = [c.name for c in table.columns]
+    conn.execute(insert(table), [dict(zip(names, row, strict=True))
+                                 for row in _typed(table, rows)])
+    return True
 
 
 def _typed(table: Table, rows: list[list[Any]]) -> list[tuple[Any, ...]]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from sqlalchemy import JSON, Column, Connection, MetaData, Table, create_engine, event, func, insert
+from sqlalchemy import Column, Connection, MetaData, Table, create_engine, event, func
 from sqlalchemy import select as select_
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateTable
@@ -42,6 +42,7 @@ from .checkpoints import (
     CheckpointUnusableError,
     Tallies,
     _typed,
+    insert_json_rows,
 )
 from .store import ReadModelStore
 from .tables import (
@@ -136,11 +137,7 @@ def restore_state(conn: Connection, tables: dict[str, list[list[Any]]]) -> None:
         table = _SHADOWS.tables[name]
         if not rows:
             continue
-        if any(isinstance(c.type, JSON) for c in table.columns):  # a row per pool or decision
-            names = [c.name for c in table.columns]
-            conn.execute(insert(table), [dict(zip(names, row, strict=True))
-                                         for row in _typed(table, rows)])
-        else:
+        if not insert_json_rows(conn, table, rows):
             insert_rows(conn, table, _typed(table, rows))
 
 
