@@ -145,6 +145,8 @@ ALL_STREAMS = "SELECT originator_id, pool_id, kind, year, notification_id FROM {
 STREAMS_AFTER = ALL_STREAMS + " WHERE notification_id > ?"
 POOL_STREAMS = ("SELECT originator_id, year FROM {streams} WHERE pool_id = ? AND kind = ? "
                 "ORDER BY notification_id")
+FIRST_STREAM = "SELECT MIN(notification_id) AS first FROM {streams} WHERE pool_id = ? AND kind = ?"
+FIRST_STREAM_OF_YEAR = FIRST_STREAM + " AND year = ?"
 META = "SELECT name, value FROM {meta}"
 SET_META = "INSERT INTO {meta} VALUES (?, ?)"
 
@@ -190,6 +192,15 @@ def all_streams(recorder: Any, after: int = 0) -> dict[UUID, tuple[str, str, str
 def pool_streams(recorder: Any, pool: str, kind: str) -> list[tuple[UUID, str | None]]:
     return [(UUID(str(row["originator_id"])), row["year"])
             for row in recorder.index_rows(POOL_STREAMS, (pool, kind))]
+
+
+def first_stream_at(recorder: Any, pool: str, kind: str, year: str | None) -> int | None:
+    """The log position at which the pool's first stream of this kind (of `year`, if given)
+    began; None when it has none."""
+    rows = (recorder.index_rows(FIRST_STREAM, (pool, kind)) if year is None
+            else recorder.index_rows(FIRST_STREAM_OF_YEAR, (pool, kind, year)))
+    first = rows[0]["first"] if rows else None
+    return None if first is None else int(first)
 
 
 def streams_ready(recorder: Any) -> bool:

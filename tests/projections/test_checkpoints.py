@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from pooledbudget.application import LedgerApplication
+from pooledbudget.log_index import first_stream_at
 from pooledbudget.projections import LedgerProjection, ReadModelStore, catch_up, live, one_pool
 from pooledbudget.projections import from_checkpoint as fc
 from pooledbudget.projections import read_models_as_at as as_at_store
@@ -127,6 +128,28 @@ def test_an_as_at_applies_at_most_one_interval(ledger: LedgerApplication,
     for at in sorted(set(times))[EVERY * 3:-1]:
         as_at_store(ledger, at, POOL)
     assert applied and max(applied) < EVERY and max(applied) > 0
+
+
+def test_a_checkpoint_is_not_used_when_the_decisions_began_less_than_an_interval_before(
+        ledger: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replaying the as-at's decisions from where the first began is then no longer than what
+    a checkpoint leaves to apply: the replay answers (same rows), the restore is skipped."""
+    times = two_pools(ledger)
+    live.live_store(ledger)
+    first = first_stream_at(ledger.recorder, POOL, "decision", YEAR)
+    assert first is not None
+    ids = [n.id for n in ledger.recorder.select_notifications(start=1, limit=10_000)]
+    near = [t for i, t in zip(ids, times, strict=True) if first <= i < first + EVERY]
+    far = [t for i, t in zip(ids, times, strict=True) if i >= first + EVERY][:-1]
+    used = spy_on_restores(monkeypatch)
+    for at in near:
+        expected = dump_pool(replayed_from_start(ledger, at, POOL, YEAR), POOL)
+        assert dump_pool(as_at_store(ledger, at, POOL, YEAR), POOL) == expected
+    assert used == []  # near the decisions' start: replayed
+    for at in far:
+        expected = dump_pool(replayed_from_start(ledger, at, POOL, YEAR), POOL)
+        assert dump_pool(as_at_store(ledger, at, POOL, YEAR), POOL) == expected
+    assert used  # further on: from a checkpoint
 
 
 class Killed(Exception):
