@@ -58,11 +58,12 @@ _log = ledger_logger()
 
 def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool: str,
                           aggregate_ids: Sequence[UUID], until: datetime,
-                          year: str | None = None, *,
-                          keeps_text: bool = True) -> ReadModelStore | None:
+                          year: str | None = None, *, keeps_text: bool = True,
+                          stop: int | None = None) -> ReadModelStore | None:
     """The pool's read models as at `until` from its last usable checkpoint, or None when it
-    has none by then (or the one found is unusable): the caller replays from the start."""
-    stop = last_id_at(ledger, until)
+    has none by then (or the one found is unusable): the caller replays from the start.
+    `stop`: the last id recorded by `until`, if the caller has found it."""
+    stop = last_id_at(ledger, until) if stop is None else stop
     over_live = can_shadow(live)
     try:
         with live.transaction() as conn:

@@ -83,12 +83,14 @@ def in_log_order(recorder: StreamRecorder, aggregate_ids: Sequence[UUID],
 
 def replay_streams(ledger: LedgerApplication, projection: LedgerProjection,
                    aggregate_ids: Sequence[UUID], until: datetime,
-                   batch_size: int = BATCH_SIZE) -> int:
+                   batch_size: int = BATCH_SIZE, stop: int | None = None) -> int:
     """Applies the events of these aggregates recorded at or before `until` to a private
     projection, stopping at the first recorded after it (as the whole log's replay does);
-    returns how many were applied. Nothing after `until` is read."""
+    returns how many were applied. Nothing after `until` is read. `stop`: the last id
+    recorded by `until` (`last_id_at`), if the caller has found it."""
     recorder: Any = ledger.recorder
-    events = in_log_order(recorder, aggregate_ids, last_id_at(ledger, until))
+    stop = last_id_at(ledger, until) if stop is None else stop
+    events = in_log_order(recorder, aggregate_ids, stop)
     return apply_in_order(ledger, projection, events, until, batch_size)
 
 
