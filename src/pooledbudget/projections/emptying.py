@@ -14,9 +14,7 @@ from sqlalchemy import BindParameter, Connection, bindparam, delete, text
 
 from .bulk import raw_table_name
 from .store import ReadModelStore
-from .tables import CHECKPOINT_TABLES, READ_MODEL_TABLES, tracking
-
-_TABLES = [*READ_MODEL_TABLES, *CHECKPOINT_TABLES, tracking]
+from .tables import PROJECTED_TABLES as _TABLES
 
 
 def empty_read_models(store: ReadModelStore) -> None:

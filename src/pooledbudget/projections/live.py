@@ -119,7 +119,7 @@ def _from_checkpoint(ledger: LedgerApplication, as_at: datetime, stop: int, pool
     from .checkpoints import checkpoint_every
     from .from_checkpoint import as_at_from_checkpoint
 
-    live = _live_projection(ledger).view
+    live = _live_view(ledger)
     if text and not live.keeps_text:
         return None
     # A checkpoint saves replaying the as-at's decisions from where the first of them began;

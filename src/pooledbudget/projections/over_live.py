@@ -46,16 +46,14 @@ from .checkpoints import (
 )
 from .store import ReadModelStore
 from .tables import (
-    CHECKPOINT_TABLES,
-    READ_MODEL_TABLES,
+    PROJECTED_TABLES,
     spend_reversals,
     spends,
-    tracking,
 )
 
 _ADDED = [*ADDED_BY_SEQUENCE, *ADDED_WITH_SPEND]
 _SHADOWS = MetaData()
-for _table in [*READ_MODEL_TABLES, *CHECKPOINT_TABLES, tracking]:  # whatever a replay writes
+for _table in PROJECTED_TABLES:  # whatever a replay writes
     Table(_table.name, _SHADOWS, *(Column(c.name, c.type, primary_key=c.primary_key,
                                           nullable=c.nullable,
                                           default=getattr(c.default, "arg", None))
@@ -95,7 +93,7 @@ def check_tallies(conn: Connection, checkpoint: Checkpoint, tallies: Tallies,
 
 
 class ShadowedStore(ReadModelStore):
-    """The live database seen through one connection's TEMP tables and views."""
+    """The live database seen through one connection's TEMP tables."""
 
     def refresh_statistics(self) -> None:
         """The TEMP tables hold at most one interval's rows: nothing to plan for."""
@@ -215,7 +213,8 @@ def _literal(text: str) -> str:
 
 
 def prepare(conn: Connection, keeps_text: bool) -> None:
-    """Notes on the connection what the views' SQL needs: the live tables' schema."""
+    """Notes on the connection what the copies' SQL needs: whether text is kept, and the live
+    tables' schema."""
     conn.info["keeps_text"] = keeps_text
     if conn.dialect.name == "postgresql" and "live_schema" not in conn.info:
         conn.info["live_schema"] = conn.exec_driver_sql("SELECT current_schema()").scalar()

@@ -22,8 +22,7 @@ from sqlalchemy.pool import StaticPool
 from ..persistence import Database
 from .bulk import raw_table_name
 from .tables import (
-    CHECKPOINT_TABLES,
-    READ_MODEL_TABLES,
+    PROJECTED_TABLES,
     READ_MODEL_VERSION,
     ROW_HEAVY_TABLES,
     metadata,
@@ -133,7 +132,7 @@ class ReadModelStore(TrackingRecorder):
     def drop_read_models(self) -> None:
         """Drops every read-model table, the checkpoints and the tracking position (for a full
         rebuild)."""
-        metadata.drop_all(self.engine, tables=[*READ_MODEL_TABLES, *CHECKPOINT_TABLES, tracking])
+        metadata.drop_all(self.engine, tables=PROJECTED_TABLES)
         metadata.create_all(self.engine)
 
     def refresh_statistics(self) -> None:

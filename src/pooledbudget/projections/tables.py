@@ -265,6 +265,8 @@ READ_MODEL_TABLES = [pools, contributions, closed_years, decisions, commitments,
                      outcome_elements, outcome_payments]
 CHECKPOINT_TABLES = [checkpoints, checkpoint_counts]
 """Derived like the read models (dropped, rebuilt and verified with them), read by as-at only."""
+PROJECTED_TABLES = [*READ_MODEL_TABLES, *CHECKPOINT_TABLES, tracking]
+"""Every table applying events writes: what a rebuild empties and an as-at's TEMP tables shadow."""
 ROW_HEAVY_TABLES = [decisions, commitments, spends, spend_allocations, contribution_events,
                     forecast_movements, spend_reversals, sign_offs, contingent, decision_order,
                     outcome_elements, outcome_payments]  # rows per decision, spend or event
