@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ..one_shot_json import one_shot
 from .fields import Identifier, Timestamp
 from .values import Actor, Model
 
@@ -20,9 +21,10 @@ class Command(Model):
     def content_digest(self) -> str:
         """SHA-256 of the command without `at`, decimals compared by value (R25). Receipts
         keep it, so these bytes never change: `json.dumps(data, sort_keys=True,
-        default=_canonical)`, with the encoder that call would build made once."""
+        default=_canonical)`, with the encoder that call would build made once (and its C
+        encoder too: one_shot_json.py)."""
         data = self.model_dump(mode="python", exclude={"at"})
-        return hashlib.sha256(_DIGEST_ENCODER.encode(data).encode()).hexdigest()
+        return hashlib.sha256(_digest_text(data).encode()).hexdigest()
 
     @property
     def kind(self) -> str:
@@ -39,3 +41,4 @@ def _canonical(value: Any) -> str:
 
 
 _DIGEST_ENCODER = json.JSONEncoder(sort_keys=True, default=_canonical)
+_digest_text = one_shot(_DIGEST_ENCODER)
