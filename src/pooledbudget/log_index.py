@@ -29,6 +29,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
+from . import aggregates
 from .aggregates.chain import GENESIS
 from .audit.chain_state import fold_digest
 
@@ -71,7 +72,7 @@ def new_links(entries: Sequence[IndexEntry], stored: Sequence[StoredEvent],
     links = []
     for entry, event, notification_id in zip(entries, stored, notification_ids, strict=True):
         seq, previous = last.get(entry.pool, (0, GENESIS))
-        aggregate_id = UUID(str(event.originator_id))
+        aggregate_id = _uuid(event.originator_id)
         link = fold_digest(previous, aggregate_id, event.originator_version, entry.hash)
         last[entry.pool] = (seq + 1, link)
         links.append(Link(entry.pool, seq + 1, notification_id, aggregate_id,
@@ -81,19 +82,22 @@ def new_links(entries: Sequence[IndexEntry], stored: Sequence[StoredEvent],
 
 def new_streams(entries: Sequence[IndexEntry], stored: Sequence[StoredEvent],
                 notification_ids: Sequence[int]) -> list[tuple[UUID, str, str, str | None, int]]:
-    return [(UUID(str(event.originator_id)), entry.pool, entry.kind, entry.year, nid)
+    return [(_uuid(event.originator_id), entry.pool, entry.kind, entry.year, nid)
             for entry, event, nid in zip(entries, stored, notification_ids, strict=True)
             if entry.kind is not None]
 
 
+def _uuid(value: Any) -> UUID:
+    """A stored event's id as a `UUID` (a copy of none when it is one already)."""
+    return value if type(value) is UUID else UUID(str(value))
+
+
 def entry_for(event: Any, pool: str | None) -> IndexEntry:
     """The index entry of one domain event of an aggregate of `pool`."""
-    from .aggregates import Decision, Pool
-
     kind = year = None
-    if isinstance(event, Pool.Established):
+    if isinstance(event, aggregates.Pool.Established):  # the classes are loaded at first use
         kind = "pool"
-    elif isinstance(event, Decision.Proposed):
+    elif isinstance(event, aggregates.Decision.Proposed):
         kind, year = "decision", event.year
     return IndexEntry(NO_POOL if pool is None else pool, event.hash, kind, year)
 

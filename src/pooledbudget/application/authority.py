@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .. import aggregates
 from .. import commands as c
 from ..aggregates.register import Entry
 from ..aggregates.terms import Actor
@@ -61,11 +62,9 @@ class Authority(Loading, AggregateCache):
                        ) -> tuple[Pool, Decision]:
         """Authority first (R26; `manager` must be a pool manager of the host), then the
         decision, then its year still open (R17)."""
-        from ..aggregates import decision_uuid, pool_uuid
-
         if self._group() is None:
             self._local.current = self._up_to_date(
-                [pool_uuid(pool_id), decision_uuid(pool_id, decision_id)])
+                [aggregates.pool_uuid(pool_id), aggregates.decision_uuid(pool_id, decision_id)])
         if manager is not None:
             pool = self._managed_pool(pool_id, manager, read_only=True)
         elif actor is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from .. import aggregates
 from .. import commands as c
 from ..aggregates.terms import Actor
 from ..errors import LedgerError
@@ -26,9 +27,6 @@ class Deciding(Idempotency, RecordingTime, AggregateCache):
     def _decide(self, command: c.Command, use_command_time: bool) -> CommandResult | Decided:
         """The command's new events (with the aggregates that hold them and the year-closure
         guard), or the first result if it is a duplicate; raises `LedgerError` if rejected."""
-        from ..aggregates import Decision
-        from ..aggregates.closure import closure_uuid
-
         digest = command.content_digest() if command.command_id else None
         handler = self._handlers[type(command)]
         actor: Actor = command.actor.model_dump()
@@ -38,7 +36,7 @@ class Deciding(Idempotency, RecordingTime, AggregateCache):
         self._local.current = {}  # nothing brought up to date for another command is used
         try:
             at = self._recording_time(command, use_command_time)
-            aggregates = handler(command, actor, at)
+            touched = handler(command, actor, at)
             self._check_shared_unchanged()
         except LedgerError:
             self._check_shared_unchanged()
@@ -51,12 +49,13 @@ class Deciding(Idempotency, RecordingTime, AggregateCache):
         self._local.current = {}  # what this command did not take is not kept for the next
         group = self._group()
         marks = {} if group is None else group.marks
-        events = [e for a in aggregates for e in a.pending_events[marks.get(a.id, 0):]]
+        events = [e for a in touched for e in a.pending_events[marks.get(a.id, 0):]]
         if command.command_id and digest:
             receipt = self._receipt(command, digest, public_names(events), actor, at)
-            aggregates.append(receipt)
+            touched.append(receipt)
             events += receipt.pending_events
         # A decision is written only while its year is open (R17): the save is refused if the
         # year's closure was recorded meanwhile (see recorders/guard.py, 0006).
-        guard = [closure_uuid(a.pool_id, a.year) for a in aggregates if isinstance(a, Decision)]
-        return Decided(aggregates, events, guard, at)
+        decision, closure_uuid = aggregates.Decision, aggregates.closure_uuid
+        guard = [closure_uuid(a.pool_id, a.year) for a in touched if isinstance(a, decision)]
+        return Decided(touched, events, guard, at)

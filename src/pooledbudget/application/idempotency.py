@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from .. import aggregates
 from .. import commands as c
 from ..aggregates.terms import Actor
 from ..errors import IdempotencyConflictError
@@ -22,12 +23,10 @@ if TYPE_CHECKING:
 class Idempotency(Loading):
     def _duplicate(self, command: c.Command, digest: str | None) -> CommandResult | None:
         """The first result if this command_id was already applied (R25), else None."""
-        from ..aggregates import CommandReceipt
-        from ..aggregates.registry import receipt_uuid
-
         if not command.command_id:
             return None
-        receipt = self._find(CommandReceipt, receipt_uuid(command.command_id), read_only=True)
+        receipt = self._find(aggregates.CommandReceipt,
+                             aggregates.receipt_uuid(command.command_id), read_only=True)
         if receipt is None:
             return None
         if receipt.digest != digest:
@@ -40,10 +39,8 @@ class Idempotency(Loading):
     def _receipt(command: c.Command, digest: str, events: list[str], actor: Actor,
                  at: datetime) -> CommandReceipt:
         """The record that `command_id` was applied, with its content's digest and result."""
-        from ..aggregates import CommandReceipt
-
         assert command.command_id is not None
-        return CommandReceipt.accept(command.command_id, command.kind, digest,
+        return aggregates.CommandReceipt.accept(command.command_id, command.kind, digest,
                                      getattr(command, "pool_id", None), events, actor, at)
 
     @staticmethod

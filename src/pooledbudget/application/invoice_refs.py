@@ -8,6 +8,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from .. import aggregates
 from ..aggregates.terms import Actor
 from ..errors import StateError
 from ..references import reference_key
@@ -22,12 +23,10 @@ class InvoiceClaims(Loading):
         """The reference's key if no reference the same under R13 was recorded in the pool
         (a key claim, or an old raw-text one: decision 0024), with the pool's new listing of
         old claims if this is the first time; else `invoice_ref_reused` naming the earlier."""
-        from ..aggregates import InvoiceRef
-        from ..aggregates.registry import invoice_key_uuid
-
         key = reference_key(invoice_ref)
         legacy, index = self._legacy(pool_id, actor, at)
-        claim = self._find(InvoiceRef, invoice_key_uuid(pool_id, key), read_only=True)
+        claim = self._find(aggregates.InvoiceRef, aggregates.invoice_key_uuid(pool_id, key),
+                           read_only=True)
         earlier = claim.invoice_ref if claim is not None else next(iter(legacy.get(key, {})), None)
         if earlier is not None:
             same = ("has already been used" if earlier == invoice_ref else
@@ -43,11 +42,11 @@ class InvoiceClaims(Loading):
         """The pool's invoice claims made by raw text before R13 was amended, by key; and, the
         first time, the new `LegacyInvoiceRefs` that lists them, to be saved with the command.
         Once stored the list never changes, so it is read once per process."""
-        from ..aggregates.registry import LegacyInvoiceRefs, legacy_invoices_uuid
-
         known = self._legacy_claims.get(pool_id)
         if known is not None:
             return known, []
+        from ..aggregates.registry import LegacyInvoiceRefs, legacy_invoices_uuid
+
         index = self._find(LegacyInvoiceRefs, legacy_invoices_uuid(pool_id), read_only=True)
         if index is not None:
             if not index.pending_events:

@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
+from .. import aggregates
 from ..errors import StateError
 from .base import LedgerBase
 
@@ -58,9 +59,7 @@ class Loading(LedgerBase):
         return aggregate
 
     def pool(self, pool_id: str, *, read_only: bool = False) -> Pool:
-        from ..aggregates import Pool, pool_uuid
-
-        pool = self._find(Pool, pool_uuid(pool_id), read_only=read_only)
+        pool = self._find(aggregates.Pool, aggregates.pool_uuid(pool_id), read_only=read_only)
         if pool is None:
             raise StateError(f"no pool {pool_id!r} has been established (R5)", field="pool_id",
                              code="pool_not_found", rule="R5")
@@ -73,9 +72,7 @@ class Loading(LedgerBase):
     def _decision(self, pool_id: str, decision_id: str, rule: str) -> Decision:
         """The decision, or `decision_not_found` under the rule of the command looking (R10
         approving, R13 spending)."""
-        from ..aggregates import Decision, decision_uuid
-
-        decision = self._find(Decision, decision_uuid(pool_id, decision_id))
+        decision = self._find(aggregates.Decision, aggregates.decision_uuid(pool_id, decision_id))
         if decision is None:
             raise StateError(f"no decision {decision_id!r} in pool {pool_id!r} ({rule})",
                              field="decision_id", code="decision_not_found", rule=rule)

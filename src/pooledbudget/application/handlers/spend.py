@@ -6,6 +6,7 @@ from datetime import datetime
 
 from eventsourcing.domain import Aggregate
 
+from ... import aggregates
 from ... import commands as c
 from ...aggregates.terms import Actor
 from ...errors import StateError
@@ -18,8 +19,6 @@ from ..invoice_refs import InvoiceClaims
 class SpendHandlers(Authority, InvoiceClaims):
     @handles("RecordSpend")
     def _record_spend(self, cmd: c.RecordSpend, actor: Actor, at: datetime) -> list[Aggregate]:
-        from ...aggregates import InvoiceRef
-
         pool, decision = self._open_decision(
             cmd.pool_id, cmd.decision_id, "R13", actor)
         key, index = self._unused_invoice(cmd.pool_id, cmd.invoice_ref, actor, at)
@@ -27,7 +26,8 @@ class SpendHandlers(Authority, InvoiceClaims):
             invoice_ref=cmd.invoice_ref, amount=cmd.amount, service_date=cmd.service_date,
             element=cmd.element, supplier=cmd.supplier, order=pool.partner_order, actor=actor,
             at=at, supplier_is_individual=cmd.supplier_is_individual)
-        invoice = InvoiceRef.claim(cmd.pool_id, cmd.invoice_ref, key, cmd.decision_id, actor, at)
+        invoice = aggregates.InvoiceRef.claim(cmd.pool_id, cmd.invoice_ref, key, cmd.decision_id,
+                                              actor, at)
         return [decision, invoice, *index]
 
     @handles("RecordOutcome")
