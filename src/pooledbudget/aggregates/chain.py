@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Self
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, _check_explicit_topic_is_registered
 from eventsourcing.utils import get_topic
 
 from .canonical_text import canonical_text
@@ -154,21 +154,32 @@ class ChainedAggregate(Aggregate):
             return result
 
     def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
-        timestamp = kwargs.get("timestamp") or event_class.create_timestamp()
-        fields = {**kwargs, "originator_id": self.id, "originator_version": self.version + 1,
-                  "timestamp": timestamp, "prev_hash": self.chain_head}
-        super().trigger_event(event_class, **{
-            **kwargs, "timestamp": timestamp, "prev_hash": self.chain_head,
-            "hash": event_hash(get_topic(event_class), fields)})
+        kwargs["timestamp"] = kwargs.get("timestamp") or event_class.create_timestamp()
+        kwargs.update(originator_id=self.id, originator_version=self.version + 1,
+                      prev_hash=self.chain_head)
+        kwargs["hash"] = event_hash(get_topic(event_class), kwargs)  # over all but the hash
+        super().trigger_event(event_class, **kwargs)
 
     @classmethod
     def _create(cls, event_class: type[Any], *, id: Any = None, **kwargs: Any) -> Self:  # noqa: A002
+        """eventsourcing's `Aggregate._create` for the deterministic id given, the event hashed:
+        its fields gathered in one dictionary (the generic method copies them twice more and
+        picks out `create_id`'s arguments, which a given id never needs)."""
         if id is None:
             raise ValueError("chained aggregates are created with a deterministic id")
-        timestamp = kwargs.get("timestamp") or event_class.create_timestamp()
-        fields = {**kwargs, "originator_topic": get_topic(cls), "originator_id": id,
-                  "originator_version": cls.INITIAL_VERSION, "timestamp": timestamp,
-                  "prev_hash": GENESIS}
-        return super()._create(event_class, id=id, **{
-            **kwargs, "timestamp": timestamp, "prev_hash": GENESIS,
-            "hash": event_hash(get_topic(event_class), fields)})
+        if not isinstance(id, (UUID, str)):
+            raise TypeError(f"Given id was not a UUID or str: {id!r}")
+        if getattr(cls, "TOPIC", None):
+            _check_explicit_topic_is_registered(event_class)
+        kwargs["timestamp"] = kwargs.get("timestamp") or event_class.create_timestamp()
+        kwargs.update(originator_topic=get_topic(cls), originator_id=id,
+                      originator_version=cls.INITIAL_VERSION, prev_hash=GENESIS)
+        kwargs["hash"] = event_hash(get_topic(event_class), kwargs)  # over all but the hash
+        try:
+            created = event_class(**kwargs)
+        except TypeError as error:
+            raise TypeError(f"Unable to construct '{event_class.__qualname__}' event: "
+                            f"{error}") from error
+        aggregate: Self = created.mutate(None)
+        aggregate.pending_events.append(created)
+        return aggregate
