@@ -29,6 +29,7 @@ DAY_MONTH = re.compile(
 MONTH_DAY = re.compile(
     rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+{_YEAR}(?!\d))?", re.IGNORECASE)
 COMPACT = re.compile(r"(?<!\d)(\d{8})(?!\d)")
+_SEPARATED = re.compile(r"\d[/.\-]\d")  # in every NUMERIC or ISO date: looked for first
 _LETTERS = re.compile(r"[a-z]+")
 YEAR_ONLY = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
 
@@ -54,7 +55,7 @@ def dates_in(text: str, recorded_on: date, *, compact: bool = False) -> Iterator
     (Each form is looked for only when the text has the digits and words it needs: this runs
     on every identifier of every command.)"""
     digits = len(_DIGIT.findall(text))
-    if digits >= 4:
+    if digits >= 4 and _SEPARATED.search(text):  # both forms have a digit, a separator, a digit
         for m in NUMERIC.finditer(text):
             yield _date(_full_year(m[3], recorded_on), int(m[2]), int(m[1]))
         for m in ISO.finditer(text):
