@@ -50,6 +50,7 @@ from .over_live import (
     copy_added,
     open_shadowed,
     restore_state,
+    views_serve,
 )
 from .projector import LedgerProjection, wanted_topics
 from .store import ReadModelStore
@@ -101,7 +102,7 @@ def _over_live(ledger: LedgerApplication, live: ReadModelStore, found: Checkpoin
     of the live ones up to `stop` when the live read models have applied the log that far,
     else TEMP copies of them up to the checkpoint, the events after it adding to them. Either
     way the live rows are checked against the checkpoint's tallies (and the replay's)."""
-    views = (live.max_tracking_id(ledger.name) or 0) >= stop
+    views = views_serve(live) and (live.max_tracking_id(ledger.name) or 0) >= stop
     try:
         store = open_shadowed(live, (found.pool_id, year, stop) if views else None)
         with store.transaction() as conn:
