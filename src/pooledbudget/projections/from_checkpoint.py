@@ -30,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..aggregates.pool import pool_uuid
 from ..application import LedgerApplication
-from ..log_index import pool_streams
+from ..log_index import stream_of
 from ..logs import ledger_logger
 from .bulk import DIVERTED
 from .checkpoints import (
@@ -135,10 +135,8 @@ def _check_position(ledger: LedgerApplication, found: Checkpoint) -> None:
         raise CheckpointUnusableError(
             f"the event at {found.position} was recorded at {event.timestamp.isoformat()}, "
             f"not {found.recorded_at.isoformat()}")
-    ours = {pool_uuid(found.pool_id),
-            *(aggregate_id for aggregate_id, _ in pool_streams(ledger.recorder, found.pool_id,
-                                                               "decision"))}
-    if event.originator_id not in ours:
+    if event.originator_id != pool_uuid(found.pool_id) and \
+            stream_of(ledger.recorder, event.originator_id) != (found.pool_id, "decision"):
         raise CheckpointUnusableError(f"the event at {found.position} is not the pool's")
 
 
