@@ -126,6 +126,12 @@ class LedgerProjection(Projection[ReadModelStore]):
             self.flush(conn)
             write_checkpoint(conn, pool_id, sequence, event.timestamp, events)
 
+    def preload(self, decisions: Iterable[Decision]) -> None:
+        """Decisions as they stand before the events about to be applied (an as-at's, after a
+        checkpoint), so that none is rebuilt from the store alone."""
+        for decision in decisions:
+            self._decisions[decision.id.int] = decision
+
     def begin(self) -> None:
         """Starts a batch. A cached decision that a rolled-back batch moved on is found to be
         ahead of the next event's version and reloaded (`_advance`)."""
