@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from conftest import FakeClock
 from pooledbudget.application import LedgerApplication, open_ledger
-from pooledbudget.log_index import first_stream_at
+from pooledbudget.log_index import first_stream_at, stream_of
 from pooledbudget.projections import LedgerProjection, ReadModelStore, catch_up, live, one_pool
 from pooledbudget.projections import from_checkpoint as fc
 from pooledbudget.projections import read_models_as_at as as_at_store
@@ -184,3 +185,12 @@ def test_live_read_models_behind_the_as_at_give_copies_up_to_the_checkpoint(
     with live.live_store(ledger, follow=False).transaction() as conn:
         assert conn.execute(select(spends.c.invoice_ref).where(
             spends.c.invoice_ref == "INV-12")).first() is None  # still behind
+
+
+def test_a_stream_is_found_by_its_key(ledger_on_disk: LedgerApplication) -> None:
+    """The checkpoint's own event is checked to be the pool's by its one stream."""
+    two_pools(ledger_on_disk)
+    ids = live.pool_aggregate_ids(ledger_on_disk, POOL)
+    assert ids is not None and len(ids) == 3  # the pool and its two decisions
+    assert {stream_of(ledger_on_disk.recorder, i) for i in ids[1:]} == {(POOL, "decision")}
+    assert stream_of(ledger_on_disk.recorder, uuid4()) is None
