@@ -194,3 +194,21 @@ def test_a_stream_is_found_by_its_key(ledger_on_disk: LedgerApplication) -> None
     assert ids is not None and len(ids) == 3  # the pool and its two decisions
     assert {stream_of(ledger_on_disk.recorder, i) for i in ids[1:]} == {(POOL, "decision")}
     assert stream_of(ledger_on_disk.recorder, uuid4()) is None
+
+
+def test_the_decisions_after_a_checkpoint_are_read_together_not_one_by_one(
+        ledger_on_disk: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The decisions the events after the checkpoint go on with are read in one query and
+    folded before those events are applied: none is rebuilt from the store on its own."""
+    ledger = ledger_on_disk
+    times = two_pools(ledger)
+    live.live_store(ledger)
+    expected = {at: replayed(ledger, at, POOL, None) for at in far_times(ledger, times)}
+    reads: list[int] = []
+    real = ledger.recorder.select_streams_upto  # type: ignore[attr-defined]
+    monkeypatch.setattr(ledger.recorder, "select_streams_upto",
+                        lambda ids, stop: reads.append(len(ids)) or real(ids, stop))
+    monkeypatch.setattr(ledger.repository, "get", lambda *a, **k: pytest.fail("one by one"))
+    for at, rows in expected.items():
+        assert dump_pool(as_at_store(ledger, at, POOL), POOL) == rows, at
+    assert reads and max(reads) >= 1
