@@ -23,9 +23,25 @@ _Processors = list[tuple[int, Callable[[Any], Any]]]
 _PLANS: dict[tuple[str, str], tuple[str, _Processors]] = {}
 
 
+DIVERTED = "pooledbudget_diverted_rows"
+"""`conn.info` key of a sink taking the rows of some tables instead of the database: an as-at
+over the live rows counts the rows its replay would add, which the live tables hold already
+(`over_live`)."""
+
+
+def diverted(conn: Connection, table: Table) -> Any:
+    """The sink that takes `table`'s rows on this connection, or None."""
+    sink = conn.info.get(DIVERTED)
+    return sink if sink is not None and table.name in sink.tables else None
+
+
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
     """Inserts `rows`, each a tuple of values in the order of `table.columns` (all of them)."""
     if not rows:
+        return
+    sink = diverted(conn, table)
+    if sink is not None:
+        sink.add(table, rows)
         return
     if conn.dialect.driver not in ("psycopg", "pysqlite"):  # no plan for it: SQLAlchemy's way
         names = [c.name for c in table.columns]

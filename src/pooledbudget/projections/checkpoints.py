@@ -21,7 +21,7 @@ import hashlib
 import json
 import os
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from operator import itemgetter
@@ -188,7 +188,7 @@ TALLIED = {t.name: [c.name for c in t.columns
            for t in [*ADDED_BY_SEQUENCE, *ADDED_WITH_SPEND]}
 
 
-def add_tallies(tallies: Tallies, added: dict[str, list[list[Any]]]) -> Tallies:
+def add_tallies(tallies: Tallies, added: Mapping[str, Sequence[Sequence[Any]]]) -> Tallies:
     """`tallies` with the rows of `added` (as `_rows` gives them) counted and summed in."""
     for name, rows in added.items():
         columns = [c.name for c in _TABLES[name].columns]

@@ -32,6 +32,7 @@ from ..aggregates.pool import pool_uuid
 from ..application import LedgerApplication
 from ..log_index import pool_streams
 from ..logs import ledger_logger
+from .bulk import DIVERTED
 from .checkpoints import (
     Checkpoint,
     CheckpointUnusableError,
@@ -43,6 +44,7 @@ from .checkpoints import (
 )
 from .one_pool import apply_in_order, last_id_at
 from .over_live import (
+    AddedTally,
     can_shadow,
     check_tallies,
     copy_added,
@@ -82,7 +84,7 @@ def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool:
         return None
     notes = list(_after(ledger, set(aggregate_ids), found.position, stop))
     if over_live:
-        return _over_live(ledger, live, found, (state, tallies), notes, until, year)
+        return _over_live(ledger, live, found, (state, tallies), notes, until, year, stop)
     store = ReadModelStore.in_memory(keeps_text=keeps_text)  # as the checkpoint's rows
     with store.transaction() as conn:
         restore(conn, rows)
@@ -93,20 +95,31 @@ def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool:
 
 def _over_live(ledger: LedgerApplication, live: ReadModelStore, found: Checkpoint,
                state: tuple[dict[str, list[list[Any]]], Tallies], notes: list[Notification],
-               until: datetime, year: str | None) -> ReadModelStore | None:
+               until: datetime, year: str | None, stop: int) -> ReadModelStore | None:
     """The as-at over the live added rows (decision 0035): TEMP tables of the pool's state rows
-    from the checkpoint and of its live added rows up to it (checked against the checkpoint's
-    tallies), the events after it applied into them."""
+    from the checkpoint, the events after it applied into them; the added rows are TEMP views
+    of the live ones up to `stop` when the live read models have applied the log that far,
+    else TEMP copies of them up to the checkpoint, the events after it adding to them. Either
+    way the live rows are checked against the checkpoint's tallies (and the replay's)."""
+    views = (live.max_tracking_id(ledger.name) or 0) >= stop
     try:
-        store = open_shadowed(live)
+        store = open_shadowed(live, (found.pool_id, year, stop) if views else None)
         with store.transaction() as conn:
             restore_state(conn, state[0])
-            copy_added(conn, found, year)
-            check_tallies(conn, found, state[1], year)  # the copies: one read of the live rows
+            if not views:
+                copy_added(conn, found, year)
+                check_tallies(conn, found, state[1], year)  # the copies: one read of the live rows
+            tally: AddedTally | None = conn.info.get(DIVERTED)
+        applied = apply_in_order(ledger, LedgerProjection(store, ledger, checkpoints=0),
+                                 iter(notes), until)
+        if tally is not None:
+            if applied < len(notes):  # recorded after `until` though logged before `stop`
+                raise CheckpointUnusableError("events logged by the as-at were recorded after it")
+            with store.transaction() as conn:
+                check_tallies(conn, found, tally.plus(state[1]), year, stop)
     except (SQLAlchemyError, CheckpointUnusableError) as error:  # from the start instead
         _log.warning("checkpoint_not_used", pool=found.pool_id, reason=str(error))
         return None
-    apply_in_order(ledger, LedgerProjection(store, ledger, checkpoints=0), iter(notes), until)
     return store
 
 

@@ -82,12 +82,15 @@ class HistoryWriter:
                                event.timestamp, after[0] - before[0], after[1] - before[1]))
 
     def _lapse(self, conn: Connection, event: Any, pool_id: str, sequence: int) -> None:
-        """R17: the year's open commitments lapse when it closes."""
+        """R17: the year's open commitments lapse when it closes (summed from the movements
+        before it: live there are no others, while an as-at over the live rows sees the
+        movements up to its end)."""
         self.flush(conn)
         open_ = conn.execute(
             select(forecast_movements.c.decision_id,
                    func.sum(forecast_movements.c.committed_delta_pence))
-            .where(forecast_movements.c.pool_id == pool_id, forecast_movements.c.year == event.year)
+            .where(forecast_movements.c.pool_id == pool_id, forecast_movements.c.year == event.year,
+                   forecast_movements.c.sequence < sequence)
             .group_by(forecast_movements.c.decision_id)).all()
         insert_rows(conn, forecast_movements, [
             (pool_id, sequence, decision_id, event.year, event.timestamp, 0, -int(committed))

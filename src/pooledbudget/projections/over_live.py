@@ -25,14 +25,16 @@ join of two UNION ALL views found no key to join by and ran for minutes at 50,00
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Column, Connection, MetaData, Table, create_engine, event, func
 from sqlalchemy import select as select_
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateTable
 
-from .bulk import insert_rows
+from .bulk import DIVERTED, insert_rows
 from .checkpoints import (
     ADDED_BY_SEQUENCE,
     ADDED_WITH_SPEND,
@@ -42,6 +44,7 @@ from .checkpoints import (
     CheckpointUnusableError,
     Tallies,
     _typed,
+    add_tallies,
     insert_json_rows,
 )
 from .store import ReadModelStore
@@ -68,28 +71,51 @@ def can_shadow(live: ReadModelStore) -> bool:
 
 
 def check_tallies(conn: Connection, checkpoint: Checkpoint, tallies: Tallies,
-                  year: str | None) -> None:
-    """The added rows of the pool up to the checkpoint's position (of `year` where an as-at of
-    a year reads no others) count and sum as the checkpoint says they did: run on the TEMP
-    copies of the live rows, before any event after the checkpoint is applied."""
-    pool, position = checkpoint.pool_id, checkpoint.position
-    spent = select_(spends.c.invoice_ref).where(spends.c.pool_id == pool,
-                                                spends.c.sequence <= position)
+                  year: str | None, upto: int | None = None) -> None:
+    """Every added row of the pool in the TEMP copies or views (of `year`, where an as-at of
+    a year reads no others) counts and sums as `tallies` say: those of the checkpoint, for
+    copies made up to it; with the replay's after it, for views up to `upto`. Run before the
+    events after the checkpoint are applied to copies. No row is left out of the count, so a
+    live row moved past the bound, or one whose spend is not there, shows too."""
     for table in _ADDED:
         kept = year is None or table.name in POOL_FED
-        ours = (table.c.sequence <= position if "sequence" in table.c
-                else table.c.invoice_ref.in_(spent))
         query = (select_(table.c.year, func.count(),
                          *(func.coalesce(func.sum(table.c[c]), 0) for c in TALLIED[table.name]))
-                 .where(table.c.pool_id == pool, ours).group_by(table.c.year))
+                 .where(table.c.pool_id == checkpoint.pool_id).group_by(table.c.year))
         if not kept:
             query = query.where(table.c.year == year)
         found = {row[0]: [int(v) for v in row[1:]] for row in conn.execute(query)}
-        wanted = {y: t for y, t in tallies.get(table.name, {}).items() if kept or y == year}
+        wanted = {y: t for y, t in tallies.get(table.name, {}).items()
+                  if (kept or y == year) and t[0]}
         if found != wanted:
+            bound = checkpoint.position if upto is None else upto
             raise CheckpointUnusableError(
-                f"the live rows of {table.name} up to {position} differ from the checkpoint's "
-                "tallies")
+                f"the live rows of {table.name} up to {bound} differ from the checkpoint's "
+                "tallies" + ("" if upto is None else " and the replay's rows after it"))
+
+
+class AddedTally:
+    """Takes the rows a replay after a checkpoint would add to the live tables' TEMP views, and
+    counts and sums them as a checkpoint's tallies do (the views show the live rows instead)."""
+
+    tables = frozenset(t.name for t in _ADDED)
+
+    def __init__(self) -> None:
+        self.tallies: Tallies = {}
+
+    def add(self, table: Table, rows: Sequence[Any]) -> None:
+        add_tallies(self.tallies, {table.name: rows})
+
+    def plus(self, tallies: Tallies) -> Tallies:
+        """`tallies` with these added (a new dictionary)."""
+        total: Tallies = {name: {y: list(t) for y, t in years.items()}
+                          for name, years in tallies.items()}
+        for name, years in self.tallies.items():
+            into = total.setdefault(name, {})
+            for y, tally in years.items():
+                into[y] = [a + b for a, b in zip(into.get(y, [0] * len(tally)), tally,
+                                                 strict=True)]
+        return total
 
 
 class ShadowedStore(ReadModelStore):
@@ -99,10 +125,21 @@ class ShadowedStore(ReadModelStore):
         """The TEMP tables hold at most one interval's rows: nothing to plan for."""
 
 
-def open_shadowed(live: ReadModelStore) -> ShadowedStore:
+def open_shadowed(live: ReadModelStore,
+                 views: tuple[str, str | None, int] | None = None) -> ShadowedStore:
     """A store on a connection of its own to the live database, with empty TEMP tables under
-    every read-model table's name (closed, and its TEMP objects dropped, with the store)."""
-    engine = create_engine(live.engine.url, poolclass=StaticPool)
+    every read-model table's name (closed, and its TEMP objects dropped, with the store).
+
+    With `views` (pool, year, last position): TEMP tables for the state rows only, and for the
+    added rows TEMP views of the live rows of the pool (and year) up to that position; rows a
+    replay would add there go to an `AddedTally` (`bulk.DIVERTED`). The connection cannot
+    write the live tables: SQLite opens the file read-only, PostgreSQL's session is read-only
+    once the TEMP objects are made."""
+    url = live.engine.url
+    if views is not None and url.get_backend_name() == "sqlite":
+        url = url.set(database="file:" + quote(str(url.database), safe="/"),
+                      query={"mode": "ro", "uri": "true"})
+    engine = create_engine(url, poolclass=StaticPool)
     schema = (live.engine.get_execution_options().get("schema_translate_map") or {}).get(None)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _busy_timeout)
@@ -112,21 +149,33 @@ def open_shadowed(live: ReadModelStore) -> ShadowedStore:
     weakref.finalize(store, engine.dispose)
     with store.transaction() as conn:
         prepare(conn, live.keeps_text)
-        for statement in _ddl(conn.dialect):
+        for statement in _ddl(conn.dialect, state_only=views is not None):
             conn.exec_driver_sql(statement)
+        if views is not None:
+            pool, year, last = views
+            for table in _ADDED:
+                conn.exec_driver_sql(f"CREATE TEMP VIEW {_quote(conn, table.name)} AS "
+                                     + _added_select(conn, table, pool, last, year))
+            conn.info[DIVERTED] = AddedTally()
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        if conn.dialect.name == "postgresql":  # a correlated lookup's cost estimate set JIT
+            conn.exec_driver_sql("SET jit = off")  # compiling 40 ms for a 60 ms report
     return store
 
 
-_DDL: dict[str, list[str]] = {}
+_DDL: dict[tuple[str, bool], list[str]] = {}
 
 
-def _ddl(dialect: Any) -> list[str]:
+def _ddl(dialect: Any, state_only: bool = False) -> list[str]:
     """The TEMP tables' CREATE statements, compiled once per dialect (SQLAlchemy's DDL
     compiler cost about as much as the rest of a small as-at)."""
-    if dialect.name not in _DDL:
-        _DDL[dialect.name] = [str(CreateTable(table).compile(dialect=dialect))
-                              for table in _SHADOWS.sorted_tables]
-    return _DDL[dialect.name]
+    key = (dialect.name, state_only)
+    if key not in _DDL:
+        added = {t.name for t in _ADDED} if state_only else set()
+        _DDL[key] = [str(CreateTable(table).compile(dialect=dialect))
+                     for table in _SHADOWS.sorted_tables if table.name not in added]
+    return _DDL[key]
 
 
 def restore_state(conn: Connection, tables: dict[str, list[list[Any]]]) -> None:
@@ -141,53 +190,58 @@ def restore_state(conn: Connection, tables: dict[str, list[list[Any]]]) -> None:
 
 def copy_added(conn: Connection, checkpoint: Checkpoint, year: str | None) -> None:
     """The pool's added rows up to the checkpoint, copied from the live tables in SQL into the
-    TEMP tables (keyed as the live ones, so the reports' joins find rows by key). A spend
-    is marked reversed by a reversal up to the checkpoint only: a later one is applied by
-    the events after it, or is not yet the as-at's."""
+    TEMP tables (keyed as the live ones, so the reports' joins find rows by key)."""
     for table in _ADDED:
-        columns = _names(conn, table)
-        if table is spends:
-            reason = "r.reason" if conn_keeps_text(conn) else "NULL"
-            chosen = ", ".join(
-                "r.invoice_ref IS NOT NULL" if c.name == "reversed"
-                else f"CASE WHEN r.invoice_ref IS NOT NULL THEN {reason} END"
-                if c.name == "reversal_reason" else f"s.{_quote(conn, c.name)}"
-                for c in table.columns)
-            source = (f"{_live_table(conn, table, 's')} LEFT JOIN "
-                      f"{_live_table(conn, spend_reversals, 'r')} ON r.pool_id = s.pool_id "
-                      f"AND r.invoice_ref = s.invoice_ref "
-                      f"AND r.sequence <= {int(checkpoint.position)} "
-                      f"WHERE {_live_where(conn, table, checkpoint, year, 's')}")
-        else:
-            chosen, source = columns, _live_rows(conn, table, checkpoint, year)
-        conn.exec_driver_sql(f"INSERT INTO {_quote(conn, table.name)} ({columns}) "
-                             f"SELECT {chosen} FROM {source}")
+        conn.exec_driver_sql(f"INSERT INTO {_quote(conn, table.name)} ({_names(conn, table)}) "
+                             + _added_select(conn, table, checkpoint.pool_id,
+                                             checkpoint.position, year))
+
+
+def _added_select(conn: Connection, table: Table, pool: str, last: int,
+                  year: str | None) -> str:
+    """`SELECT` text of the live table's rows of the pool up to position `last` (and of
+    `year`), as they stood then: a spend is reversed by a reversal up to `last` only (a later
+    one is applied by the events after it, or is not yet the as-at's). Spelled so the
+    planner joins a report's views by hashing, as it does the tables: a spend's allocations are
+    those of no later spend, its reversal looked up by key."""
+    if table is not spends:
+        return f"SELECT {_names(conn, table)} FROM {_live_rows(conn, table, pool, last, year)}"
+    reversal = (f"FROM {_live_table(conn, spend_reversals, 'r')} WHERE r.pool_id = s.pool_id "
+                f"AND r.invoice_ref = s.invoice_ref AND r.sequence <= {int(last)}")
+    reason = "r.reason" if conn_keeps_text(conn) else "NULL"
+    chosen = ", ".join(
+        f"EXISTS (SELECT 1 {reversal}) AS {_quote(conn, c.name)}" if c.name == "reversed"
+        else f"(SELECT {reason} {reversal}) AS {_quote(conn, c.name)}"
+        if c.name == "reversal_reason" else f"s.{_quote(conn, c.name)}"
+        for c in table.columns)
+    return f"SELECT {chosen} FROM {_live_rows(conn, table, pool, last, year, 's')}"
 
 
 def conn_keeps_text(conn: Connection) -> bool:
     return bool(conn.info.get("keeps_text", True))
 
 
-def _live_rows(conn: Connection, table: Table, checkpoint: Checkpoint, year: str | None,
+def _live_rows(conn: Connection, table: Table, pool: str, last: int, year: str | None,
                alias: str = "x") -> str:
-    """`FROM` text: the live table's rows of the pool up to the checkpoint (and of `year`)."""
+    """`FROM` text: the live table's rows of the pool up to position `last` (and of `year`)."""
     return (f"{_live_table(conn, table, alias)} "
-            f"WHERE {_live_where(conn, table, checkpoint, year, alias)}")
+            f"WHERE {_live_where(conn, table, pool, last, year, alias)}")
 
 
 def _live_table(conn: Connection, table: Table, alias: str) -> str:
     return f"{_live_name(conn, table.name)} {alias}"
 
 
-def _live_where(conn: Connection, table: Table, checkpoint: Checkpoint, year: str | None,
+def _live_where(conn: Connection, table: Table, pool: str, last: int, year: str | None,
                 alias: str) -> str:
-    pool = _literal(checkpoint.pool_id)
+    quoted = _literal(pool)
     if "sequence" in table.c:
-        ours = f"{alias}.sequence <= {int(checkpoint.position)}"
+        ours = f"{alias}.sequence <= {int(last)}"
     else:
-        ours = (f"{alias}.invoice_ref IN (SELECT invoice_ref FROM {_live_name(conn, spends.name)}"
-                f" WHERE pool_id = {pool} AND sequence <= {int(checkpoint.position)})")
-    where = f"{alias}.pool_id = {pool} AND {ours}"
+        ours = (f"NOT EXISTS (SELECT 1 FROM {_live_name(conn, spends.name)} later WHERE "
+                f"later.pool_id = {alias}.pool_id AND later.invoice_ref = {alias}.invoice_ref "
+                f"AND later.sequence > {int(last)})")
+    where = f"{alias}.pool_id = {quoted} AND {ours}"
     if year is not None and table.name not in POOL_FED:
         where += f" AND {alias}.year = {_literal(year)}"
     return where

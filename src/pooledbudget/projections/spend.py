@@ -11,7 +11,7 @@ from sqlalchemy import Connection, bindparam, update
 
 from ..aggregates import Decision
 from ..money import stored_pence
-from .bulk import expect_columns, insert_rows
+from .bulk import diverted, expect_columns, insert_rows
 from .tables import spend_allocations, spends
 
 # Amounts repeat (a weekly charge, the same shares of it week after week): the pence of the
@@ -67,7 +67,7 @@ class SpendWriter:
     def flush(self, conn: Connection) -> None:
         insert_rows(conn, spends, list(self._spends.values()))
         insert_rows(conn, spend_allocations, self._allocations)
-        if self._reversals:
+        if self._reversals and diverted(conn, spends) is None:  # else the rows are not here
             conn.execute(_REVERSE, self._reversals)
         self.discard()
 

@@ -1,0 +1,172 @@
+"""An as-at over the live rows (decision 0035, addendum 2): when the live read models have
+applied the log up to the as-at's last event, its added rows are TEMP views of the live rows
+up to that event, its state rows come from the checkpoint and the events after it. On a SQLite
+file and on PostgreSQL, since an in-memory ledger has no live rows another connection reads.
+
+Invariant: the answer is row for row the replay of the pool's events from the start; a live
+added row that differs from what the log says, before or after the checkpoint, makes the as-at
+replay instead; and the as-at's connection cannot write a live row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+
+from conftest import FakeClock
+from pooledbudget.application import LedgerApplication, open_ledger
+from pooledbudget.log_index import first_stream_at
+from pooledbudget.projections import LedgerProjection, ReadModelStore, catch_up, live, one_pool
+from pooledbudget.projections import from_checkpoint as fc
+from pooledbudget.projections import read_models_as_at as as_at_store
+from pooledbudget.projections.checkpoints import latest_at
+from pooledbudget.projections.over_live import _live_name
+from pooledbudget.projections.tables import spends
+from projections.test_one_pool_as_at import in_pool, two_pools
+from read_model_dump import dump_pool
+from unit.helpers import POOL, YEAR, run, spend_cmd
+
+EVERY = 4
+
+
+@pytest.fixture
+def ledger_on_disk(db_url: str, clock: FakeClock,
+                   monkeypatch: pytest.MonkeyPatch) -> Iterator[LedgerApplication]:
+    monkeypatch.setenv("POOLEDBUDGET_CHECKPOINT_EVERY", str(EVERY))
+    app = open_ledger(db_url, clock=clock)
+    yield app
+    app.close()
+
+
+def replayed(ledger: LedgerApplication, at: datetime, pool: str,
+             year: str | None) -> dict[str, list[str]]:
+    ids = live.pool_aggregate_ids(ledger, pool, year)
+    assert ids is not None
+    projection = LedgerProjection(ReadModelStore.in_memory(), ledger, checkpoints=0)
+    one_pool.replay_streams(ledger, projection, ids, until=at)
+    return dump_pool(projection.view, pool)
+
+
+def spy_on_shadows(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The `views` argument of every TEMP store an as-at opens (None: copies)."""
+    opened: list[Any] = []
+    real = fc.open_shadowed
+
+    def spy(live_store: ReadModelStore, views: Any = None) -> Any:
+        opened.append(views)
+        return real(live_store, views)
+
+    monkeypatch.setattr(fc, "open_shadowed", spy)
+    return opened
+
+
+def temp_views(store: ReadModelStore) -> set[str]:
+    with store.transaction() as conn:
+        if conn.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_temp_master WHERE type = 'view'"
+        else:
+            query = "SELECT viewname FROM pg_views WHERE schemaname = pg_my_temp_schema()::regnamespace::text"
+        return {name for (name,) in conn.exec_driver_sql(query)}
+
+
+def event_times(ledger: LedgerApplication) -> list[datetime]:
+    return [ledger.mapper.to_domain_event(n).timestamp  # type: ignore[attr-defined]
+            for n in ledger.recorder.select_notifications(start=1, limit=10_000)]
+
+
+def far_times(ledger: LedgerApplication, times: list[datetime]) -> list[datetime]:
+    """Times at which the pool's year is answered from a checkpoint (its decisions began at
+    least an interval before), the last left out (the live read models answer it)."""
+    first = first_stream_at(ledger.recorder, POOL, "decision", YEAR)
+    assert first is not None
+    ids = [n.id for n in ledger.recorder.select_notifications(start=1, limit=10_000)]
+    return [t for i, t in zip(ids, times, strict=True) if i >= first + EVERY and t < times[-1]]
+
+
+@pytest.mark.parametrize("year", [None, YEAR])
+def test_an_as_at_over_live_views_equals_the_replay_from_the_start(
+        ledger_on_disk: LedgerApplication, year: str | None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger = ledger_on_disk
+    times = two_pools(ledger)
+    live.live_store(ledger)
+    opened = spy_on_shadows(monkeypatch)
+    for at in sorted(set(far_times(ledger, times))):
+        opened.clear()
+        store = as_at_store(ledger, at, POOL, year)
+        assert dump_pool(store, POOL) == replayed(ledger, at, POOL, year), at
+        assert opened == [(POOL, year, one_pool.last_id_at(ledger, at))]
+        assert "pb_spends" in temp_views(store) and "pb_decisions" not in temp_views(store)
+
+
+def test_the_as_at_connection_cannot_write_a_live_row(ledger_on_disk: LedgerApplication,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger = ledger_on_disk
+    times = two_pools(ledger)
+    live_rows = live.live_store(ledger)
+    opened = spy_on_shadows(monkeypatch)
+    store = as_at_store(ledger, far_times(ledger, times)[-1], POOL)
+    assert opened == [opened[0]] and opened[0] is not None
+    with live_rows.transaction() as conn:
+        before = conn.execute(select(spends)).all()
+    with pytest.raises(DBAPIError), store.transaction() as conn:
+        conn.exec_driver_sql(f"DELETE FROM {_live_name(conn, 'pb_spends')}")
+    with live_rows.transaction() as conn:
+        assert conn.execute(select(spends)).all() == before
+
+
+def test_a_live_row_edited_after_the_checkpoint_is_not_read(
+        ledger_on_disk: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows after the checkpoint come from the live tables too: their count and sums are
+    compared with those of the rows the replay after the checkpoint would have added."""
+    ledger = ledger_on_disk
+    times = two_pools(ledger)
+    live_rows = live.live_store(ledger)
+    with live_rows.transaction() as conn:
+        for at in far_times(ledger, times):
+            stop = one_pool.last_id_at(ledger, at)
+            found = latest_at(conn, POOL, stop)
+            assert found is not None
+            after = conn.execute(select(spends.c.invoice_ref).where(
+                spends.c.pool_id == POOL, spends.c.sequence > found.position,
+                spends.c.sequence <= stop)).scalars().first()
+            if after is not None:
+                break
+        else:
+            raise AssertionError("no as-at with a spend after its checkpoint")
+    expected = replayed(ledger, at, POOL, None)
+    assert dump_pool(as_at_store(ledger, at, POOL), POOL) == expected
+    with live_rows.transaction() as conn:
+        conn.execute(spends.update().where(spends.c.pool_id == POOL,
+                                           spends.c.invoice_ref == after)
+                     .values(amount_pence=spends.c.amount_pence + 100))
+    opened = spy_on_shadows(monkeypatch)
+    assert dump_pool(as_at_store(ledger, at, POOL), POOL) == expected
+    assert opened and opened[-1] is not None  # the views were tried, and refused
+    monkeypatch.setattr(fc, "check_tallies", lambda *args: None)
+    assert dump_pool(as_at_store(ledger, at, POOL), POOL) != expected  # what the check kept out
+
+
+def test_live_read_models_behind_the_as_at_give_copies_up_to_the_checkpoint(
+        ledger_on_disk: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows the live read models have not yet applied are not there to view: the added rows
+    are then copied up to the checkpoint, and the events after it add theirs."""
+    ledger = ledger_on_disk
+    times = two_pools(ledger)
+    catch_up(ledger, live._live_projection(ledger), until=times[-1])  # everything so far
+    for week in range(10, 14):  # then more, which the live read models have not applied
+        run(ledger, in_pool(spend_cmd("D1", f"INV-{week}", "7.00"), POOL))
+    opened = spy_on_shadows(monkeypatch)
+    last = ledger.last_recorded_time()
+    at = max(t for t in event_times(ledger) if last is not None and t < last)
+    store = live.read_models_as_at(ledger, at, POOL)
+    assert dump_pool(store, POOL) == replayed(ledger, at, POOL, None)
+    assert opened == [None]  # copies, not views
+    with live.live_store(ledger, follow=False).transaction() as conn:
+        assert conn.execute(select(spends.c.invoice_ref).where(
+            spends.c.invoice_ref == "INV-12")).first() is None  # still behind
