@@ -74,15 +74,19 @@ def write_state(conn: Connection, part: Part, tables: list[Table], pool_id: str,
 
 def _ordered_chunks(conn: Connection, table: Table, pool_id: str,
                     spell: Spell) -> Iterator[list[list[Any]]]:
-    """The pool's rows of `table` in primary-key order, `CHUNK` at a time (a server-side
-    cursor on PostgreSQL), each checked to follow the one before."""
+    """The pool's rows of `table` in primary-key order, `CHUNK` at a time, each checked to
+    follow the one before. A table with rows per decision is read through a server-side
+    cursor on PostgreSQL (the driver would otherwise hold the whole result); the few rows per
+    partner and year of the others are not worth its round trips."""
     names = [c.name for c in table.columns]
     key = itemgetter(*[names.index(c.name) for c in table.primary_key.columns])
     last: Any = None
-    result = conn.execute(select(table).where(table.c.pool_id == pool_id).order_by(*_order(conn, table))
-                          .execution_options(yield_per=CHUNK))
+    query = select(table).where(table.c.pool_id == pool_id).order_by(*_order(conn, table))
+    if "decision_id" in table.c:  # rows per decision: a server-side cursor where there is one
+        query = query.execution_options(yield_per=CHUNK)
+    result = conn.execute(query)
     try:
-        for partition in result.partitions():
+        for partition in result.partitions(CHUNK):
             rows = [spell(row) for row in partition]
             for row in rows:
                 this = key(row)
