@@ -145,6 +145,7 @@ ALL_STREAMS = "SELECT originator_id, pool_id, kind, year, notification_id FROM {
 STREAMS_AFTER = ALL_STREAMS + " WHERE notification_id > ?"
 POOL_STREAMS = ("SELECT originator_id, year FROM {streams} WHERE pool_id = ? AND kind = ? "
                 "ORDER BY notification_id")
+STREAM_OF = "SELECT pool_id, kind FROM {streams} WHERE originator_id = ?"
 FIRST_STREAM = "SELECT MIN(notification_id) AS first FROM {streams} WHERE pool_id = ? AND kind = ?"
 FIRST_STREAM_OF_YEAR = FIRST_STREAM + " AND year = ?"
 META = "SELECT name, value FROM {meta}"
@@ -192,6 +193,12 @@ def all_streams(recorder: Any, after: int = 0) -> dict[UUID, tuple[str, str, str
 def pool_streams(recorder: Any, pool: str, kind: str) -> list[tuple[UUID, str | None]]:
     return [(UUID(str(row["originator_id"])), row["year"])
             for row in recorder.index_rows(POOL_STREAMS, (pool, kind))]
+
+
+def stream_of(recorder: Any, aggregate_id: UUID) -> tuple[str, str] | None:
+    """The pool and kind of one stream, by its key (None: not in the index)."""
+    rows = recorder.index_rows(STREAM_OF, (aggregate_id,))
+    return (rows[0]["pool_id"], rows[0]["kind"]) if rows else None
 
 
 def first_stream_at(recorder: Any, pool: str, kind: str, year: str | None) -> int | None:

@@ -28,9 +28,10 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..aggregates import Decision
 from ..aggregates.pool import pool_uuid
 from ..application import LedgerApplication
-from ..log_index import pool_streams
+from ..log_index import stream_of
 from ..logs import ledger_logger
 from .bulk import DIVERTED
 from .checkpoints import (
@@ -50,8 +51,9 @@ from .over_live import (
     copy_added,
     open_shadowed,
     restore_state,
+    views_serve,
 )
-from .projector import LedgerProjection, wanted_topics
+from .projector import LedgerProjection, fold, wanted_topics
 from .store import ReadModelStore
 
 LOG_CHUNK = 1000  # events of the log read at a time after the checkpoint
@@ -101,7 +103,7 @@ def _over_live(ledger: LedgerApplication, live: ReadModelStore, found: Checkpoin
     of the live ones up to `stop` when the live read models have applied the log that far,
     else TEMP copies of them up to the checkpoint, the events after it adding to them. Either
     way the live rows are checked against the checkpoint's tallies (and the replay's)."""
-    views = (live.max_tracking_id(ledger.name) or 0) >= stop
+    views = views_serve(live) and (live.max_tracking_id(ledger.name) or 0) >= stop
     try:
         store = open_shadowed(live, (found.pool_id, year, stop) if views else None)
         with store.transaction() as conn:
@@ -110,8 +112,9 @@ def _over_live(ledger: LedgerApplication, live: ReadModelStore, found: Checkpoin
                 copy_added(conn, found, year)
                 check_tallies(conn, found, state[1], year)  # the copies: one read of the live rows
             tally: AddedTally | None = conn.info.get(DIVERTED)
-        applied = apply_in_order(ledger, LedgerProjection(store, ledger, checkpoints=0),
-                                 iter(notes), until)
+        projection = LedgerProjection(store, ledger, checkpoints=0)
+        projection.preload(_touched(ledger, notes, found))
+        applied = apply_in_order(ledger, projection, iter(notes), until)
         if tally is not None:
             if applied < len(notes):  # recorded after `until` though logged before `stop`
                 raise CheckpointUnusableError("events logged by the as-at were recorded after it")
@@ -121,6 +124,26 @@ def _over_live(ledger: LedgerApplication, live: ReadModelStore, found: Checkpoin
         _log.warning("checkpoint_not_used", pool=found.pool_id, reason=str(error))
         return None
     return store
+
+
+def _touched(ledger: LedgerApplication, notes: list[Notification],
+             found: Checkpoint) -> list[Any]:
+    """The decisions the events after the checkpoint go on with (not those they propose), as
+    they stood at its position: their events up to it read in one query and folded."""
+    first: dict[Any, int] = {}
+    for note in notes:
+        first.setdefault(note.originator_id, note.originator_version)
+    pool = pool_uuid(found.pool_id)
+    ids = [i for i, version in first.items() if version > 1 and i != pool]
+    read = getattr(ledger.recorder, "select_streams_upto", None)
+    if not ids or read is None:
+        return []
+    streams: dict[Any, list[Any]] = {}
+    for stored in read(ids, found.position):
+        streams.setdefault(stored.originator_id, []).append(ledger.mapper.to_domain_event(stored))
+    decisions = [fold(None, events) for i, events in streams.items()
+                 if events[-1].originator_version == first[i] - 1]
+    return [d for d in decisions if isinstance(d, Decision)]
 
 
 def _check_position(ledger: LedgerApplication, found: Checkpoint) -> None:
@@ -134,10 +157,8 @@ def _check_position(ledger: LedgerApplication, found: Checkpoint) -> None:
         raise CheckpointUnusableError(
             f"the event at {found.position} was recorded at {event.timestamp.isoformat()}, "
             f"not {found.recorded_at.isoformat()}")
-    ours = {pool_uuid(found.pool_id),
-            *(aggregate_id for aggregate_id, _ in pool_streams(ledger.recorder, found.pool_id,
-                                                               "decision"))}
-    if event.originator_id not in ours:
+    if event.originator_id != pool_uuid(found.pool_id) and \
+            stream_of(ledger.recorder, event.originator_id) != (found.pool_id, "decision"):
         raise CheckpointUnusableError(f"the event at {found.position} is not the pool's")
 
 

@@ -134,9 +134,9 @@ def open_shadowed(live: ReadModelStore,
     added rows TEMP views of the live rows of the pool (and year) up to that position; rows a
     replay would add there go to an `AddedTally` (`bulk.DIVERTED`). The connection cannot
     write the live tables: SQLite opens the file read-only, PostgreSQL's session is read-only
-    once the TEMP objects are made."""
+    once the TEMP objects are made (TEMP tables stay writable)."""
     url = live.engine.url
-    if views is not None and url.get_backend_name() == "sqlite":
+    if url.get_backend_name() == "sqlite":
         url = url.set(database="file:" + quote(str(url.database), safe="/"),
                       query={"mode": "ro", "uri": "true"})
     engine = create_engine(url, poolclass=StaticPool)
@@ -157,11 +157,16 @@ def open_shadowed(live: ReadModelStore,
                 conn.exec_driver_sql(f"CREATE TEMP VIEW {_quote(conn, table.name)} AS "
                                      + _added_select(conn, table, pool, last, year))
             conn.info[DIVERTED] = AddedTally()
-            if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-        if conn.dialect.name == "postgresql":  # a correlated lookup's cost estimate set JIT
-            conn.exec_driver_sql("SET jit = off")  # compiling 40 ms for a 60 ms report
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
     return store
+
+
+def views_serve(live: ReadModelStore) -> bool:
+    """Whether an as-at's added rows may be views of the live rows (decision 0035, addendum 2):
+    on PostgreSQL. SQLite's planner joined two such views by scanning one for every row of the
+    other (minutes at 50,000 events), so there they are copied."""
+    return live.engine.dialect.name == "postgresql"
 
 
 _DDL: dict[tuple[str, bool], list[str]] = {}
@@ -201,20 +206,32 @@ def _added_select(conn: Connection, table: Table, pool: str, last: int,
                   year: str | None) -> str:
     """`SELECT` text of the live table's rows of the pool up to position `last` (and of
     `year`), as they stood then: a spend is reversed by a reversal up to `last` only (a later
-    one is applied by the events after it, or is not yet the as-at's). Spelled so the
-    planner joins a report's views by hashing, as it does the tables: a spend's allocations are
-    those of no later spend, its reversal looked up by key."""
+    one is applied by the events after it, or is not yet the as-at's). Spelled so that
+    PostgreSQL's planner estimates the rows as it does the tables' and joins a report's views by
+    hashing: the reversal's flag is COALESCEd (`IS NOT NULL` on the outer side of a join was
+    estimated at one row, and the report ran as a nested loop), a spend's allocations are those
+    of no later spend (a hash anti-join)."""
     if table is not spends:
         return f"SELECT {_names(conn, table)} FROM {_live_rows(conn, table, pool, last, year)}"
-    reversal = (f"FROM {_live_table(conn, spend_reversals, 'r')} WHERE r.pool_id = s.pool_id "
-                f"AND r.invoice_ref = s.invoice_ref AND r.sequence <= {int(last)}")
     reason = "r.reason" if conn_keeps_text(conn) else "NULL"
     chosen = ", ".join(
-        f"EXISTS (SELECT 1 {reversal}) AS {_quote(conn, c.name)}" if c.name == "reversed"
-        else f"(SELECT {reason} {reversal}) AS {_quote(conn, c.name)}"
-        if c.name == "reversal_reason" else f"s.{_quote(conn, c.name)}"
+        f"COALESCE(r.flag, {_false(conn)}) AS {_quote(conn, c.name)}" if c.name == "reversed"
+        else f"{reason} AS {_quote(conn, c.name)}" if c.name == "reversal_reason"
+        else f"s.{_quote(conn, c.name)}"
         for c in table.columns)
-    return f"SELECT {chosen} FROM {_live_rows(conn, table, pool, last, year, 's')}"
+    return (f"SELECT {chosen} FROM {_live_table(conn, table, 's')} LEFT JOIN "
+            f"(SELECT pool_id, invoice_ref, reason, {_true(conn)} AS flag FROM "
+            f"{_live_name(conn, spend_reversals.name)} WHERE sequence <= {int(last)}) r "
+            f"ON r.pool_id = s.pool_id AND r.invoice_ref = s.invoice_ref "
+            f"WHERE {_live_where(conn, table, pool, last, year, 's')}")
+
+
+def _true(conn: Connection) -> str:
+    return "TRUE" if conn.dialect.name == "postgresql" else "1"
+
+
+def _false(conn: Connection) -> str:
+    return "FALSE" if conn.dialect.name == "postgresql" else "0"
 
 
 def conn_keeps_text(conn: Connection) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -126,6 +126,12 @@ class LedgerProjection(Projection[ReadModelStore]):
             self.flush(conn)
             write_checkpoint(conn, pool_id, sequence, event.timestamp, events)
 
+    def preload(self, decisions: Iterable[Decision]) -> None:
+        """Decisions as they stand before the events about to be applied (an as-at's, after a
+        checkpoint), so that none is rebuilt from the store alone."""
+        for decision in decisions:
+            self._decisions[decision.id.int] = decision
+
     def begin(self) -> None:
         """Starts a batch. A cached decision that a rolled-back batch moved on is found to be
         ahead of the next event's version and reloaded (`_advance`)."""
@@ -183,7 +189,8 @@ class LedgerProjection(Projection[ReadModelStore]):
         else:
             if decision is None or decision.version != event.originator_version - 1:
                 decision = self.ledger.repository.get(
-                    event.originator_id, version=event.originator_version - 1)
+                    event.originator_id, version=event.originator_version - 1,
+                    projector_func=fold)
             kept = self._positions.get(key)
             before = kept[1] if kept is not None and kept[0] == decision.version \
                 else position(decision)
@@ -277,6 +284,16 @@ def _catch_up(ledger: LedgerApplication, projection: LedgerProjection, until: da
             progress(applied)
         if reached_until or scanned_to == end:  # a short read: everything up to `end` is in
             return applied, began_empty
+
+
+def fold(aggregate: Any, events: Iterable[Any]) -> Any:
+    """eventsourcing's `project_aggregate` without its check of each event against a runtime
+    Protocol (an `isinstance` of about 0.1 ms: a fifth of rebuilding a decision from its
+    stream, which an as-at does for every decision its events after a checkpoint touch).
+    The events come from the ledger's own store, decoded by its mapper."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 @cache

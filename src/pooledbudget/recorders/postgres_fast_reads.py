@@ -34,6 +34,10 @@ class PostgresFastReads(PostgresApplicationRecorder):
             "SELECT notification_id, originator_version, topic, state FROM {schema}.{table} "
             "WHERE originator_id = %s AND originator_version > %s AND notification_id <= %s "
             "ORDER BY originator_version LIMIT %s")
+        self.streams_upto_statement = self._on_table(
+            "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
+            "WHERE originator_id = ANY(%s) AND notification_id <= %s "
+            "ORDER BY originator_id, originator_version")
         self.existing_statement = self._on_table(
             "SELECT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s) "
             "AND originator_version = 1")
@@ -62,6 +66,16 @@ class PostgresFastReads(PostgresApplicationRecorder):
                              originator_version=row["originator_version"],
                              topic=row["topic"], state=bytes(row["state"]))
                 for row in curs.fetchall()]
+
+    def select_streams_upto(self, ids: Sequence[UUID], stop: int) -> list[StoredEvent]:
+        """Several aggregates' events up to notification id `stop`, in one statement (an as-at
+        rebuilds the decisions its events after a checkpoint touch: one query, not one each)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.streams_upto_statement, (list(ids), stop), prepare=False)
+            return [StoredEvent(originator_id=row["originator_id"],
+                                originator_version=row["originator_version"],
+                                topic=row["topic"], state=bytes(row["state"]))
+                    for row in curs.fetchall()]
 
     def existing(self, ids: Sequence[UUID], stop: int | None = None) -> set[UUID]:
         """Which of these aggregates have been created (by notification id `stop`, if given):

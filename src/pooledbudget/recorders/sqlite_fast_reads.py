@@ -42,6 +42,21 @@ class SQLiteFastReads(SQLiteApplicationRecorder):
                                  topic=row["topic"], state=row["state"])
                     for row in c.fetchall()]
 
+    def select_streams_upto(self, ids: Sequence[UUID], stop: int) -> list[StoredEvent]:
+        """Several aggregates' events up to notification id `stop`, in order."""
+        rows = []
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                c.execute(f"SELECT originator_id, originator_version, topic, state FROM "
+                          f"{self.events_table_name} WHERE rowid <= ? AND originator_id IN "
+                          f"({','.join('?' * len(chunk))})", [stop, *(i.hex for i in chunk)])
+                rows += c.fetchall()
+        events = [StoredEvent(originator_id=self.convert_originator_id(row["originator_id"]),
+                              originator_version=row["originator_version"],
+                              topic=row["topic"], state=row["state"]) for row in rows]
+        return sorted(events, key=lambda e: (e.originator_id, e.originator_version))
+
     def existing(self, ids: Sequence[UUID], stop: int | None = None) -> set[UUID]:
         """Which of these aggregates have been created (by notification id `stop`, if given):
         one query for a whole group."""
