@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Date, DateTime, Table, bindparam, insert, select, update
 
 from .bulk import raw_table_name
+from .checkpoint_state import OutOfOrderError, Part, write_state
 from .tables import (
     approvals_pending,
     checkpoint_counts,
@@ -119,13 +120,56 @@ def write_checkpoint(conn: Connection, pool_id: str, position: int, recorded_at:
                      events: int) -> None:
     """The pool's rows as they stand in the read models (every row of its events up to
     `position` written): the state rows whole, the added rows since its last checkpoint, and
-    the tallies of every added row up to it (the last checkpoint's plus these)."""
+    the tallies of every added row up to it (the last checkpoint's plus these). The state rows
+    are written table by table (`checkpoint_state`, decision 0039), unless the database does
+    not order them as Python does: then spelled whole, to the same bytes."""
     found = conn.execute(select(checkpoints.c.position, checkpoints.c.tallies).where(
         checkpoints.c.pool_id == pool_id, checkpoints.c.position < position)
         .order_by(checkpoints.c.position.desc()).limit(1)).first()
     previous = 0 if found is None else int(found[0])
+    tallies_before = None if found is None else str(found[1])
+    try:
+        parts = streamed_parts(conn, pool_id, position, previous, tallies_before)
+    except OutOfOrderError:
+        parts = whole_parts(conn, pool_id, position, previous, tallies_before)
+    conn.execute(insert(checkpoints).values(
+        pool_id=pool_id, position=position, recorded_at=recorded_at, events=events, **parts))
+
+
+def streamed_parts(conn: Connection, pool_id: str, position: int, previous: int,
+                   tallies_before: str | None) -> dict[str, str | bytes]:
+    """A checkpoint's columns, its state part written table by table (`write_state`)."""
+    added = _added(conn, pool_id, position, previous)
+    tallies_text = _json(add_tallies({} if tallies_before is None else json.loads(tallies_before),
+                                     added))
+    added_text = _json(added)
+    del added
+    state = Part(_where(pool_id, position))
+    write_state(conn, state, STATE_TABLES, pool_id, _spelled)
+    state_digest, state_blob = state.finish(b"\n" + tallies_text)
+    return {"state_digest": state_digest, "state": state_blob,
+            "added_digest": _digest(pool_id, position, added_text, previous),
+            "added": zlib.compress(added_text, 6), "tallies": tallies_text.decode()}
+
+
+def whole_parts(conn: Connection, pool_id: str, position: int, previous: int,
+                tallies_before: str | None) -> dict[str, str | bytes]:
+    """A checkpoint's columns, every part built whole in memory (0030's spelling, which
+    `streamed_parts` gives byte for byte with less memory)."""
     state = {t.name: _rows(conn, select(t).where(t.c.pool_id == pool_id), t)
              for t in STATE_TABLES}
+    added = _added(conn, pool_id, position, previous)
+    tallies = add_tallies({} if tallies_before is None else json.loads(tallies_before), added)
+    state_text, added_text, tallies_text = _json(state), _json(added), _json(tallies)
+    return {"state_digest": _digest(pool_id, position, state_text + b"\n" + tallies_text),
+            "state": zlib.compress(state_text, 6),
+            "added_digest": _digest(pool_id, position, added_text, previous),
+            "added": zlib.compress(added_text, 6), "tallies": tallies_text.decode()}
+
+
+def _added(conn: Connection, pool_id: str, position: int,
+           previous: int) -> dict[str, list[list[Any]]]:
+    """The pool's added rows after the checkpoint at `previous` up to `position`."""
     added = {t.name: _rows(conn, select(t).where(
         t.c.pool_id == pool_id, t.c.sequence > previous, t.c.sequence <= position), t)
         for t in ADDED_BY_SEQUENCE}
@@ -134,14 +178,7 @@ def write_checkpoint(conn: Connection, pool_id: str, position: int, recorded_at:
     for t in ADDED_WITH_SPEND:
         added[t.name] = _rows(conn, select(t).where(
             t.c.pool_id == pool_id, t.c.invoice_ref.in_(new_spends)), t)
-    tallies = add_tallies({} if found is None else json.loads(found[1]), added)
-    state_text, added_text, tallies_text = _json(state), _json(added), _json(tallies)
-    conn.execute(insert(checkpoints).values(
-        pool_id=pool_id, position=position, recorded_at=recorded_at, events=events,
-        state_digest=_digest(pool_id, position, state_text + b"\n" + tallies_text),
-        state=zlib.compress(state_text, 6),
-        added_digest=_digest(pool_id, position, added_text, previous),
-        added=zlib.compress(added_text, 6), tallies=tallies_text.decode()))
+    return added
 
 
 Tallies = dict[str, dict[str, list[int]]]
@@ -174,14 +211,17 @@ def _digest(pool_id: str, position: int, text: bytes, previous: int | None = Non
     """SHA-256 of the rows and of where they belong (and, for added rows, the position of the
     checkpoint before): a part moved to another pool or position, or a checkpoint deleted
     from between two others, no longer matches."""
-    where = f"{pool_id}\n{position}\n" + ("" if previous is None else f"{previous}\n")
-    return hashlib.sha256(where.encode() + text).hexdigest()
+    return hashlib.sha256(_where(pool_id, position, previous) + text).hexdigest()
+
+
+def _where(pool_id: str, position: int, previous: int | None = None) -> bytes:
+    return (f"{pool_id}\n{position}\n" + ("" if previous is None else f"{previous}\n")).encode()
 
 
 def _rows(conn: Connection, query: Any, table: Table) -> list[list[Any]]:
     """Rows as lists of plain values in column order, sorted by primary key in Python (one
     order on every backend, whatever its collation)."""
-    rows = [[_plain(v) if type(v) in _SPELLED else v for v in row] for row in conn.execute(query)]
+    rows = [_spelled(row) for row in conn.execute(query)]
     rows.sort(key=itemgetter(*[i for i, c in enumerate(table.columns) if c.primary_key]))
     return rows
 
@@ -196,6 +236,11 @@ def _plain(value: Any) -> Any:
 
 
 _SPELLED = frozenset({datetime, date})
+
+
+def _spelled(row: Sequence[Any]) -> list[Any]:
+    """A row as a list of its values, dates and times spelled by `_plain`."""
+    return [_plain(v) if type(v) in _SPELLED else v for v in row]
 
 
 @dataclass(frozen=True)
