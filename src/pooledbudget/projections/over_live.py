@@ -85,8 +85,7 @@ def check_tallies(conn: Connection, checkpoint: Checkpoint, tallies: Tallies,
         if not kept:
             query = query.where(table.c.year == year)
         found = {row[0]: [int(v) for v in row[1:]] for row in conn.execute(query)}
-        wanted = {y: t for y, t in tallies.get(table.name, {}).items()
-                  if (kept or y == year) and t[0]}
+        wanted = {y: t for y, t in tallies.get(table.name, {}).items() if kept or y == year}
         if found != wanted:
             bound = checkpoint.position if upto is None else upto
             raise CheckpointUnusableError(

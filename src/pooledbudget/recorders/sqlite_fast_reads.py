@@ -4,6 +4,7 @@ as a range of the primary key (a group's receipts and caches, the change feed, v
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
@@ -22,10 +23,7 @@ class SQLiteFastReads(SQLiteApplicationRecorder):
                 c.execute(" UNION ALL ".join([one] * len(chunk)),
                           [value for key, version in chunk for value in (key.hex, version)])
                 rows += c.fetchall()
-        events = [StoredEvent(originator_id=self.convert_originator_id(row["originator_id"]),
-                              originator_version=row["originator_version"],
-                              topic=row["topic"], state=row["state"]) for row in rows]
-        return sorted(events, key=lambda e: (str(e.originator_id), e.originator_version))
+        return self._in_order(rows)
 
     def select_stream(self, aggregate_id: UUID, after: int, limit: int,
                       stop: int) -> list[Notification]:
@@ -44,31 +42,33 @@ class SQLiteFastReads(SQLiteApplicationRecorder):
 
     def select_streams_upto(self, ids: Sequence[UUID], stop: int) -> list[StoredEvent]:
         """Several aggregates' events up to notification id `stop`, in order."""
-        rows = []
-        with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                c.execute(f"SELECT originator_id, originator_version, topic, state FROM "
-                          f"{self.events_table_name} WHERE rowid <= ? AND originator_id IN "
-                          f"({','.join('?' * len(chunk))})", [stop, *(i.hex for i in chunk)])
-                rows += c.fetchall()
-        events = [StoredEvent(originator_id=self.convert_originator_id(row["originator_id"]),
-                              originator_version=row["originator_version"],
-                              topic=row["topic"], state=row["state"]) for row in rows]
-        return sorted(events, key=lambda e: (e.originator_id, e.originator_version))
+        return self._in_order(self._by_ids(
+            f"SELECT originator_id, originator_version, topic, state FROM "
+            f"{self.events_table_name} WHERE rowid <= ?", [stop], ids))
 
     def existing(self, ids: Sequence[UUID], stop: int | None = None) -> set[UUID]:
         """Which of these aggregates have been created (by notification id `stop`, if given):
         one query for a whole group."""
-        found: set[UUID] = set()
         by, bound = ("", []) if stop is None else (" AND rowid <= ?", [stop])
+        return {UUID(row["originator_id"]) for row in self._by_ids(
+            f"SELECT originator_id FROM {self.events_table_name} WHERE "
+            f"originator_version = 1{by}", bound, ids)}
+
+    def _by_ids(self, query: str, params: list[Any], ids: Sequence[UUID]) -> list[Any]:
+        """The rows of `query` (a `WHERE` clause and its `params`) of these aggregates: 500 ids
+        a statement, in one read transaction."""
+        rows = []
         with self.datastore.transaction(commit=False) as c:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
-                c.execute(f"SELECT originator_id FROM {self.events_table_name} WHERE "
-                          f"originator_version = 1{by} AND originator_id IN "
-                          f"({','.join('?' * len(chunk))})",
-                          [*bound, *(i.hex for i in chunk)])
-                found.update(UUID(row["originator_id"]) for row in c.fetchall())
-        return found
+                c.execute(f"{query} AND originator_id IN ({','.join('?' * len(chunk))})",
+                          [*params, *(i.hex for i in chunk)])
+                rows += c.fetchall()
+        return rows
 
+    def _in_order(self, rows: list[Any]) -> list[StoredEvent]:
+        """Stored events of rows, by aggregate and version."""
+        events = [StoredEvent(originator_id=self.convert_originator_id(row["originator_id"]),
+                              originator_version=row["originator_version"],
+                              topic=row["topic"], state=row["state"]) for row in rows]
+        return sorted(events, key=lambda e: (str(e.originator_id), e.originator_version))
