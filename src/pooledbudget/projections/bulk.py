@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, DateTime, Table, insert
 
+from .added_tee import added_tee
+
 Row = Sequence[Any]
 _Processors = list[tuple[int, Callable[[Any], Any]]]
 _PLANS: dict[tuple[str, str], tuple[str, _Processors]] = {}
@@ -43,6 +45,16 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
     if sink is not None:
         sink.add(table, rows)
         return
+    tee = added_tee(conn)
+    if tee is None:
+        _insert(conn, table, rows)
+        return
+    with tee.feeding():
+        _insert(conn, table, rows)
+    tee.add(table, rows)  # a copy for the pool's next checkpoint (added_tee)
+
+
+def _insert(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
     if conn.dialect.driver not in ("psycopg", "pysqlite"):  # no plan for it: SQLAlchemy's way
         names = [c.name for c in table.columns]
         conn.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])

@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, DateTime, Table, bindparam, insert, select, update
 
+from .added_tee import added_tee, merged
 from .bulk import raw_table_name
 from .checkpoint_state import OutOfOrderError, Part, write_state
 from .tables import (
@@ -169,7 +170,19 @@ def whole_parts(conn: Connection, pool_id: str, position: int, previous: int,
 
 def _added(conn: Connection, pool_id: str, position: int,
            previous: int) -> dict[str, list[list[Any]]]:
-    """The pool's added rows after the checkpoint at `previous` up to `position`."""
+    """The pool's added rows after the checkpoint at `previous` up to `position`: as the batch
+    wrote them (`added_tee`), and read back for what the tee did not see written."""
+    tee = added_tee(conn)
+    teed = None if tee is None else tee.rows(pool_id, previous, position)
+    if teed is None:
+        return read_back(conn, pool_id, position, previous)
+    since, added = teed  # rows up to `since` were written before the tee watched
+    return added if since == previous else merged(added, read_back(conn, pool_id, since, previous))
+
+
+def read_back(conn: Connection, pool_id: str, position: int,
+              previous: int) -> dict[str, list[list[Any]]]:
+    """The pool's added rows after `previous` up to `position`, read from the tables."""
     added = {t.name: _rows(conn, select(t).where(
         t.c.pool_id == pool_id, t.c.sequence > previous, t.c.sequence <= position), t)
         for t in ADDED_BY_SEQUENCE}

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, select
 from ..aggregates import Decision, Pool
 from ..application import LedgerApplication
 from ..collection import collection_paused
+from .added_tee import AddedTee
 from .checkpoints import PoolCounts, checkpoint_every, write_checkpoint
 from .contributions import ContributionWriter, apply_pool_event
 from .decisions import DecisionState, write_decision_states
@@ -66,6 +67,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         super().__init__(view)
         self._every = checkpoint_every() if checkpoints is None else checkpoints
         self._counts = PoolCounts()
+        self._tee = AddedTee() if self._every else None  # checkpoints' added rows (0040)
         self.ledger = ledger
         # Decisions by their id's int, and each one's (version, position) after its last event.
         self._decisions: OrderedDict[int, Decision] = OrderedDict()
@@ -90,10 +92,11 @@ class LedgerProjection(Projection[ReadModelStore]):
         """One event in its own transaction (the batch loop below is the usual path)."""
         with self.view.transaction() as conn:
             start = self.view.position(conn, tracking.application_name)
-            self.begin()
+            self.begin(conn, start or 0)
             self.apply(conn, domain_event, tracking.notification_id)
             self.flush(conn)
             self.view.advance(conn, tracking.application_name, start, tracking.notification_id)
+        self.committed(tracking.notification_id)
 
     def apply(self, conn: Connection, event: Any, sequence: int) -> None:
         if isinstance(event, Decision.Event):  # most events: spend
@@ -132,11 +135,21 @@ class LedgerProjection(Projection[ReadModelStore]):
         for decision in decisions:
             self._decisions[decision.id.int] = decision
 
-    def begin(self) -> None:
-        """Starts a batch. A cached decision that a rolled-back batch moved on is found to be
-        ahead of the next event's version and reloaded (`_advance`)."""
+    def begin(self, conn: Connection | None = None, start: int | None = None) -> None:
+        """Starts a batch (on `conn`, after tracking position `start`, where known: the rows
+        the batch writes are then kept for its checkpoints, `added_tee`). A cached decision
+        that a rolled-back batch moved on is found to be ahead of the next event's version and
+        reloaded (`_advance`)."""
         self._counts.discard()  # a rolled-back batch's counts are read again
         self._reset()
+        if self._tee is not None and conn is not None:
+            self._tee.begin(conn, start)
+
+    def committed(self, end: int) -> None:
+        """The batch begun last committed, up to position `end` (a batch that raised is not
+        said to have: the next `begin` forgets what the tee kept of it)."""
+        if self._tee is not None:
+            self._tee.committed(end)
 
     def _reset(self) -> None:
         self._spends.discard()
@@ -268,7 +281,7 @@ def _catch_up(ledger: LedgerApplication, projection: LedgerProjection, until: da
             if (store.position(conn, ledger.name) or 0) != start:
                 continue  # another process moved on; read again from its position
             last = scanned_to
-            projection.begin()
+            projection.begin(conn, start)
             for notification in notifications:  # only wanted topics were read
                 event: Any = ledger.mapper.to_domain_event(notification)
                 if until is not None and event.timestamp > until:
@@ -280,6 +293,7 @@ def _catch_up(ledger: LedgerApplication, projection: LedgerProjection, until: da
                 projection.flush(conn)
                 store.advance(conn, ledger.name, start or None, last)
                 applied += last - start
+        projection.committed(max(last, start))  # the position now stored
         if progress is not None:
             progress(applied)
         if reached_until or scanned_to == end:  # a short read: everything up to `end` is in

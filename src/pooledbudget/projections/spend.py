@@ -11,6 +11,7 @@ from sqlalchemy import Connection, bindparam, update
 
 from ..aggregates import Decision
 from ..money import stored_pence
+from .added_tee import added_tee
 from .bulk import diverted, expect_columns, insert_rows
 from .tables import spend_allocations, spends
 
@@ -68,7 +69,13 @@ class SpendWriter:
         insert_rows(conn, spends, list(self._spends.values()))
         insert_rows(conn, spend_allocations, self._allocations)
         if self._reversals and diverted(conn, spends) is None:  # else the rows are not here
-            conn.execute(_REVERSE, self._reversals)
+            tee = added_tee(conn)
+            if tee is None:
+                conn.execute(_REVERSE, self._reversals)
+            else:
+                with tee.feeding():
+                    conn.execute(_REVERSE, self._reversals)
+                tee.reverse(self._reversals)
         self.discard()
 
     def discard(self) -> None:
