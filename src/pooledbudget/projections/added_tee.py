@@ -72,9 +72,9 @@ class AddedTee:
         self._marks: dict[tuple[str, str], int] = {}  # rows each list held when the batch began
         self._reversed: dict[str, dict[str, Any]] = {}  # pool -> invoice -> reason (committed)
         self._reversing: list[tuple[str, str, Any]] = []  # the batch's reversals
-        # pools checkpointed in the batch: the last position, and how many rows of each table
-        # came before the checkpoint before it and before it
-        self._done: dict[str, tuple[int, dict[str, int], dict[str, int]]] = {}
+        # pools checkpointed in the batch: the last position, how many rows of each table came
+        # before it, and what it was given
+        self._done: dict[str, tuple[int, dict[str, int], tuple[int, Added] | None]] = {}
         self._from: dict[str, int] = {}  # pools watched from later than `_watching`
         self._watching: int | None = None  # every added row after it has come through here
         self._committed_to: int | None = None
@@ -113,7 +113,7 @@ class AddedTee:
         for pool, invoice, reason in self._reversing:
             self._reversed.setdefault(pool, {})[invoice] = reason
         self._reversing = []
-        for pool, (_, _, cut) in self._done.items():
+        for pool, (_, cut, _) in self._done.items():
             self._prune(pool, cut)
         self._done = {}
         self._marks = {}
@@ -160,14 +160,27 @@ class AddedTee:
         to give (the caller reads every row back)."""
         if self._watching is None or self._blind:
             return None
-        since = max(previous, self._from.get(pool, self._watching))
-        tables = self._rows.get(pool, {})
-        # Rows after an earlier checkpoint of the batch follow its cut (they were written
-        # after it); the batch's end drops what comes before (`committed`). The same
-        # checkpoint asked again (spelled whole after all) starts where it started.
         done = self._done.get(pool)
-        cut = {} if done is None else done[1] if done[0] == position else done[2]
-        self._done[pool] = (position, cut, {name: len(rows) for name, rows in tables.items()})
+        if done is not None and done[0] == position:  # asked again: spelled whole after all
+            given = done[2]
+            return None if given is None else (given[0], {n: list(r) for n, r in given[1].items()})
+        tables = self._rows.get(pool, {})
+        given = self._given(pool, tables, {} if done is None else done[1],
+                            max(previous, self._from.get(pool, self._watching)), position)
+        # This batch's rows up to the checkpoint are needed no more (a rollback forgets them
+        # anyway); earlier batches' stay until this one commits. Later checkpoints of the
+        # batch read from the cut; its end drops what comes before (`committed`).
+        cut = {}
+        for name, kept in tables.items():
+            mark = self._marks.get((pool, name))
+            if mark is not None:
+                del kept[mark:]
+            cut[name] = len(kept)
+        self._done[pool] = (position, cut, given)
+        return None if given is None else (given[0], {n: list(r) for n, r in given[1].items()})
+
+    def _given(self, pool: str, tables: dict[str, list[Row]], cut: dict[str, int], since: int,
+               position: int) -> tuple[int, Added] | None:
         if since >= position:
             return None
         reversed_ = {**self._reversed.get(pool, {}),
