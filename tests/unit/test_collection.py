@@ -174,9 +174,9 @@ def test_a_batch_of_a_catch_up_runs_without_a_collection(
     batches: list[list[int]] = []  # collections between a batch's start and its write
     begin, flush = LedgerProjection.begin, LedgerProjection.flush
 
-    def begin_and_mark(self: LedgerProjection) -> None:
+    def begin_and_mark(self: LedgerProjection, *args: Any) -> None:  # (conn, start)
         batches.append([len(collections)])
-        begin(self)
+        begin(self, *args)
 
     def flush_and_look(self: LedgerProjection, conn: Any) -> None:
         batches[-1] = collections[batches[-1][0]:]
