@@ -352,3 +352,17 @@ def test_a_time_without_a_zone_is_read_back_on_postgresql(db_url: str) -> None:
         else:
             assert teed is not None and teed[1] == ck.read_back(conn, "X", 10, 0)
     store.close()
+
+
+def test_a_tee_over_its_limit_forgets_pools_and_reads_back_what_they_held(
+        history: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond `LIMIT` rows held after a batch, the pools holding most are forgotten: their next
+    checkpoint reads back its interval up to where that batch ended; the bytes are the same."""
+    reference = read_back_reference(history, monkeypatch)
+    monkeypatch.setattr(added_tee, "LIMIT", 20)
+    read_back = spy_on_read_back(monkeypatch)
+    store = fresh_store(history)
+    catch_up(history, LedgerProjection(store, history), batch_size=37)
+    assert stored(store) == reference
+    whole = {(row[0], row[1]) for row in reference}
+    assert read_back and not {(pool, upto) for pool, upto, _ in read_back} & whole  # in part
