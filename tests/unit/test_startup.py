@@ -2,7 +2,8 @@
 
 A report on read models that are already current decodes no event and runs no command, so its
 process loads no command model, no aggregate event class, no projector, no charting library and
-no terminal library (decision 0034); the public names stay importable exactly as before.
+no terminal library (decision 0034), and `report shares --format json` builds no pydantic model
+(decision 0041); the public names stay importable exactly as before.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ NOT_ON_THE_READ_PATH = (
     "pooledbudget.aggregates.registry", "pooledbudget.aggregates.closure",
     "pooledbudget.projections.projector", "pooledbudget.feed", "pooledbudget.batch",
     "matplotlib", "numpy", "rich",
+    # Printed as plain JSON data (decision 0041): no report model, nor pydantic's machinery
+    # for building one (its `import pydantic` alone is lazy and loads none of these).
+    "pooledbudget.reports.models", "pydantic.main", "pydantic.fields",
+    "pydantic._internal._model_construction", "annotated_types",
 )
 
 # Runs the command line in a fresh interpreter, then prints which of the given modules it loaded.
