@@ -15,7 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-SHARES = ("import sys; from pooledbudget.cli import main; sys.exit(main())")
+# The installed `pooledbudget` script runs `pooledbudget.command:main`, which imports the command
+# line with the collector paused (decision 0041); `shares_cli` imports `pooledbudget.cli` as
+# another program would, so the run's details also show our modules' cost without that pause.
+SHARES = "import sys; from pooledbudget.command import main; sys.exit(main())"
+SHARES_CLI = "import sys; from pooledbudget.cli import main; sys.exit(main())"
 IMPORTS_ONLY = "import eventsourcing.application, sqlalchemy, pydantic"
 # What any program on the stack loads to talk to the database at all: SQLAlchemy's dialect for
 # it and, on PostgreSQL, the driver. The graded baseline loads it too; the literal one (the
@@ -47,18 +51,21 @@ def measure(url: str, pool: str, year: str, rounds: int = 7,
     first, so that neither pays alone for a cold file cache). `against` names other checkouts'
     `src` folders: the same report is also timed from each, in the same rounds (an A/B)."""
     _compile_bytecode()
-    shares = [sys.executable, "-c", SHARES, "report", "shares", "--pool", pool, "--year", year,
-              "--format", "json", "--db", url]
+    report = ["report", "shares", "--pool", pool, "--year", year, "--format", "json", "--db", url]
+    shares = [sys.executable, "-c", SHARES, *report]
     backend = BACKEND["postgresql" if url.startswith("postgresql") else "sqlite"]
     processes: dict[str, tuple[list[str], dict[str, str] | None]] = {
         "shares": (shares, None),
+        "shares_cli": ([sys.executable, "-c", SHARES_CLI, *report], None),
         "imports_only": ([sys.executable, "-c", IMPORTS_ONLY + backend], None),
         "imports_only_literal": ([sys.executable, "-c", IMPORTS_ONLY], None)}
     for name, src in (against or {}).items():
         import compileall
 
         compileall.compile_dir(src, quiet=1)
-        processes[f"shares_{name}"] = (shares, {**os.environ, "PYTHONPATH": str(src)})
+        # The other checkout's command line, imported as it was (it may have no command.py).
+        processes[f"shares_{name}"] = ([sys.executable, "-c", SHARES_CLI, *report],
+                                       {**os.environ, "PYTHONPATH": str(src)})
     for argv, env in processes.values():
         _run(argv, env)
     took: dict[str, list[float]] = {name: [] for name in processes}
@@ -101,7 +108,8 @@ def main() -> None:
     base = result["imports_only"]
     print(f"{backend.kind}: shares {result['shares']:.3f} s, imports only {base:.3f} s "
           f"(without the dialect {result['imports_only_literal']:.3f} s), "
-          f"ratio {result['shares'] / base:.2f}")
+          f"ratio {result['shares'] / base:.2f}; importing pooledbudget.cli "
+          f"{result['shares_cli']:.3f} s, ratio {result['shares_cli'] / base:.2f}")
     for name in against:
         took = result[f"shares_{name}"]
         print(f"  {name}: shares {took:.3f} s, ratio {took / base:.2f}")
