@@ -267,6 +267,15 @@ def _live_where(conn: Connection, table: Table, pool: str, last: int, year: str 
     quoted = _literal(pool)
     if "sequence" in table.c:
         ours = f"{alias}.sequence <= {int(last)}"
+    elif conn.dialect.name == "sqlite":
+        # The rows of the few later spends, by rowid, which every index holds: a report's sums
+        # and the tallies then read the pool-year's covering index alone (1.1 s for 0.86M
+        # allocations, against 4.9 s by invoice_ref and 7.2 s by NOT EXISTS; the later spends
+        # are read first, CROSS JOIN fixing that order).
+        ours = (f"{alias}.rowid NOT IN (SELECT mine.rowid FROM {_live_name(conn, spends.name)} "
+                f"later CROSS JOIN {_live_name(conn, table.name)} mine ON mine.pool_id = "
+                f"later.pool_id AND mine.invoice_ref = later.invoice_ref WHERE later.pool_id = "
+                f"{quoted} AND later.sequence > {int(last)})")
     else:
         ours = (f"NOT EXISTS (SELECT 1 FROM {_live_name(conn, spends.name)} later WHERE "
                 f"later.pool_id = {alias}.pool_id AND later.invoice_ref = {alias}.invoice_ref "

@@ -124,7 +124,9 @@ spend_allocations = Table(  # per spend, each partner funding or responsible for
     Column("year", String(7), nullable=False),
     Column("funded_pence", MONEY, nullable=False),
     Column("responsible_pence", MONEY, nullable=False),
-    Index("ix_pb_spend_allocations_pool_year", "pool_id", "year"),
+    # covering the sums of a pool-year by partner (shares, outcomes), which read no row
+    Index("ix_pb_spend_allocations_pool_year_sums", "pool_id", "year", "partner",
+          "funded_pence", "responsible_pence"),
 )
 
 contribution_events = Table(  # pledges, variations (with reasons) and receipts, in order
@@ -255,8 +257,9 @@ read_model_version = Table(  # which shape of these tables the database holds
     "pb_read_model_version", metadata,
     Column("version", Integer, primary_key=True),
 )
-READ_MODEL_VERSION = 6  # 5: pb_checkpoints, pb_checkpoint_counts; 6: their tallies
-"""Raised whenever a table above gains or changes a column: a database whose read models have
+READ_MODEL_VERSION = 7  # 5: pb_checkpoints, pb_checkpoint_counts; 6: their tallies;
+# 7: allocations' pool-year index covers their sums
+"""Raised whenever a table above gains or changes a column or an index: a database whose read models have
 another version has them dropped and rebuilt from the log when it is opened (they are derived)."""
 
 READ_MODEL_TABLES = [pools, contributions, closed_years, decisions, commitments,

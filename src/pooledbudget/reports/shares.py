@@ -12,7 +12,7 @@ from ..projections.tables import (
     contingent,
     contributions,
     spend_allocations,
-    spends,
+    spend_reversals,
 )
 from .pool_info import pool_info
 
@@ -39,17 +39,28 @@ def partner_figures(conn: Connection, pool_id: str, year: str) -> dict[str, dict
     ).group_by(contingent.c.partner)
     for partner, pence in conn.execute(held):
         figures[partner]["contingent"] = int(pence)
-    spent = (
-        select(spend_allocations.c.partner, func.sum(spend_allocations.c.funded_pence))
-        .join(spends, (spends.c.pool_id == spend_allocations.c.pool_id)
-              & (spends.c.invoice_ref == spend_allocations.c.invoice_ref))
-        .where(spend_allocations.c.pool_id == pool_id, spend_allocations.c.year == year,
-               spends.c.reversed.is_(False))
-        .group_by(spend_allocations.c.partner)
-    )
-    for partner, pence in conn.execute(spent):
-        figures[partner]["spent"] = int(pence)
+    for partner, pence in _spent(conn, pool_id, year).items():
+        figures[partner]["spent"] = pence
     return figures
+
+
+def _spent(conn: Connection, pool_id: str, year: str) -> dict[str, int]:
+    """Each partner's funded part of the year's spend, less that of the reversed spends (R16).
+    Summed from the allocations alone (an index covers them), then the parts of the few spends
+    with a reversal taken off (its row is written with the spend's flag). Joining every
+    allocation to its spend for the flag read the spends once per allocation: 1.7 s at a
+    one-million-event year on SQLite, against 0.24 s this way (decision 0042)."""
+    alloc = spend_allocations.c
+    total = select(alloc.partner, func.sum(alloc.funded_pence)).where(
+        alloc.pool_id == pool_id, alloc.year == year).group_by(alloc.partner)
+    reversed_refs = select(spend_reversals.c.invoice_ref).where(
+        spend_reversals.c.pool_id == pool_id, spend_reversals.c.year == year)
+    reversed_ = select(alloc.partner, func.sum(alloc.funded_pence)).where(
+        alloc.pool_id == pool_id, alloc.invoice_ref.in_(reversed_refs)).group_by(alloc.partner)
+    spent = {partner: int(pence) for partner, pence in conn.execute(total)}
+    for partner, pence in conn.execute(reversed_):
+        spent[partner] -= int(pence)
+    return spent
 
 
 def available(f: dict[str, int]) -> int:
