@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 
 from ..money import Money, exact, ratio, round_half_even
 from ..projections.tables import spend_allocations, spends
-from .models import CostShiftReport
 from .pool_info import pool_info
+
+if TYPE_CHECKING:
+    from .models import CostShiftReport
 
 
 def cost_shift_report(conn: Connection, pool_id: str, year: str,
                       as_at: str | None) -> CostShiftReport:
+    from .models import CostShiftReport
+
     order = pool_info(conn, pool_id).members(year)
     funded = dict.fromkeys(order, 0)
     responsible = dict.fromkeys(order, 0)

@@ -6,6 +6,8 @@ The board pack asks for the same figures through `pooledbudget.reports.outcomes`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Connection, func, select
 
 from ..money import from_pence
@@ -16,12 +18,16 @@ from ..projections.tables import (
     spend_allocations,
     spends,
 )
-from .models import OutcomeLine, OutcomePartner, OutcomesReport
 from .pool_info import pool_info
+
+if TYPE_CHECKING:
+    from .models import OutcomesReport
 
 
 def outcomes_report(conn: Connection, pool_id: str, year: str,
                     as_at: str | None) -> OutcomesReport:
+    from .models import OutcomeLine, OutcomePartner, OutcomesReport
+
     members = pool_info(conn, pool_id).members(year)
     elements = conn.execute(
         select(outcome_elements)
