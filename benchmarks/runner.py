@@ -738,7 +738,8 @@ def startup(backend: Backend, sizes: Sizes, seed: int, report: Report) -> None:
     ratio = took["shares"] / took["imports_only"]
     report.add(Figure("startup_shares", ratio, took["shares"], took["imports_only"],
                       "s (whole process)", "≤ 1.5", ratio <= 1.5,
-                      "report shares, whole process ÷ python importing eventsourcing, "
+                      "report shares (the pooledbudget script), whole process ÷ python "
+                      "importing eventsourcing, "
                       "SQLAlchemy (with the backend's dialect and driver) and pydantic only "
                       "(medians, in turn)"))
 

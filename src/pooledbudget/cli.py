@@ -85,13 +85,21 @@ def _one_report(args: argparse.Namespace) -> int:
     as_at = recording_time(args.as_at) if args.as_at else None
     ledger = open_existing(args.db, pool=args.pool)
     try:
-        report = _build_report(ledger, args, as_at)
+        if args.format == "json" and args.kind == "shares":
+            # Plain data printed as pydantic prints the model, without building it (0041).
+            from .reports import shares_data
+
+            report = shares_data(ledger, args.pool, args.year, as_at)
+        else:
+            report = _build_report(ledger, args, as_at)
         note = read_only_note(ledger)
     finally:
         ledger.close()
     if note:
         print(f"pooledbudget: {note}", file=sys.stderr)
-    if args.format == "json":
+    if isinstance(report, dict):
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    elif args.format == "json":
         print(report.model_dump_json(indent=2))
     elif args.format == "csv":
         from .reports.render import to_csv

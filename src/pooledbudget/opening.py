@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from .application import Clock, LedgerApplication, open_ledger, utc_now
@@ -32,6 +35,7 @@ from .redaction import redact
 
 POSTGRES_EVENTS_TABLE = "pooledbudget_events"
 SQLITE_EVENTS_TABLE = "stored_events"
+READING_POOL_SIZE = "1"  # PostgreSQL connections a reading command's pool opens at first
 
 
 def _check_sqlite_file(path: Path) -> None:
@@ -94,15 +98,21 @@ def open_existing(url: str | None, *, pool: str | None = None,
         if not writable(path):
             db = _read_only(db, path)
         _require_sqlite_ledger(db, path)
-    elif db.kind == "postgres":
-        _require_postgres_ledger(db)
     elif db.kind == "sqlite":
         raise DatabaseNotFoundError("an in-memory database holds no ledger to read", field="db")
     # The ledger is there: a table a later version added to it may be made (an upgrade, as
     # opening it to record would), except in a file this process may not write.
     env = {**db.env, **at_rest_options(), "CREATE_TABLE": "n" if db.read_only else "y"}
-    with setup_lock(db):
-        ledger = LedgerApplication(env=env, clock=clock, database=db)
+    if db.kind == "postgres":
+        # One reader, one connection: eventsourcing's pool opens five at once by default (each
+        # a server process), more can still be made on demand. `$POSTGRES_POOL_SIZE` still rules.
+        env["POSTGRES_POOL_SIZE"] = os.environ.get("POSTGRES_POOL_SIZE") or READING_POOL_SIZE
+    with ExitStack() as stack:
+        # PostgreSQL: the connection that finds the ledger then holds the setup lock (each
+        # connection is a server process: about a fiftieth of a report's whole time).
+        found = stack.enter_context(_postgres_ledger(db)) if db.kind == "postgres" else None
+        with setup_lock(db, found):
+            ledger = LedgerApplication(env=env, clock=clock, database=db)
     try:
         check_cipher(ledger)
         if pool is not None:
@@ -152,26 +162,35 @@ def _require_sqlite_ledger(db: Database, path: Path) -> None:
         raise DatabaseNotFoundError(f"{str(path)!r} holds no pooledbudget ledger", field="db")
 
 
-def _require_postgres_ledger(db: Database) -> None:
+@contextmanager
+def _postgres_ledger(db: Database) -> Iterator[Any]:
+    """An autocommit connection to the database, once its schema is found to hold a ledger."""
     import psycopg
 
     env = db.env
     table = f"{db.schema or 'public'}.{POSTGRES_EVENTS_TABLE}"
     try:
-        with psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
-                             port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                             password=env["POSTGRES_PASSWORD"] or None, autocommit=True,
-                             connect_timeout=10) as conn:
-            row = conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()
+        conn = psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+                               port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                               password=env["POSTGRES_PASSWORD"] or None, autocommit=True,
+                               connect_timeout=10)
     except psycopg.Error as error:
         raise DatabaseUnavailableError(
             f"cannot connect to {redact(db.url)}: {redact(str(error).strip())}", field="db"
         ) from None
-    if row is None or row[0] is None:
-        where = f"schema {db.schema!r}" if db.schema else "the public schema"
-        raise DatabaseNotFoundError(
-            f"no ledger in {where} of {redact(db.url)}: check --db (reading commands never "
-            "create one)", field="db")
+    with conn:
+        try:
+            row = conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()
+        except psycopg.Error as error:
+            raise DatabaseUnavailableError(
+                f"cannot connect to {redact(db.url)}: {redact(str(error).strip())}", field="db"
+            ) from None
+        if row is None or row[0] is None:
+            where = f"schema {db.schema!r}" if db.schema else "the public schema"
+            raise DatabaseNotFoundError(
+                f"no ledger in {where} of {redact(db.url)}: check --db (reading commands never "
+                "create one)", field="db")
+        yield conn
 
 
 def read_only_note(ledger: LedgerApplication) -> str | None:

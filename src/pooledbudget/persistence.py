@@ -241,26 +241,31 @@ def database(url: str | None = None) -> Database:
 
 
 @contextmanager
-def setup_lock(db: Database) -> Iterator[None]:
+def setup_lock(db: Database, conn: Any = None) -> Iterator[None]:
     """Serialises table setup among processes opening the same PostgreSQL schema at once:
     eventsourcing's setup (`CREATE TABLE IF NOT EXISTS`, `CREATE OR REPLACE FUNCTION`) fails with
     "tuple concurrently updated" when run concurrently. A session advisory lock, held while the
-    application is constructed; nothing to do for SQLite."""
+    application is constructed, on `conn` (an autocommit psycopg connection to the database the
+    caller already holds) or on a connection of its own; nothing to do for SQLite."""
     if db.kind != "postgres":
         yield
         return
-    import psycopg
+    if conn is None:
+        import psycopg
 
-    env = db.env
-    with psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
-                         port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                         password=env["POSTGRES_PASSWORD"] or None, autocommit=True) as conn:
-        key = f"pooledbudget-setup:{db.schema or 'public'}"
-        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
-        try:
+        env = db.env
+        own = psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+                              port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                              password=env["POSTGRES_PASSWORD"] or None, autocommit=True)
+        with own, setup_lock(db, own):
             yield
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+        return
+    key = f"pooledbudget-setup:{db.schema or 'public'}"
+    conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+    try:
+        yield
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
 
 def prepare(db: Database) -> None:

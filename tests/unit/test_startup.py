@@ -2,7 +2,8 @@
 
 A report on read models that are already current decodes no event and runs no command, so its
 process loads no command model, no aggregate event class, no projector, no charting library and
-no terminal library (decision 0034); the public names stay importable exactly as before.
+no terminal library (decision 0034), and `report shares --format json` builds no pydantic model
+(decision 0041); the public names stay importable exactly as before.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import subprocess
 import sys
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +30,10 @@ NOT_ON_THE_READ_PATH = (
     "pooledbudget.aggregates.registry", "pooledbudget.aggregates.closure",
     "pooledbudget.projections.projector", "pooledbudget.feed", "pooledbudget.batch",
     "matplotlib", "numpy", "rich",
+    # Printed as plain JSON data (decision 0041): no report model, nor pydantic's machinery
+    # for building one (its `import pydantic` alone is lazy and loads none of these).
+    "pooledbudget.reports.models", "pydantic.main", "pydantic.fields",
+    "pydantic._internal._model_construction", "annotated_types",
 )
 
 # Runs the command line in a fresh interpreter, then prints which of the given modules it loaded.
@@ -173,3 +179,41 @@ def test_board_pack_still_reachable_from_the_package() -> None:
 
     assert callable(boardpack.gather) and callable(boardpack.render)
     assert boardpack.BoardPackData.__name__ == "BoardPackData"
+
+
+# Runs the report through an entry point in a fresh interpreter; prints how many collections ran,
+# how many objects were frozen and whether collection is on at the end.
+_COLLECTIONS = """
+import gc, json, sys
+started = []
+gc.callbacks.append(lambda phase, info: phase == "start" and started.append(1))
+if sys.argv[1] == "command":
+    from pooledbudget.command import main
+else:
+    from pooledbudget.cli import main
+code = main(sys.argv[2:])
+sys.stdout.flush()
+print(json.dumps([len(started), gc.get_freeze_count(), gc.isenabled()]), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def _collections(entry: str, argv: list[str]) -> tuple[str, list[Any]]:
+    out = subprocess.run([sys.executable, "-c", _COLLECTIONS, entry, *argv],
+                         capture_output=True, text=True, check=True)
+    return out.stdout, json.loads(out.stderr.strip().splitlines()[-1])
+
+
+def test_the_command_imports_the_command_line_with_the_collector_paused(tmp_path: Path) -> None:
+    """The `pooledbudget` script's entry point (`pooledbudget.command`) imports the command line
+    without the collector searching the import's objects over and over (decision 0041): a few
+    collections in the whole report instead of about a hundred, the import's objects frozen, collection
+    on again afterwards, and the same report printed. A program importing `pooledbudget.cli`
+    itself freezes nothing."""
+    url = _scenario_ledger(tmp_path / "ledger.db", current=True)
+    printed, (collections, frozen, enabled) = _collections("command", _shares(url))
+    plain, (plain_collections, plain_frozen, plain_enabled) = _collections("cli", _shares(url))
+    assert printed == plain
+    assert collections <= 10 < 30 <= plain_collections
+    assert frozen > 10_000 and plain_frozen == 0
+    assert enabled and plain_enabled

@@ -16,7 +16,17 @@ from contextlib import contextmanager
 from functools import partial
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
-from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    delete,
+    event,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.pool import StaticPool
 
 from ..persistence import Database
@@ -42,7 +52,7 @@ class ReadModelStore(TrackingRecorder):
         self.engine = engine
         self.keeps_text = keeps_text
         if create:  # not on a read-only file: its read models are used as they stand
-            metadata.create_all(engine)
+            _create_missing(engine)
             self._upgrade()
 
     def _upgrade(self) -> None:
@@ -148,6 +158,19 @@ class ReadModelStore(TrackingRecorder):
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _create_missing(engine: Engine) -> None:
+    """`metadata.create_all`, which asks the database about each table in turn (twenty round
+    trips on PostgreSQL each time a ledger is opened): one listing of the schema's tables finds
+    the missing ones, usually none, and only those are given to `create_all`, which checks them
+    again and makes them with their indexes."""
+    schema = engine.get_execution_options().get("schema_translate_map", {}).get(None)
+    with engine.connect() as conn:
+        present = set(inspect(conn).get_table_names(schema=schema))
+    missing = [table for table in metadata.sorted_tables if table.name not in present]
+    if missing:
+        metadata.create_all(engine, tables=missing)
 
 
 def stored_version(keeps_text: bool) -> int:

@@ -1,40 +1,51 @@
 """Reports boards and auditors read, as typed functions returning pydantic models.
 
 Each is computed from the read models: live (caught up first) or, with `as_at`, as the ledger
-stood at that recording time (R22).
+stood at that recording time (R22). The models, and pydantic's machinery for building them,
+load when a report is first built as one; `shares_data` gives the shares report as plain data,
+which the command line prints as JSON without them (decision 0041).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ..lazy import lazy_names
 from ..projections import read_models_as_at
 from .approvals import approvals_report
 from .cost_shift import cost_shift_report
 from .delegation import pool_as_at, sign_offs_report, signatories_report
 from .duplicates import possible_duplicates_report
-from .models import (
-    ApprovalsReport,
-    CostShiftReport,
-    OutcomesReport,
-    PossibleDuplicatesReport,
-    RiskShareReport,
-    SharesReport,
-    SignatoriesReport,
-    SignOffsReport,
-)
 from .outcomes import outcomes_report
 from .risk_share import risk_share_report
+from .shares import shares_data as _shares_data
 from .shares import shares_report
 
 if TYPE_CHECKING:
     from ..application import LedgerApplication
+    from .models import (
+        ApprovalsReport,
+        CostShiftReport,
+        OutcomesReport,
+        PossibleDuplicatesReport,
+        RiskShareReport,
+        SharesReport,
+        SignatoriesReport,
+        SignOffsReport,
+    )
 
 __all__ = ["ApprovalsReport", "CostShiftReport", "OutcomesReport", "PossibleDuplicatesReport",
            "RiskShareReport", "SharesReport", "SignOffsReport", "SignatoriesReport", "approvals",
-           "cost_shift", "outcomes", "possible_duplicates", "risk_share", "shares", "sign_offs",
-           "signatories"]
+           "cost_shift", "outcomes", "possible_duplicates", "risk_share", "shares", "shares_data",
+           "sign_offs", "signatories"]
+
+# The models (and pydantic's own modules) load when a report is first built as a model, not
+# when `shares_data` writes one as plain data for the command line (decision 0041).
+__getattr__, __dir__ = lazy_names(__name__, dict.fromkeys(
+    ["ApprovalsReport", "CostShiftReport", "OutcomesReport", "PossibleDuplicatesReport",
+     "RiskShareReport", "SharesReport", "SignOffsReport", "SignatoriesReport"], ".models"),
+    globals())
 
 
 def _label(as_at: datetime | None) -> str | None:
@@ -45,6 +56,14 @@ def shares(ledger: LedgerApplication, pool: str, year: str,
            as_at: datetime | None = None) -> SharesReport:
     with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
         return shares_report(conn, pool, year, _label(as_at))
+
+
+def shares_data(ledger: LedgerApplication, pool: str, year: str,
+                as_at: datetime | None = None) -> dict[str, Any]:
+    """`shares` as plain JSON data (str, lists, dicts), the same fields in the same order,
+    without building a model: `--format json` prints it."""
+    with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
+        return _shares_data(conn, pool, year, _label(as_at))
 
 
 def cost_shift(ledger: LedgerApplication, pool: str, year: str,

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 
 from ..projections.tables import approvals_pending
-from .models import ApprovalsReport, PendingApproval
 from .pool_info import pool_info
+
+if TYPE_CHECKING:
+    from .models import ApprovalsReport
 
 
 def approvals_report(conn: Connection, pool_id: str, as_of: date) -> ApprovalsReport:
+    from .models import ApprovalsReport, PendingApproval
+
     pool_info(conn, pool_id)
     rows = conn.execute(
         select(approvals_pending).where(approvals_pending.c.pool_id == pool_id)

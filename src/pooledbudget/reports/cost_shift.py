@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 
 from ..money import Money, exact, ratio, round_half_even
 from ..projections.tables import spend_allocations, spends
-from .models import CostShiftReport
 from .pool_info import pool_info
+
+if TYPE_CHECKING:
+    from .models import CostShiftReport
 
 
 def cost_shift_report(conn: Connection, pool_id: str, year: str,
                       as_at: str | None) -> CostShiftReport:
+    from .models import CostShiftReport
+
     order = pool_info(conn, pool_id).members(year)
     funded = dict.fromkeys(order, 0)
     responsible = dict.fromkeys(order, 0)
@@ -29,10 +34,13 @@ def cost_shift_report(conn: Connection, pool_id: str, year: str,
         .order_by(spends.c.sequence)
     )
     by_spend: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in rows:
-        funded[row.partner] = funded.get(row.partner, 0) + row.funded_pence
-        responsible[row.partner] = responsible.get(row.partner, 0) + row.responsible_pence
-        by_spend[row.invoice_ref][row.partner] = row.funded_pence - row.responsible_pence
+    # Fetched a few thousand at a time and unpacked as tuples: a row's attributes cost about
+    # 1.3 us each, 8 s of 13 at 900,000 rows (decision 0042).
+    for chunk in rows.tuples().partitions(5000):
+        for invoice_ref, partner, funded_pence, responsible_pence in chunk:
+            funded[partner] = funded.get(partner, 0) + funded_pence
+            responsible[partner] = responsible.get(partner, 0) + responsible_pence
+            by_spend[invoice_ref][partner] = funded_pence - responsible_pence
     for diffs in by_spend.values():
         paid_over = sum(d for d in diffs.values() if d > 0)
         for a, d_a in diffs.items():

@@ -16,10 +16,10 @@ from ..application import LedgerApplication
 from ..errors import StateError
 from ..money import from_pence
 from ..projections.tables import sign_offs
-from .models import SignatoriesReport, SignatoryRow, SignOff, SignOffsReport
 
 if TYPE_CHECKING:
     from ..aggregates import Pool
+    from .models import SignatoriesReport, SignOffsReport
 
 
 def pool_as_at(ledger: LedgerApplication, pool_id: str, as_at: datetime | None) -> Pool:
@@ -40,6 +40,8 @@ def pool_as_at(ledger: LedgerApplication, pool_id: str, as_at: datetime | None) 
 
 def signatories_report(ledger: LedgerApplication, pool_id: str,
                        as_at: datetime | None) -> SignatoriesReport:
+    from .models import SignatoriesReport, SignatoryRow
+
     pool = pool_as_at(ledger, pool_id, as_at)
     label = None if as_at is None else as_at.isoformat()
     register = pool.register
@@ -62,6 +64,8 @@ def signatories_report(ledger: LedgerApplication, pool_id: str,
 
 def sign_offs_report(conn: Connection, pool_id: str, year: str, as_at: str | None,
                      verified: bool) -> SignOffsReport:
+    from .models import SignOff, SignOffsReport
+
     rows = conn.execute(select(sign_offs).where(sign_offs.c.pool_id == pool_id,
                                                 sign_offs.c.year == year)
                         .order_by(sign_offs.c.sequence))

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 
 from ..money import from_pence
 from ..projections.tables import spends
 from ..references import reference_key
-from .models import DuplicateGroup, DuplicateSpend, PossibleDuplicatesReport
 from .pool_info import pool_info
+
+if TYPE_CHECKING:
+    from .models import PossibleDuplicatesReport
 
 
 def same_supplier(supplier: str) -> str:
@@ -34,6 +37,8 @@ def _utc(moment: datetime) -> str:
 
 def possible_duplicates_report(conn: Connection, pool: str,
                                year: str | None) -> PossibleDuplicatesReport:
+    from .models import DuplicateGroup, DuplicateSpend, PossibleDuplicatesReport
+
     pool_info(conn, pool)  # an unknown pool is an error, not an empty report
     query = select(spends).where(spends.c.pool_id == pool, spends.c.reversed.is_(False),
                                  spends.c.supplier.is_not(None))

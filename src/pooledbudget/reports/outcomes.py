@@ -6,6 +6,8 @@ The board pack asks for the same figures through `pooledbudget.reports.outcomes`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Connection, func, select
 
 from ..money import from_pence
@@ -16,12 +18,16 @@ from ..projections.tables import (
     spend_allocations,
     spends,
 )
-from .models import OutcomeLine, OutcomePartner, OutcomesReport
 from .pool_info import pool_info
+
+if TYPE_CHECKING:
+    from .models import OutcomesReport
 
 
 def outcomes_report(conn: Connection, pool_id: str, year: str,
                     as_at: str | None) -> OutcomesReport:
+    from .models import OutcomeLine, OutcomePartner, OutcomesReport
+
     members = pool_info(conn, pool_id).members(year)
     elements = conn.execute(
         select(outcome_elements)
@@ -38,15 +44,19 @@ def outcomes_report(conn: Connection, pool_id: str, year: str,
         remaining=str(from_pence(row.remaining_pence))) for row in elements]
     funded = dict.fromkeys(members, 0)
     responsible = dict.fromkeys(members, 0)
+    # The year's outcome payments first, then their allocations and spends by key: asked by
+    # the allocations' year, SQLite read the pool-year's covering index and looked up a spend
+    # for each allocation (4.7 s at a one-million-event year; decision 0042).
+    paid_refs = select(outcome_payments.c.invoice_ref).where(
+        outcome_payments.c.pool_id == pool_id, outcome_payments.c.year == year)
     paid = (
         select(spend_allocations.c.partner, func.sum(spend_allocations.c.funded_pence),
                func.sum(spend_allocations.c.responsible_pence))
         .join(spends, (spends.c.pool_id == spend_allocations.c.pool_id)
               & (spends.c.invoice_ref == spend_allocations.c.invoice_ref))
-        .join(outcome_payments, (outcome_payments.c.pool_id == spend_allocations.c.pool_id)
-              & (outcome_payments.c.invoice_ref == spend_allocations.c.invoice_ref))
-        .where(spend_allocations.c.pool_id == pool_id, spend_allocations.c.year == year,
-               spends.c.reversed.is_(False))
+        .where(spend_allocations.c.pool_id == pool_id,
+               spend_allocations.c.invoice_ref.in_(paid_refs),
+               spends.c.year == year, spends.c.reversed.is_(False))
         .group_by(spend_allocations.c.partner)
     )
     for partner, funded_pence, responsible_pence in conn.execute(paid):

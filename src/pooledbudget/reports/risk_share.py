@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Connection
 
 from ..money import ZERO, Money
 from ..risk import share_outturn
-from .models import RiskShareReport
 from .pool_info import is_closed, pool_info
 from .shares import partner_figures
 
+if TYPE_CHECKING:
+    from .models import RiskShareReport
+
 
 def risk_share_report(conn: Connection, pool_id: str, year: str) -> RiskShareReport:
+    from .models import RiskShareReport
+
     info = pool_info(conn, pool_id)
     figures = partner_figures(conn, pool_id, year)
     closed = is_closed(conn, pool_id, year)

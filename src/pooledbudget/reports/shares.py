@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from sqlalchemy import Connection, func, select
 
 from ..money import Money, percentage
@@ -12,8 +14,10 @@ from ..projections.tables import (
     spend_allocations,
     spend_reversals,
 )
-from .models import PartnerShare, SharesReport, ShareTotals
 from .pool_info import pool_info
+
+if TYPE_CHECKING:
+    from .models import SharesReport
 
 
 def partner_figures(conn: Connection, pool_id: str, year: str) -> dict[str, dict[str, int]]:
@@ -65,7 +69,9 @@ def available(f: dict[str, int]) -> int:
     return f["agreed"] - f["spent"] - f["committed"] - f["contingent"]
 
 
-def shares_report(conn: Connection, pool_id: str, year: str, as_at: str | None) -> SharesReport:
+def shares_data(conn: Connection, pool_id: str, year: str, as_at: str | None) -> dict[str, Any]:
+    """The report as plain JSON data, in `SharesReport`'s field order: what `--format json`
+    prints without building pydantic's models (decision 0041)."""
     figures = partner_figures(conn, pool_id, year)
     total = {key: sum(f[key] for f in figures.values())
              for key in ("agreed", "received", "committed", "contingent", "spent")}
@@ -74,21 +80,28 @@ def shares_report(conn: Connection, pool_id: str, year: str, as_at: str | None) 
         """R8, R19: an exact ratio of money, shown as a percentage to 4 places."""
         return str(percentage(Money(part), Money(whole), 4)) if whole else "0.0000"
 
+    def amount(pence: int) -> str:
+        return str(Money(pence))
+
     rows = [
-        PartnerShare(
-            partner=code, agreed=Money(f["agreed"]), received=Money(f["received"]),
-            contribution_share=pct(f["agreed"], total["agreed"]),
-            committed=Money(f["committed"]), spent=Money(f["spent"]),
-            spend_share=pct(f["spent"], total["spent"]),
-            available=Money(available(f)), contingent=Money(f["contingent"]),
-            forecast=Money(f["spent"] + f["committed"]),
-        )
+        {"partner": code, "agreed": amount(f["agreed"]), "received": amount(f["received"]),
+         "contribution_share": pct(f["agreed"], total["agreed"]),
+         "committed": amount(f["committed"]), "spent": amount(f["spent"]),
+         "spend_share": pct(f["spent"], total["spent"]),
+         "available": amount(available(f)), "contingent": amount(f["contingent"]),
+         "forecast": amount(f["spent"] + f["committed"])}
         for code, f in figures.items()
     ]
-    totals = ShareTotals(
-        agreed=Money(total["agreed"]), received=Money(total["received"]),
-        committed=Money(total["committed"]), spent=Money(total["spent"]),
-        available=Money(available(total)), contingent=Money(total["contingent"]),
-        forecast=Money(total["spent"] + total["committed"]),
-    )
-    return SharesReport(pool=pool_id, year=year, as_at=as_at, partners=rows, total=totals)
+    totals = {
+        "agreed": amount(total["agreed"]), "received": amount(total["received"]),
+        "committed": amount(total["committed"]), "spent": amount(total["spent"]),
+        "available": amount(available(total)), "contingent": amount(total["contingent"]),
+        "forecast": amount(total["spent"] + total["committed"]),
+    }
+    return {"pool": pool_id, "year": year, "as_at": as_at, "partners": rows, "total": totals}
+
+
+def shares_report(conn: Connection, pool_id: str, year: str, as_at: str | None) -> SharesReport:
+    from .models import SharesReport
+
+    return SharesReport.model_validate(shares_data(conn, pool_id, year, as_at))
