@@ -333,17 +333,12 @@ def _times(sqlite: bool) -> Callable[[datetime], str]:
     wall clock and drops its zone (read back as UTC); PostgreSQL keeps the instant, and would
     read a time without a zone in the session's. A spend and its movement share their event's
     time, so a time in UTC is spelled once (the others are rare, and spelled each time)."""
-    spelled: dict[datetime, str] = {}
+    in_utc = _remembered(_isoformat)
 
     def spell(value: datetime) -> str:
         zone = value.tzinfo
         if zone is UTC:
-            text = spelled.get(value)
-            if text is None:
-                if len(spelled) >= 4096:
-                    spelled.clear()
-                text = spelled[value] = value.isoformat()
-            return text
+            return in_utc(value)
         if sqlite:
             return value.replace(tzinfo=UTC).isoformat()
         if zone is None:
@@ -353,14 +348,23 @@ def _times(sqlite: bool) -> Callable[[datetime], str]:
 
 
 def _dates() -> Callable[[date], str]:
-    spelled: dict[date, str] = {}
+    return _remembered(_isoformat)
 
-    def spell(value: date) -> str:
+
+def _isoformat(value: date) -> str:
+    return value.isoformat()  # a datetime's own, where one is given
+
+
+def _remembered(spell_one: Callable[[Any], str]) -> Callable[[Any], str]:
+    """`spell_one`, remembering the latest 4,096 spellings: a week's dates and times repeat."""
+    spelled: dict[Any, str] = {}
+
+    def spell(value: Any) -> str:
         text = spelled.get(value)
         if text is None:
             if len(spelled) >= 4096:
                 spelled.clear()
-            text = spelled[value] = value.isoformat()
+            text = spelled[value] = spell_one(value)
         return text
     return spell
 
