@@ -8,6 +8,9 @@ with command time and any prefix of it stands for "the ledger as at" that comman
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -159,6 +162,33 @@ def command_sequences(draw: st.DrawFn, *, equal_splits: bool = False, max_steps:
     for i, command in enumerate(commands):
         command["at"] = (FIRST_AT + timedelta(minutes=i)).isoformat()
     return commands
+
+
+def interleaved(first: list[Cmd], second: list[Cmd], other_pool: str,
+                data: st.DataObject) -> list[Cmd]:
+    """Two pools' commands (`second` moved to `other_pool`) in an order drawn from `data`, each
+    command's own order kept, each at its own minute from `FIRST_AT`."""
+    second = [{**command, "pool_id": other_pool} for command in second]
+    order = data.draw(st.permutations([0] * len(first) + [1] * len(second)), label="order")
+    queues = [iter(first), iter(second)]
+    commands = [dict(next(queues[i])) for i in order]
+    for i, command in enumerate(commands):
+        command["at"] = (FIRST_AT + timedelta(minutes=i)).isoformat()
+    return commands
+
+
+@contextmanager
+def checkpoint_every(every: int) -> Iterator[None]:
+    """`$POOLEDBUDGET_CHECKPOINT_EVERY` set to `every` inside, as it was after."""
+    saved = os.environ.get("POOLEDBUDGET_CHECKPOINT_EVERY")
+    os.environ["POOLEDBUDGET_CHECKPOINT_EVERY"] = str(every)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("POOLEDBUDGET_CHECKPOINT_EVERY", None)
+        else:
+            os.environ["POOLEDBUDGET_CHECKPOINT_EVERY"] = saved
 
 
 def apply_all(ledger: LedgerApplication, commands: list[Cmd], after_each: Any = None) -> list[bool]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection
 
 from backends import ledger_url
-from ledger_sequences import FIRST_AT, apply_all, command_sequences
+from ledger_sequences import apply_all, checkpoint_every, command_sequences, interleaved
 from pooledbudget.application import LedgerApplication, open_ledger
 from pooledbudget.projections import LedgerProjection, ReadModelStore, added_tee, catch_up
 from pooledbudget.projections.emptying import empty_read_models
@@ -66,17 +64,10 @@ def test_teed_checkpoints_are_the_read_back_ones(
     batch size and any batch dying part-way (the same projection then going on), every
     checkpoint written with its added rows taken from the batches is, column for column, the
     checkpoint a projection reading every added part back from the tables writes."""
-    second = [{**command, "pool_id": OTHER_POOL} for command in second]
-    order = data.draw(st.permutations([0] * len(first) + [1] * len(second)), label="order")
-    queues = [iter(first), iter(second)]
-    commands = [dict(next(queues[i])) for i in order]
-    for i, command in enumerate(commands):
-        command["at"] = (FIRST_AT + timedelta(minutes=i)).isoformat()
+    commands = interleaved(first, second, OTHER_POOL, data)
     every = data.draw(st.integers(1, 6), label="every")
     batch_size = data.draw(st.integers(1, 10), label="batch_size")
-    saved = os.environ.get("POOLEDBUDGET_CHECKPOINT_EVERY")
-    os.environ["POOLEDBUDGET_CHECKPOINT_EVERY"] = str(every)
-    try:
+    with checkpoint_every(every):
         ledger = open_ledger(ledger_url())
         try:
             apply_all(ledger, commands)
@@ -89,8 +80,3 @@ def test_teed_checkpoints_are_the_read_back_ones(
             assert _checkpoints(ledger, batch_size, die_at, teed=True) == reference
         finally:
             ledger.close()
-    finally:
-        if saved is None:
-            os.environ.pop("POOLEDBUDGET_CHECKPOINT_EVERY", None)
-        else:
-            os.environ["POOLEDBUDGET_CHECKPOINT_EVERY"] = saved

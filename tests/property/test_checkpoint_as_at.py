@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,7 +10,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from backends import ledger_url
-from ledger_sequences import FIRST_AT, apply_all, command_sequences
+from ledger_sequences import apply_all, checkpoint_every, command_sequences, interleaved
 from pooledbudget.application import open_ledger
 from pooledbudget.projections import LedgerProjection, ReadModelStore, live, one_pool
 from pooledbudget.projections import from_checkpoint as fc
@@ -38,20 +37,13 @@ def test_as_at_from_a_checkpoint_equals_the_replay_from_the_start(
     at T restored from its last checkpoint at or before the last event recorded by T, with
     the pool's later events up to T applied, are row for row those a replay of the pool's
     events from the start up to T gives — for the pool, and for the pool and one year."""
-    second = [{**command, "pool_id": OTHER_POOL} for command in second]
-    order = data.draw(st.permutations([0] * len(first) + [1] * len(second)), label="order")
-    queues = [iter(first), iter(second)]
-    commands = [dict(next(queues[i])) for i in order]
-    for i, command in enumerate(commands):
-        command["at"] = (FIRST_AT + timedelta(minutes=i)).isoformat()
+    commands = interleaved(first, second, OTHER_POOL, data)
     every = data.draw(st.integers(1, 6), label="every")
     k = data.draw(st.integers(0, len(commands) - 1), label="k")
     shift = data.draw(st.sampled_from([timedelta(0), timedelta(seconds=30)]), label="shift")
     as_at = datetime.fromisoformat(commands[k]["at"]) + shift
     year = data.draw(st.sampled_from([None, YEAR]), label="year")
-    saved = os.environ.get("POOLEDBUDGET_CHECKPOINT_EVERY")
-    os.environ["POOLEDBUDGET_CHECKPOINT_EVERY"] = str(every)
-    try:
+    with checkpoint_every(every):
         directory = tempfile.TemporaryDirectory()
         ledger = open_ledger(_url(directory.name))
         try:
@@ -75,8 +67,3 @@ def test_as_at_from_a_checkpoint_equals_the_replay_from_the_start(
         finally:
             ledger.close()
             directory.cleanup()
-    finally:
-        if saved is None:
-            os.environ.pop("POOLEDBUDGET_CHECKPOINT_EVERY", None)
-        else:
-            os.environ["POOLEDBUDGET_CHECKPOINT_EVERY"] = saved

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backends import ledger_url
-from ledger_sequences import FIRST_AT, apply_all, command_sequences
+from ledger_sequences import apply_all, command_sequences, interleaved
 from pooledbudget import reports
 from pooledbudget.application import LedgerApplication, open_ledger
 from pooledbudget.projections import (
@@ -143,12 +143,7 @@ def test_one_pool_as_at_equals_the_whole_log_replayed(
     events only, are row for row those the whole log's replay up to T gives for it, for each
     of two pools whose commands are interleaved; and, unless T is at or after the last event
     recorded (the live read models are the answer then), no other pool's rows are in them."""
-    second = [{**command, "pool_id": OTHER_POOL} for command in second]
-    order = data.draw(st.permutations([0] * len(first) + [1] * len(second)), label="order")
-    queues = [iter(first), iter(second)]
-    commands = [dict(next(queues[i])) for i in order]
-    for i, command in enumerate(commands):
-        command["at"] = (FIRST_AT + timedelta(minutes=i)).isoformat()
+    commands = interleaved(first, second, OTHER_POOL, data)
     k = data.draw(st.integers(0, len(commands) - 2), label="k")
     as_at = datetime.fromisoformat(commands[k]["at"])
     with fresh_ledger() as ledger:

@@ -3,7 +3,6 @@ parts (decision 0042), against its definition: the allocations of the spends not
 
 from __future__ import annotations
 
-import os
 import tempfile
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from backends import ledger_url
-from ledger_sequences import FIRST_AT, apply_all, command_sequences
+from ledger_sequences import FIRST_AT, apply_all, checkpoint_every, command_sequences
 from pooledbudget import reports
 from pooledbudget.application import open_ledger
 from pooledbudget.projections import live
@@ -53,26 +52,23 @@ def test_spent_is_the_allocations_of_the_spends_not_reversed(
         command["at"] = (FIRST_AT + timedelta(minutes=i)).isoformat()
     k = data.draw(st.integers(0, len(commands) - 1), label="k")
     as_at = datetime.fromisoformat(commands[k]["at"]) + timedelta(seconds=30)
-    saved = os.environ.get("POOLEDBUDGET_CHECKPOINT_EVERY")
-    os.environ["POOLEDBUDGET_CHECKPOINT_EVERY"] = str(data.draw(st.integers(1, 4), label="every"))
+    every = data.draw(st.integers(1, 4), label="every")
     directory = tempfile.TemporaryDirectory()
     url = ledger_url()
-    ledger = open_ledger(f"sqlite:///{directory.name}/l.db" if url == "memory://" else url)
-    try:
-        for chunk in (commands[: len(commands) // 2], commands[len(commands) // 2:]):
-            apply_all(ledger, chunk)  # two batches: a reversal may follow its spend's batch
-            live.live_store(ledger)
-        for when in (None, as_at):
-            report = reports.shares(ledger, POOL, YEAR, as_at=when)
-            store = live.read_models_as_at(ledger, when, POOL, YEAR)
-            wanted = _defined_spent(store)
-            got = {p.partner: _pence(p.spent) for p in report.partners}
-            assert {p: v for p, v in got.items() if v} == {p: v for p, v in wanted.items() if v}
-            assert _pence(report.total.spent) == sum(wanted.values())
-    finally:
-        ledger.close()
-        directory.cleanup()
-        if saved is None:
-            os.environ.pop("POOLEDBUDGET_CHECKPOINT_EVERY", None)
-        else:
-            os.environ["POOLEDBUDGET_CHECKPOINT_EVERY"] = saved
+    with checkpoint_every(every):
+        ledger = open_ledger(f"sqlite:///{directory.name}/l.db" if url == "memory://" else url)
+        try:
+            for chunk in (commands[: len(commands) // 2], commands[len(commands) // 2:]):
+                apply_all(ledger, chunk)  # two batches: a reversal may follow its spend's batch
+                live.live_store(ledger)
+            for when in (None, as_at):
+                report = reports.shares(ledger, POOL, YEAR, as_at=when)
+                store = live.read_models_as_at(ledger, when, POOL, YEAR)
+                wanted = _defined_spent(store)
+                got = {p.partner: _pence(p.spent) for p in report.partners}
+                assert ({p: v for p, v in got.items() if v}
+                        == {p: v for p, v in wanted.items() if v})
+                assert _pence(report.total.spent) == sum(wanted.values())
+        finally:
+            ledger.close()
+            directory.cleanup()
