@@ -22,6 +22,7 @@ are required after it. Its stream index is filled from the log once (`backfill_s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -150,6 +151,10 @@ STREAMS_AFTER = ALL_STREAMS + " WHERE notification_id > ?"
 POOL_STREAMS = ("SELECT originator_id, year FROM {streams} WHERE pool_id = ? AND kind = ? "
                 "ORDER BY notification_id")
 STREAM_OF = "SELECT pool_id, kind FROM {streams} WHERE originator_id = ?"
+STREAMS_OF = {"sqlite": "SELECT originator_id, pool_id, kind, year FROM {streams} "
+                        "WHERE originator_id IN (SELECT value FROM json_each(?))",
+              "postgres": "SELECT originator_id, pool_id, kind, year FROM {streams} "
+                          "WHERE originator_id = ANY(?::uuid[])"}
 FIRST_STREAM = "SELECT MIN(notification_id) AS first FROM {streams} WHERE pool_id = ? AND kind = ?"
 FIRST_STREAM_OF_YEAR = FIRST_STREAM + " AND year = ?"
 META = "SELECT name, value FROM {meta}"
@@ -203,6 +208,21 @@ def stream_of(recorder: Any, aggregate_id: UUID) -> tuple[str, str] | None:
     """The pool and kind of one stream, by its key (None: not in the index)."""
     rows = recorder.index_rows(STREAM_OF, (aggregate_id,))
     return (rows[0]["pool_id"], rows[0]["kind"]) if rows else None
+
+
+def streams_of(recorder: Any, ids: Sequence[UUID]) -> dict[UUID, tuple[str, str, str | None]]:
+    """The pool, kind and year of each of these streams that the index holds, in one query."""
+    if recorder.index_backend == "sqlite":
+        rows = recorder.index_rows(STREAMS_OF["sqlite"], (json.dumps([i.hex for i in ids]),))
+    else:
+        rows = recorder.index_rows(STREAMS_OF["postgres"], (list(ids),))
+    return {_uuid_of(row["originator_id"]): (row["pool_id"], row["kind"], row["year"])
+            for row in rows}
+
+
+def _uuid_of(value: Any) -> UUID:
+    """A stream index's key as read back: a `UUID` on PostgreSQL, its hex on SQLite."""
+    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 def first_stream_at(recorder: Any, pool: str, kind: str, year: str | None) -> int | None:

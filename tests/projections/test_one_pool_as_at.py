@@ -276,3 +276,33 @@ def shares_of(store: ReadModelStore, year: str, at: datetime) -> dict[str, Any]:
 
     with store.transaction() as conn:
         return shares_report(conn, POOL, year, at.isoformat()).model_dump()
+
+
+def test_the_events_after_a_checkpoint_are_chosen_by_the_stream_index(
+        ledger: LedgerApplication) -> None:
+    """An as-at from a checkpoint asks the stream index about the aggregates it meets, instead of
+    listing every decision the pool ever had: of any stretch of the log, for each pool and year,
+    it keeps exactly the events of the listed streams (the pool's, and its decisions' of the
+    year), and asks about an aggregate once."""
+    from uuid import uuid4
+
+    from pooledbudget.log_index import streams_of
+    from pooledbudget.projections import from_checkpoint
+
+    two_years(ledger)
+    run(ledger, establish_cmd(pool_id=OTHER, partners=("ASC", "CFS")))
+    run(ledger, in_pool(pledge_cmd("ASC", "100.00"), OTHER))
+    run(ledger, in_pool(propose_cmd("Q1"), OTHER))
+    notes = ledger.recorder.select_notifications(start=1, limit=10_000)
+    half = len(notes) // 2
+    for pool in (POOL, OTHER):
+        for year in (None, YEAR, NEXT_YEAR):
+            ids = live.pool_aggregate_ids(ledger, pool, year)
+            assert ids is not None
+            listed = [n for n in notes if n.originator_id in set(ids)]
+            asked = from_checkpoint._PoolStreams(ledger.recorder, pool, year)
+            assert asked(notes[:half]) + asked(notes[half:]) == listed, (pool, year)
+            assert listed
+    stranger = uuid4()
+    known = streams_of(ledger.recorder, [stranger, *ids])
+    assert stranger not in known and set(known) == set(ids)

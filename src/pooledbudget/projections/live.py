@@ -95,24 +95,23 @@ def read_models_as_at(ledger: LedgerApplication, as_at: datetime | None,
     from .one_pool import last_id_at, replay_streams
     from .projector import LedgerProjection, catch_up
 
-    aggregate_ids = None if pool is None else pool_aggregate_ids(ledger, pool, year)
-    if pool is None or aggregate_ids is None:
+    if pool is None or not _streams_usable(ledger):
         projection = LedgerProjection(ReadModelStore.in_memory(), ledger, checkpoints=0)
         catch_up(ledger, projection, until=as_at)
         return projection.view
     stop = last_id_at(ledger, as_at)  # found once: a look-up per halving of the log
     if ledger.database is not None:
-        restored = _from_checkpoint(ledger, as_at, stop, pool, aggregate_ids, year, text)
+        restored = _from_checkpoint(ledger, as_at, stop, pool, year, text)
         if restored is not None:
             return restored
+    aggregate_ids = _pool_ids(ledger, pool, year)
     projection = LedgerProjection(ReadModelStore.in_memory(), ledger, checkpoints=0)
     replay_streams(ledger, projection, aggregate_ids, until=as_at, stop=stop)
     return projection.view
 
 
 def _from_checkpoint(ledger: LedgerApplication, as_at: datetime, stop: int, pool: str,
-                     aggregate_ids: list[UUID], year: str | None,
-                     text: bool) -> ReadModelStore | None:
+                     year: str | None, text: bool) -> ReadModelStore | None:
     """From the pool's last checkpoint (0030). Checkpoints copy the live rows, which keep no
     free text under a cipher key (0029): then only an as-at that needs none starts from one,
     into a store that keeps none either, so its rows are those a replay without text gives."""
@@ -129,7 +128,7 @@ def _from_checkpoint(ledger: LedgerApplication, as_at: datetime, stop: int, pool
     first = first_stream_at(ledger.recorder, pool, "decision", year)
     if first is None or stop - first < checkpoint_every():
         return None
-    return as_at_from_checkpoint(ledger, live, pool, aggregate_ids, as_at, year,
+    return as_at_from_checkpoint(ledger, live, pool, None, as_at, year,
                                  keeps_text=live.keeps_text, stop=stop)
 
 
@@ -148,15 +147,26 @@ def pool_aggregate_ids(ledger: LedgerApplication, pool: str,
     which anyone can edit; filled from the log once on a ledger written before it. None when
     the recorder has no such index or cannot read one stream (a stock recorder), so the whole
     log is read."""
+    return _pool_ids(ledger, pool, year) if _streams_usable(ledger) else None
+
+
+def _streams_usable(ledger: LedgerApplication) -> bool:
+    """Whether one pool's streams can be found from the stream index and read alone (the
+    index filled from the log first, once, on a ledger written before it)."""
     recorder = ledger.recorder
     if not can_replay_streams(ledger) or not has_index(recorder):
-        return None
+        return False
     if not streams_ready(recorder):
         try:
             backfill_streams(ledger)
         except PersistenceError:  # cannot write it (a read-only copy): the whole log
-            return None
-    ids = [aggregate_id for aggregate_id, decision_year in pool_streams(recorder, pool, "decision")
+            return False
+    return True
+
+
+def _pool_ids(ledger: LedgerApplication, pool: str, year: str | None) -> list[UUID]:
+    ids = [aggregate_id for aggregate_id, decision_year
+           in pool_streams(ledger.recorder, pool, "decision")
            if year is None or decision_year == year]
     return [pool_uuid(pool), *ids]
 
