@@ -149,6 +149,10 @@ def test_a_forged_checkpoint_with_its_digest_recomputed_is_named_by_verify(
     "UPDATE pb_forecast_movements SET sequence = sequence + 1000000 WHERE pool_id = 'FRP' AND "
     "sequence = (SELECT MIN(sequence) FROM pb_forecast_movements WHERE pool_id = 'FRP' "
     "AND sequence <= ?)",
+    # an allocation's own position moved past the as-at: its spend stays, its part goes
+    "UPDATE pb_spend_allocations SET sequence = sequence + 1000000 WHERE pool_id = 'FRP' AND "
+    "invoice_ref = (SELECT MIN(invoice_ref) FROM pb_spends WHERE pool_id = 'FRP' AND "
+    "sequence <= ?)",
 ])
 def test_an_edited_live_added_row_before_the_checkpoint_is_not_read(
         ledger_db: Database, edit: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -300,8 +300,8 @@ def awkward_rows() -> dict[str, list[tuple[Any, ...]]]:
              None, 0),
             ("X", "INV-2", "D1", "2026-27", -5, date(2026, 5, 2), whole, None, text, 6, True,
              text, False)],
-        "pb_spend_allocations": [("X", "INV-1", "ASC", "2026-27", 1234, 0),
-                                 ("X", "INV-2", "ASC", "2026-27", 0, -5)],
+        "pb_spend_allocations": [("X", "INV-1", "ASC", "2026-27", 1234, 0, 5),
+                                 ("X", "INV-2", "ASC", "2026-27", 0, -5, 6)],
         "pb_forecast_movements": [("X", 5, "D1", "2026-27", at, 1234, -1234)],
         "pb_contribution_events": [("X", 7, "2026-27", "ASC", "received", 100, None, text,
                                     "R-1", date(2026, 5, 3), whole)],
@@ -310,7 +310,7 @@ def awkward_rows() -> dict[str, list[tuple[Any, ...]]]:
                           None, at)],
         "pb_decision_order": [("X", "D1", "2026-27", 3)],
         "pb_outcome_payments": [("X", "INV-1", "D1", text, "2026-27", "EV-1", 2,
-                                 date(2026, 5, 1))],
+                                 date(2026, 5, 1), 5)],
     }
 
 

@@ -25,7 +25,7 @@ expect_columns(outcome_elements, "pool_id", "decision_id", "element", "year", "p
                "measure", "price_pence", "max_count", "count_paid", "paid_pence",
                "remaining_pence")
 expect_columns(outcome_payments, "pool_id", "invoice_ref", "decision_id", "element", "year",
-               "evidence_ref", "count", "achieved_on")
+               "evidence_ref", "count", "achieved_on", "sequence")
 
 _DELETES = [delete(table).where(table.c.pool_id == bindparam("k_pool"),
                                 table.c.decision_id == bindparam("k_decision"))
@@ -48,7 +48,8 @@ class OutcomeWriter:
         elif isinstance(event, Decision.OutcomeRecorded):
             self._payments.append((decision.pool_id, event.invoice_ref, decision.decision_id,
                                    event.element if self._text else "", decision.year, event.evidence_ref,
-                                   event.count, decision.spends[event.invoice_ref].service_date))
+                                   event.count, decision.spends[event.invoice_ref].service_date,
+                                   sequence))
 
     def flush(self, conn: Connection) -> None:
         insert_rows(conn, decision_order, self._orders)

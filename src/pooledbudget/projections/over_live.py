@@ -4,7 +4,7 @@
 Spends, allocations, movements, contribution events, sign-offs, reversals, decision order and
 outcome payments are the same in the live read models and in an as-at, up to the position of
 the as-at's checkpoint: each carries the log position of its event in `sequence` (allocations
-and outcome payments through their spend). So an as-at does not decode them from the
+and outcome payments that of their spend, decision 0043). So an as-at does not decode them from the
 checkpoint: it opens its own connection to the live database and makes TEMP tables there under
 the live tables' names — in SQLite and PostgreSQL an unqualified name resolves to a TEMP object
 first — so the projection and the reports' queries run on them unchanged:
@@ -79,18 +79,31 @@ def check_tallies(conn: Connection, checkpoint: Checkpoint, tallies: Tallies,
     live row moved past the bound, or one whose spend is not there, shows too."""
     for table in _ADDED:
         kept = year is None or table.name in POOL_FED
-        query = (select_(table.c.year, func.count(),
-                         *(func.coalesce(func.sum(table.c[c]), 0) for c in TALLIED[table.name]))
-                 .where(table.c.pool_id == checkpoint.pool_id).group_by(table.c.year))
-        if not kept:
-            query = query.where(table.c.year == year)
-        found = {row[0]: [int(v) for v in row[1:]] for row in conn.execute(query)}
+        if upto is None:  # the TEMP copies
+            query = (select_(table.c.year, func.count(),
+                             *(func.coalesce(func.sum(table.c[c]), 0)
+                               for c in TALLIED[table.name]))
+                     .where(table.c.pool_id == checkpoint.pool_id).group_by(table.c.year))
+            if not kept:
+                query = query.where(table.c.year == year)
+            rows = conn.execute(query)
+        else:  # the live rows the views show, counted without the views' joins
+            rows = conn.exec_driver_sql(_tally_sql(conn, table, checkpoint.pool_id, upto,
+                                                   None if kept else year))
+        found = {row[0]: [int(v) for v in row[1:]] for row in rows}
         wanted = {y: t for y, t in tallies.get(table.name, {}).items() if kept or y == year}
         if found != wanted:
             bound = checkpoint.position if upto is None else upto
             raise CheckpointUnusableError(
                 f"the live rows of {table.name} up to {bound} differ from the checkpoint's "
                 "tallies" + ("" if upto is None else " and the replay's rows after it"))
+
+
+def _tally_sql(conn: Connection, table: Table, pool: str, last: int, year: str | None) -> str:
+    """The count and sums of a live table's rows that its view shows."""
+    sums = "".join(f", COALESCE(SUM(x.{_quote(conn, c)}), 0)" for c in TALLIED[table.name])
+    return (f"SELECT x.year, COUNT(*){sums} FROM "
+            f"{_live_rows(conn, table, pool, last, year, joined=False)} GROUP BY x.year")
 
 
 class AddedTally:
@@ -207,8 +220,7 @@ def _added_select(conn: Connection, table: Table, pool: str, last: int,
     one is applied by the events after it, or is not yet the as-at's). Spelled so that
     PostgreSQL's planner estimates the rows as it does the tables' and joins a report's views by
     hashing: the reversal's flag is COALESCEd (`IS NOT NULL` on the outer side of a join was
-    estimated at one row, and the report ran as a nested loop), a spend's allocations are those
-    of no later spend (a hash anti-join)."""
+    estimated at one row, and the report ran as a nested loop)."""
     if table is not spends:
         return f"SELECT {_columns(conn, table, 'x')} FROM {_live_rows(conn, table, pool, last, year)}"
     reason = "r.reason" if conn_keeps_text(conn) else "NULL"
@@ -252,10 +264,11 @@ def conn_keeps_text(conn: Connection) -> bool:
 
 
 def _live_rows(conn: Connection, table: Table, pool: str, last: int, year: str | None,
-               alias: str = "x") -> str:
-    """`FROM` text: the live table's rows of the pool up to position `last` (and of `year`)."""
+               alias: str = "x", joined: bool = True) -> str:
+    """`FROM` text: the live table's rows of the pool up to position `last` (and of `year`);
+    `joined=False` for a query that joins them to nothing."""
     return (f"{_live_table(conn, table, alias)} "
-            f"WHERE {_live_where(conn, table, pool, last, year, alias)}")
+            f"WHERE {_live_where(conn, table, pool, last, year, alias, joined)}")
 
 
 def _live_table(conn: Connection, table: Table, alias: str) -> str:
@@ -263,26 +276,15 @@ def _live_table(conn: Connection, table: Table, alias: str) -> str:
 
 
 def _live_where(conn: Connection, table: Table, pool: str, last: int, year: str | None,
-                alias: str) -> str:
-    quoted = _literal(pool)
-    if "sequence" in table.c:
-        ours = f"{alias}.sequence <= {int(last)}"
-    elif conn.dialect.name == "sqlite":
-        # The rows of the few later spends, by rowid, which every index holds: a report's sums
-        # and the tallies then read the pool-year's covering index alone (1.1 s for 0.86M
-        # allocations, against 4.9 s by invoice_ref and 7.2 s by NOT EXISTS; the later spends
-        # are read first, CROSS JOIN fixing that order).
-        ours = (f"{alias}.rowid NOT IN (SELECT mine.rowid FROM {_live_name(conn, spends.name)} "
-                f"later CROSS JOIN {_live_name(conn, table.name)} mine ON mine.pool_id = "
-                f"later.pool_id AND mine.invoice_ref = later.invoice_ref WHERE later.pool_id = "
-                f"{quoted} AND later.sequence > {int(last)})")
-    else:
-        ours = (f"NOT EXISTS (SELECT 1 FROM {_live_name(conn, spends.name)} later WHERE "
-                f"later.pool_id = {alias}.pool_id AND later.invoice_ref = {alias}.invoice_ref "
-                f"AND later.sequence > {int(last)})")
-    where = f"{alias}.pool_id = {quoted} AND {ours}"
+                alias: str, joined: bool = True) -> str:
+    # Every added row carries its event's position, allocations and outcome payments their
+    # spend's (decision 0043): the rows up to `last` are found in the row, and on SQLite in the
+    # allocations' covering index. (Found through the later spends they were read three times
+    # as slowly there, and PostgreSQL hashed them for an anti-join.)
+    where = f"{alias}.pool_id = {_literal(pool)} AND {alias}.sequence <= {int(last)}"
     if year is not None and table.name not in POOL_FED:
-        plus = "+" if conn.dialect.name == "sqlite" else ""  # as in `_column`
+        # as in `_column`; a query of one table reads its (pool, year) index, in year order
+        plus = "+" if conn.dialect.name == "sqlite" and joined else ""
         where += f" AND {plus}{alias}.year = {_literal(year)}"
     return where
 

@@ -63,7 +63,7 @@ class SpendWriter:
             funded_pence = _pence(funded)  # responsibility usually follows funding:
             self._allocations.append((pool_id, invoice_ref, code, year, funded_pence,
                                       funded_pence if responsible == funded
-                                      else _pence(responsible)))
+                                      else _pence(responsible), sequence))
 
     def flush(self, conn: Connection) -> None:
         insert_rows(conn, spends, list(self._spends.values()))
@@ -88,6 +88,6 @@ expect_columns(spends, "pool_id", "invoice_ref", "decision_id", "year", "amount_
                "service_date", "recorded_at", "element", "supplier", "sequence", "reversed",
                "reversal_reason", "supplier_is_individual")
 expect_columns(spend_allocations, "pool_id", "invoice_ref", "partner", "year", "funded_pence",
-               "responsible_pence")
+               "responsible_pence", "sequence")
 _REVERSED = 10
 _ZERO = frozenset({"0", "0.00"})

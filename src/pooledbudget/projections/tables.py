@@ -124,9 +124,11 @@ spend_allocations = Table(  # per spend, each partner funding or responsible for
     Column("year", String(7), nullable=False),
     Column("funded_pence", MONEY, nullable=False),
     Column("responsible_pence", MONEY, nullable=False),
-    # covering the sums of a pool-year by partner (shares, outcomes), which read no row
+    Column("sequence", Integer, nullable=False),  # the spend's notification id
+    # covering the sums of a pool-year by partner (shares, outcomes), which read no row, as
+    # at any position too
     Index("ix_pb_spend_allocations_pool_year_sums", "pool_id", "year", "partner",
-          "funded_pence", "responsible_pence"),
+          "funded_pence", "responsible_pence", "sequence"),
 )
 
 contribution_events = Table(  # pledges, variations (with reasons) and receipts, in order
@@ -211,6 +213,7 @@ outcome_payments = Table(  # R33: which spends are outcome payments, and on what
     Column("evidence_ref", String(64), nullable=False),
     Column("count", Integer, nullable=False),
     Column("achieved_on", Date, nullable=False),
+    Column("sequence", Integer, nullable=False),  # the spend's notification id
     Index("ix_pb_outcome_payments_pool_year", "pool_id", "year"),
 )
 
@@ -257,8 +260,9 @@ read_model_version = Table(  # which shape of these tables the database holds
     "pb_read_model_version", metadata,
     Column("version", Integer, primary_key=True),
 )
-READ_MODEL_VERSION = 7  # 5: pb_checkpoints, pb_checkpoint_counts; 6: their tallies;
-# 7: allocations' pool-year index covers their sums
+READ_MODEL_VERSION = 8  # 5: pb_checkpoints, pb_checkpoint_counts; 6: their tallies;
+# 7: allocations' pool-year index covers their sums; 8: allocations and outcome payments carry
+# their spend's sequence
 """Raised whenever a table above gains or changes a column or an index: a database whose read models have
 another version has them dropped and rebuilt from the log when it is opened (they are derived)."""
 
