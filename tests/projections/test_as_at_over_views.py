@@ -17,7 +17,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from conftest import FakeClock
@@ -212,3 +212,69 @@ def test_the_decisions_after_a_checkpoint_are_read_together_not_one_by_one(
     for at, rows in expected.items():
         assert dump_pool(as_at_store(ledger, at, POOL), POOL) == rows, at
     assert reads and max(reads) >= 1
+
+
+def checked_tables(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The `only` of every tally check of live views (None: every table)."""
+    seen: list[Any] = []
+    real = fc.check_tallies
+
+    def spy(*args: Any) -> None:
+        if len(args) > 4:  # views, up to a position
+            seen.append(args[5] if len(args) > 5 else None)
+        real(*args)
+
+    monkeypatch.setattr(fc, "check_tallies", spy)
+    return seen
+
+
+def test_an_as_at_given_its_reads_checks_those_and_refuses_the_others(
+        ledger_on_disk: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Told which added tables its caller reads, an as-at over the live rows checks those (and
+    any its replay read) and refuses a statement that names another: no row is read from the
+    live tables unchecked. Not told, it checks them all."""
+    from pooledbudget.projections.over_live import UncheckedReadError
+
+    ledger = ledger_on_disk
+    times = two_pools(ledger)
+    live.live_store(ledger)
+    checked = checked_tables(monkeypatch)
+    at = far_times(ledger, times)[-1]
+    store = as_at_store(ledger, at, POOL, YEAR, reads={"pb_spend_allocations"})
+    assert checked[-1] is not None and "pb_spend_allocations" in checked[-1]
+    assert "pb_sign_offs" not in checked[-1]
+    with store.transaction() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM pb_spend_allocations").scalar()
+    with pytest.raises(UncheckedReadError, match="pb_sign_offs"), store.transaction() as conn:
+        conn.exec_driver_sql("SELECT COUNT(*) FROM pb_sign_offs")
+    store = as_at_store(ledger, at, POOL, YEAR)
+    assert checked[-1] is None
+    with store.transaction() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM pb_sign_offs").scalar()
+
+
+def test_a_report_as_at_stays_on_its_checkpoint_past_an_edit_of_rows_it_does_not_read(
+        ledger_on_disk: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shares report reads no sign-off: one edited before the checkpoint leaves its as-at
+    on the checkpoint, with the log's figures. An edited allocation, which it reads, still sends
+    it back to the pool's start, with the log's figures too."""
+    from pooledbudget import reports
+    from pooledbudget.projections.tables import sign_offs, spend_allocations
+
+    ledger = ledger_on_disk
+    times = two_pools(ledger)
+    live_rows = live.live_store(ledger)
+    at = far_times(ledger, times)[-1]
+    expected = reports.shares(ledger, POOL, YEAR, at)
+    from_start: list[Any] = []
+    real = one_pool.replay_streams
+    monkeypatch.setattr(one_pool, "replay_streams",
+                        lambda *args, **kw: (from_start.append(1), real(*args, **kw))[1])
+    with live_rows.transaction() as conn:
+        conn.execute(sign_offs.update().where(sign_offs.c.pool_id == POOL)
+                     .values(amount_pence=func.coalesce(sign_offs.c.amount_pence, 0) + 100))
+    assert reports.shares(ledger, POOL, YEAR, at) == expected and not from_start
+    with live_rows.transaction() as conn:
+        conn.execute(spend_allocations.update().where(spend_allocations.c.pool_id == POOL)
+                     .values(funded_pence=spend_allocations.c.funded_pence + 1))
+    assert reports.shares(ledger, POOL, YEAR, at) == expected and from_start

@@ -20,12 +20,13 @@ here: `verify --read-models` rebuilds every checkpoint and names the first that 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
+from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..aggregates import Decision
@@ -45,6 +46,7 @@ from .checkpoints import (
 )
 from .one_pool import apply_in_order, last_id_at
 from .over_live import (
+    AddedReads,
     AddedTally,
     can_shadow,
     check_tallies,
@@ -63,12 +65,14 @@ _log = ledger_logger()
 def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool: str,
                           aggregate_ids: Sequence[UUID] | None, until: datetime,
                           year: str | None = None, *, keeps_text: bool = True,
-                          stop: int | None = None) -> ReadModelStore | None:
+                          stop: int | None = None,
+                          reads: Collection[str] | None = None) -> ReadModelStore | None:
     """The pool's read models as at `until` from its last usable checkpoint, or None when it
     has none by then (or the one found is unusable): the caller replays from the start.
     `stop`: the last id recorded by `until`, if the caller has found it. `aggregate_ids`: the
     pool's streams (of `year`), or None to ask the stream index about those the events after
-    the checkpoint belong to."""
+    the checkpoint belong to. `reads`: the added tables the caller will read, when it knows
+    (over the live rows only those, and those the replay reads, are checked; `AddedReads`)."""
     stop = last_id_at(ledger, until) if stop is None else stop
     over_live = can_shadow(live)
     try:
@@ -90,7 +94,8 @@ def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool:
             else _Listed(aggregate_ids))
     notes = list(_after(ledger, ours, found.position, stop))
     if over_live:
-        return _over_live(ledger, live, found, (state, tallies), notes, until, year, stop)
+        return _over_live(ledger, live, found, (state, tallies), notes, until, year, stop,
+                          reads)
     store = ReadModelStore.in_memory(keeps_text=keeps_text)  # as the checkpoint's rows
     with store.transaction() as conn:
         restore(conn, rows)
@@ -101,15 +106,20 @@ def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool:
 
 def _over_live(ledger: LedgerApplication, live: ReadModelStore, found: Checkpoint,
                state: tuple[dict[str, list[list[Any]]], Tallies], notes: list[Notification],
-               until: datetime, year: str | None, stop: int) -> ReadModelStore | None:
+               until: datetime, year: str | None, stop: int,
+               reads: Collection[str] | None = None) -> ReadModelStore | None:
     """The as-at over the live added rows (decision 0035): TEMP tables of the pool's state rows
     from the checkpoint, the events after it applied into them; the added rows are TEMP views
     of the live ones up to `stop` when the live read models have applied the log that far,
     else TEMP copies of them up to the checkpoint, the events after it adding to them. Either
-    way the live rows are checked against the checkpoint's tallies (and the replay's)."""
+    way the live rows are checked against the checkpoint's tallies (and the replay's): viewed,
+    given `reads`, those of the tables read only."""
     views = views_serve(live) and (live.max_tracking_id(ledger.name) or 0) >= stop
     try:
         store = open_shadowed(live, (found.pool_id, year, stop) if views else None)
+        watch = AddedReads() if views and reads is not None else None
+        if watch is not None:
+            event.listen(store.engine, "before_cursor_execute", watch)
         with store.transaction() as conn:
             restore_state(conn, state[0])
             if not views:
@@ -122,8 +132,14 @@ def _over_live(ledger: LedgerApplication, live: ReadModelStore, found: Checkpoin
         if tally is not None:
             if applied < len(notes):  # recorded after `until` though logged before `stop`
                 raise CheckpointUnusableError("events logged by the as-at were recorded after it")
+            only = None
+            if watch is not None and reads is not None:
+                only = frozenset({*reads, *watch.named})
+                watch.watching = False  # the check's own statements name the live tables
             with store.transaction() as conn:
-                check_tallies(conn, found, tally.plus(state[1]), year, stop)
+                check_tallies(conn, found, tally.plus(state[1]), year, stop, only)
+            if watch is not None:
+                watch.checked, watch.watching = only, True
     except (SQLAlchemyError, CheckpointUnusableError) as error:  # from the start instead
         _log.warning("checkpoint_not_used", pool=found.pool_id, reason=str(error))
         return None

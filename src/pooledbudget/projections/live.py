@@ -25,6 +25,8 @@ from ..log_index import backfill_streams, first_stream_at, has_index, pool_strea
 from .store import ReadModelStore
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from ..application import LedgerApplication
     from .projector import LedgerProjection, Progress
 
@@ -80,12 +82,15 @@ def live_store(ledger: LedgerApplication, *, follow: bool = True) -> ReadModelSt
 
 def read_models_as_at(ledger: LedgerApplication, as_at: datetime | None,
                       pool: str | None = None, year: str | None = None, *,
-                      text: bool = False) -> ReadModelStore:
+                      text: bool = False,
+                      reads: Collection[str] | None = None) -> ReadModelStore:
     """Read models of every event recorded at or before `as_at` (None: now). Given a `pool`,
     only that pool's rows are sure to be there, and given a `year` too, only the pool's rows
     and its rows of that year: the others' events may not be replayed. With `text`, their
     free text is there too: under a cipher key the events are replayed for it, as for a
-    past `as_at` (give a `pool`: that replays only its events)."""
+    past `as_at` (give a `pool`: that replays only its events). `reads`: the tables of rows
+    only ever added that the caller will read, if it knows; an as-at over the live rows then
+    checks those only, and refuses to show the others (`over_live.AddedReads`)."""
     last = ledger.last_recorded_time()
     if as_at is None or last is None or as_at >= last:
         live = live_store(ledger)
@@ -101,7 +106,7 @@ def read_models_as_at(ledger: LedgerApplication, as_at: datetime | None,
         return projection.view
     stop = last_id_at(ledger, as_at)  # found once: a look-up per halving of the log
     if ledger.database is not None:
-        restored = _from_checkpoint(ledger, as_at, stop, pool, year, text)
+        restored = _from_checkpoint(ledger, as_at, stop, pool, year, text, reads)
         if restored is not None:
             return restored
     aggregate_ids = _pool_ids(ledger, pool, year)
@@ -111,7 +116,8 @@ def read_models_as_at(ledger: LedgerApplication, as_at: datetime | None,
 
 
 def _from_checkpoint(ledger: LedgerApplication, as_at: datetime, stop: int, pool: str,
-                     year: str | None, text: bool) -> ReadModelStore | None:
+                     year: str | None, text: bool,
+                     reads: Collection[str] | None) -> ReadModelStore | None:
     """From the pool's last checkpoint (0030). Checkpoints copy the live rows, which keep no
     free text under a cipher key (0029): then only an as-at that needs none starts from one,
     into a store that keeps none either, so its rows are those a replay without text gives."""
@@ -129,7 +135,7 @@ def _from_checkpoint(ledger: LedgerApplication, as_at: datetime, stop: int, pool
     if first is None or stop - first < checkpoint_every():
         return None
     return as_at_from_checkpoint(ledger, live, pool, None, as_at, year,
-                                 keeps_text=live.keeps_text, stop=stop)
+                                 keeps_text=live.keeps_text, stop=stop, reads=reads)
 
 
 def can_replay_streams(ledger: LedgerApplication) -> bool:

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 from ..lazy import lazy_names
 from ..projections import read_models_as_at
 from .approvals import approvals_report
+from .cost_shift import READS as COST_SHIFT_READS
 from .cost_shift import cost_shift_report
 from .delegation import pool_as_at, sign_offs_report, signatories_report
 from .duplicates import possible_duplicates_report
 from .outcomes import outcomes_report
 from .risk_share import risk_share_report
+from .shares import READS as SHARES_READS
 from .shares import shares_data as _shares_data
 from .shares import shares_report
 
@@ -54,7 +56,7 @@ def _label(as_at: datetime | None) -> str | None:
 
 def shares(ledger: LedgerApplication, pool: str, year: str,
            as_at: datetime | None = None) -> SharesReport:
-    with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
+    with read_models_as_at(ledger, as_at, pool, year, reads=SHARES_READS).transaction() as conn:
         return shares_report(conn, pool, year, _label(as_at))
 
 
@@ -62,19 +64,20 @@ def shares_data(ledger: LedgerApplication, pool: str, year: str,
                 as_at: datetime | None = None) -> dict[str, Any]:
     """`shares` as plain JSON data (str, lists, dicts), the same fields in the same order,
     without building a model: `--format json` prints it."""
-    with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
+    with read_models_as_at(ledger, as_at, pool, year, reads=SHARES_READS).transaction() as conn:
         return _shares_data(conn, pool, year, _label(as_at))
 
 
 def cost_shift(ledger: LedgerApplication, pool: str, year: str,
                as_at: datetime | None = None) -> CostShiftReport:
-    with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
+    with read_models_as_at(ledger, as_at, pool, year,
+                           reads=COST_SHIFT_READS).transaction() as conn:
         return cost_shift_report(conn, pool, year, _label(as_at))
 
 
 def risk_share(ledger: LedgerApplication, pool: str, year: str,
                as_at: datetime | None = None) -> RiskShareReport:
-    with read_models_as_at(ledger, as_at, pool, year).transaction() as conn:
+    with read_models_as_at(ledger, as_at, pool, year, reads=SHARES_READS).transaction() as conn:
         return risk_share_report(conn, pool, year)
 
 

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from .models import CostShiftReport
 
 
+READS = frozenset({spend_allocations.name, spends.name})
+"""The tables of rows only ever added that the report reads (an as-at checks those)."""
+
+
 def cost_shift_report(conn: Connection, pool_id: str, year: str,
                       as_at: str | None) -> CostShiftReport:
     from .models import CostShiftReport

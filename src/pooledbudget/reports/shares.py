@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from .models import SharesReport
 
 
+READS = frozenset({spend_allocations.name, spend_reversals.name})
+"""The tables of rows only ever added that these figures read (an as-at checks those)."""
+
+
 def partner_figures(conn: Connection, pool_id: str, year: str) -> dict[str, dict[str, int]]:
     """Pence by partner: agreed, received, committed, contingent (R34), spent (reversed spend
     left out)."""
