@@ -278,3 +278,55 @@ def test_a_report_as_at_stays_on_its_checkpoint_past_an_edit_of_rows_it_does_not
         conn.execute(spend_allocations.update().where(spend_allocations.c.pool_id == POOL)
                      .values(funded_pence=spend_allocations.c.funded_pence + 1))
     assert reports.shares(ledger, POOL, YEAR, at) == expected and from_start
+
+
+@pytest.mark.parametrize("close", [False, True])
+def test_each_report_given_its_reads_answers_over_the_views_as_the_replay_does(
+        ledger_on_disk: LedgerApplication, close: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reports that name their reads (shares, its plain data, risk share, cost shift) give,
+    as at every time a checkpoint serves, what they give from the replay of the pool's events
+    from the start, and none reads a table it did not name (that would raise). With the year
+    closed after the checkpoints, the replay after one reads the year's movements, which are
+    then checked too."""
+    from pooledbudget import reports
+    from pooledbudget.reports.cost_shift import cost_shift_report
+    from pooledbudget.reports.risk_share import risk_share_report
+    from pooledbudget.reports.shares import shares_data, shares_report
+    from unit.helpers import NEXT_YEAR, close_cmd, pledge_cmd
+
+    ledger = ledger_on_disk
+    times = two_pools(ledger)
+    if close:  # then a pool event, so that an as-at before the last event sees the close
+        run(ledger, close_cmd())
+        run(ledger, pledge_cmd("ASC", "10.00", year=NEXT_YEAR))
+        times = event_times(ledger)
+    live.live_store(ledger)
+    watches: list[Any] = []
+
+    class Watched(fc.AddedReads):
+        def __init__(self) -> None:
+            super().__init__()
+            watches.append(self)
+
+    monkeypatch.setattr(fc, "AddedReads", Watched)
+    checked = checked_tables(monkeypatch)
+    pairs = [(reports.shares, shares_report), (reports.shares_data, shares_data),
+             (reports.risk_share, lambda c, p, y, _at: risk_share_report(c, p, y)),
+             (reports.cost_shift, cost_shift_report)]
+    served = 0
+    for at in far_times(ledger, times):
+        stop = one_pool.last_id_at(ledger, at)
+        with live.live_store(ledger, follow=False).transaction() as conn:
+            served += latest_at(conn, POOL, stop) is not None
+        ids = live.pool_aggregate_ids(ledger, POOL, YEAR)
+        assert ids is not None
+        fresh = LedgerProjection(ReadModelStore.in_memory(), ledger, checkpoints=0)
+        one_pool.replay_streams(ledger, fresh, ids, until=at)
+        for report, from_store in pairs:
+            with fresh.view.transaction() as conn:
+                expected = from_store(conn, POOL, YEAR, at.isoformat())
+            assert report(ledger, POOL, YEAR, at) == expected, (report.__name__, at)
+    assert served and watches
+    assert close == any("pb_forecast_movements" in w.named for w in watches)
+    assert close == any("pb_forecast_movements" in only for only in checked)  # so checked
