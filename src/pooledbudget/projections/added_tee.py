@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
@@ -133,16 +134,10 @@ class AddedTee:
         name = table.name
         if name not in _TABLES or self._watching is None:
             return
-        for row in rows:
-            pool = row[0]
-            tables = self._rows.setdefault(pool, {})
-            kept = tables.get(name)
-            if kept is None:
-                kept = tables[name] = []
-            key = (pool, name)
-            if key not in self._marks:
-                self._marks[key] = len(kept)
-            kept.append(row)
+        for pool, run in groupby(rows, itemgetter(0)):  # a batch's rows come pool by pool
+            kept = self._rows.setdefault(pool, {}).setdefault(name, [])
+            self._marks.setdefault((pool, name), len(kept))
+            kept.extend(run)
 
     def reverse(self, reversals: Sequence[dict[str, Any]]) -> None:
         """Spends written earlier were marked reversed (`k_pool`, `k_invoice`, `reason`)."""
