@@ -216,13 +216,8 @@ def streams_of(recorder: Any, ids: Sequence[UUID]) -> dict[UUID, tuple[str, str,
         rows = recorder.index_rows(STREAMS_OF["sqlite"], (json.dumps([i.hex for i in ids]),))
     else:
         rows = recorder.index_rows(STREAMS_OF["postgres"], (list(ids),))
-    return {_uuid_of(row["originator_id"]): (row["pool_id"], row["kind"], row["year"])
+    return {_uuid(row["originator_id"]): (row["pool_id"], row["kind"], row["year"])
             for row in rows}
-
-
-def _uuid_of(value: Any) -> UUID:
-    """A stream index's key as read back: a `UUID` on PostgreSQL, its hex on SQLite."""
-    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 def first_stream_at(recorder: Any, pool: str, kind: str, year: str | None) -> int | None:
