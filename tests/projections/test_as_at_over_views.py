@@ -255,9 +255,10 @@ def test_an_as_at_given_its_reads_checks_those_and_refuses_the_others(
 
 def test_a_report_as_at_stays_on_its_checkpoint_past_an_edit_of_rows_it_does_not_read(
         ledger_on_disk: LedgerApplication, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The shares report reads no sign-off: one edited before the checkpoint leaves its as-at
-    on the checkpoint, with the log's figures. An edited allocation, which it reads, still sends
-    it back to the pool's start, with the log's figures too."""
+    """The shares report reads no added row (its spend is a running sum, decision 0045): an
+    edited sign-off or allocation before the checkpoint leaves its as-at on the checkpoint,
+    with the log's figures. The cost-shift report reads the allocations: an edited one sends its
+    as-at back to the pool's start, with the log's figures too."""
     from pooledbudget import reports
     from pooledbudget.projections.tables import sign_offs, spend_allocations
 
@@ -266,6 +267,7 @@ def test_a_report_as_at_stays_on_its_checkpoint_past_an_edit_of_rows_it_does_not
     live_rows = live.live_store(ledger)
     at = far_times(ledger, times)[-1]
     expected = reports.shares(ledger, POOL, YEAR, at)
+    shifted = reports.cost_shift(ledger, POOL, YEAR, at)
     from_start: list[Any] = []
     real = one_pool.replay_streams
     monkeypatch.setattr(one_pool, "replay_streams",
@@ -273,11 +275,10 @@ def test_a_report_as_at_stays_on_its_checkpoint_past_an_edit_of_rows_it_does_not
     with live_rows.transaction() as conn:
         conn.execute(sign_offs.update().where(sign_offs.c.pool_id == POOL)
                      .values(amount_pence=func.coalesce(sign_offs.c.amount_pence, 0) + 100))
-    assert reports.shares(ledger, POOL, YEAR, at) == expected and not from_start
-    with live_rows.transaction() as conn:
         conn.execute(spend_allocations.update().where(spend_allocations.c.pool_id == POOL)
                      .values(funded_pence=spend_allocations.c.funded_pence + 1))
-    assert reports.shares(ledger, POOL, YEAR, at) == expected and from_start
+    assert reports.shares(ledger, POOL, YEAR, at) == expected and not from_start
+    assert reports.cost_shift(ledger, POOL, YEAR, at) == shifted and from_start
 
 
 @pytest.mark.parametrize("close", [False, True])

@@ -1,5 +1,5 @@
-"""The shares report's spent column, summed from the allocations' index less the reversed spends'
-parts (decision 0042), against its definition: the allocations of the spends not reversed."""
+"""The shares report's spent column, read from the running sums by partner (decision 0045),
+against its definition: the allocations of the spends not reversed."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from backends import ledger_url
 from ledger_sequences import FIRST_AT, apply_all, checkpoint_every, command_sequences
 from pooledbudget import reports
 from pooledbudget.application import open_ledger
-from pooledbudget.projections import live
-from pooledbudget.projections.tables import spend_allocations, spends
+from pooledbudget.projections import LedgerProjection, ReadModelStore, catch_up, live
+from pooledbudget.projections.tables import partner_spend, spend_allocations, spends
 from unit.helpers import POOL, YEAR
 
 
@@ -28,15 +28,31 @@ def _pence(amount: object) -> int:
 def _defined_spent(store: Any) -> dict[str, int]:
     """Pence by partner: every allocation of the pool-year whose spend is not reversed, read
     row by row and added up here."""
+    return {p: funded for p, (funded, _) in _defined_sums(store).items()}
+
+
+def _defined_sums(store: Any) -> dict[str, tuple[int, int]]:
+    """(funded, responsible) pence by partner with any allocation in the pool-year, reversed
+    or not: of the spends not reversed."""
     with store.transaction() as conn:
         flags = {row.invoice_ref: row.reversed for row in conn.execute(
             select(spends.c.invoice_ref, spends.c.reversed).where(spends.c.pool_id == POOL))}
-        spent: dict[str, int] = {}
+        sums: dict[str, tuple[int, int]] = {}
         for row in conn.execute(select(spend_allocations).where(
                 spend_allocations.c.pool_id == POOL, spend_allocations.c.year == YEAR)):
+            funded, responsible = sums.get(row.partner, (0, 0))
             if not flags[row.invoice_ref]:
-                spent[row.partner] = spent.get(row.partner, 0) + int(row.funded_pence)
-    return spent
+                funded += int(row.funded_pence)
+                responsible += int(row.responsible_pence)
+            sums[row.partner] = (funded, responsible)
+    return sums
+
+
+def _running_sums(store: Any) -> dict[str, tuple[int, int]]:
+    with store.transaction() as conn:
+        return {row.partner: (int(row.funded_pence), int(row.responsible_pence))
+                for row in conn.execute(select(partner_spend).where(
+                    partner_spend.c.pool_id == POOL, partner_spend.c.year == YEAR))}
 
 
 @settings(max_examples=25, deadline=None)
@@ -47,7 +63,10 @@ def test_spent_is_the_allocations_of_the_spends_not_reversed(
     """For any history with spends and reversals (some of spends written in an earlier batch),
     each partner's spent in the shares report, live and as at any recording time (from a
     checkpoint over the live rows, or replayed), is exactly the sum of its funded pence over
-    the year's allocations whose spend is not reversed in the same read models."""
+    the year's allocations whose spend is not reversed in the same read models. The running
+    sums hold a row for each partner with any allocation in the year, reversed or not, with its
+    funded and responsible pence of the spends not reversed; the same rows whether the events
+    came in two batches or in one (a replay of the whole log)."""
     for i, command in enumerate(commands):
         command["at"] = (FIRST_AT + timedelta(minutes=i)).isoformat()
     k = data.draw(st.integers(0, len(commands) - 1), label="k")
@@ -69,6 +88,10 @@ def test_spent_is_the_allocations_of_the_spends_not_reversed(
                 assert ({p: v for p, v in got.items() if v}
                         == {p: v for p, v in wanted.items() if v})
                 assert _pence(report.total.spent) == sum(wanted.values())
+                assert _running_sums(store) == _defined_sums(store)
+            one_batch = LedgerProjection(ReadModelStore.in_memory(), ledger, checkpoints=0)
+            catch_up(ledger, one_batch)
+            assert _running_sums(one_batch.view) == _running_sums(live.live_store(ledger))
         finally:
             ledger.close()
             directory.cleanup()

@@ -13,6 +13,7 @@ from ..aggregates import Decision
 from ..money import stored_pence
 from .added_tee import added_tee
 from .bulk import diverted, expect_columns, insert_rows
+from .partner_spend import Key, add_partner_spend
 from .tables import spend_allocations, spends
 
 # Amounts repeat (a weekly charge, the same shares of it week after week): the pence of the
@@ -33,11 +34,13 @@ class SpendWriter:
         self._spends: dict[tuple[str, str], list[Any]] = {}
         self._allocations: list[tuple[Any, ...]] = []
         self._reversals: list[dict[str, Any]] = []
+        self._moved: dict[Key, list[int]] = {}  # [funded, responsible] by pool, year, partner
 
     def apply(self, conn: Connection, event: Any, decision: Decision, sequence: int) -> None:
         if isinstance(event, Decision.SpendRecorded):
             self._record(event, decision, sequence)
         elif isinstance(event, Decision.SpendReversed):
+            self._take_off(decision, event.invoice_ref)
             buffered = self._spends.get((decision.pool_id, event.invoice_ref))
             if buffered is not None:
                 buffered[_REVERSED:_REVERSED + 2] = [True, self._kept(event.reason)]
@@ -56,17 +59,37 @@ class SpendWriter:
             date.fromisoformat(event.service_date), event.timestamp, self._kept(event.element),
             self._kept(event.supplier), sequence, False, None, event.supplier_is_individual]
         funding, responsibility = event.funding, event.responsibility
+        moved = self._moved
         for code in dict.fromkeys([*funding, *responsibility]):
             funded, responsible = funding.get(code, "0"), responsibility.get(code, "0")
             if funded in _ZERO and responsible in _ZERO:
                 continue  # a partner with no part in this spend gets no row
             funded_pence = _pence(funded)  # responsibility usually follows funding:
+            responsible_pence = funded_pence if responsible == funded else _pence(responsible)
             self._allocations.append((pool_id, invoice_ref, code, year, funded_pence,
-                                      funded_pence if responsible == funded
-                                      else _pence(responsible), sequence))
+                                      responsible_pence, sequence))
+            sums = moved.get((pool_id, year, code))
+            if sums is None:
+                sums = moved[(pool_id, year, code)] = [0, 0]
+            sums[0] += funded_pence
+            sums[1] += responsible_pence
+
+    def _take_off(self, decision: Decision, invoice_ref: str) -> None:
+        """A reversed spend's parts, off the running sums of the partners `_record` added
+        them to."""
+        recorded = decision.spends[invoice_ref]
+        funding, responsibility = recorded.funding, recorded.responsibility
+        for code in dict.fromkeys([*funding, *responsibility]):
+            funded, responsible = funding.get(code, "0"), responsibility.get(code, "0")
+            if funded in _ZERO and responsible in _ZERO:
+                continue
+            sums = self._moved.setdefault((decision.pool_id, decision.year, code), [0, 0])
+            sums[0] -= _pence(funded)
+            sums[1] -= _pence(responsible)
 
     def flush(self, conn: Connection) -> None:
         insert_rows(conn, spends, list(self._spends.values()))
+        add_partner_spend(conn, self._moved)
         insert_rows(conn, spend_allocations, self._allocations)
         if self._reversals and diverted(conn, spends) is None:  # else the rows are not here
             tee = added_tee(conn)
@@ -82,6 +105,7 @@ class SpendWriter:
         self._spends = {}
         self._allocations = []
         self._reversals = []
+        self._moved = {}
 
 
 expect_columns(spends, "pool_id", "invoice_ref", "decision_id", "year", "amount_pence",

@@ -307,7 +307,8 @@ class Decision(VariationRules, SpendRules, CommitmentRules, ChainedAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate._book_spend(self.invoice_ref, stored_pence(self.amount), SpendState(
                 amount=Decimal(self.amount), service_date=date.fromisoformat(self.service_date),
-                element_parts=self.element_parts, recorded_by=self.actor.get("id")))
+                element_parts=self.element_parts, recorded_by=self.actor.get("id"),
+                funding=self.funding, responsibility=self.responsibility))
 
     def record_spend(
         self,

@@ -62,6 +62,10 @@ class SpendState:
     evidence_ref: str | None = None  # an outcome payment's evidence (R33)
     count: int = 0  # an outcome payment's count of outcomes (R33)
     recorded_by: str | None = None  # the actor id, for four eyes on its reversal (R31)
+    # each partner's funded and responsible parts as recorded (R15), the event's own dicts:
+    # what a reversal takes off each partner's spend
+    funding: dict[str, str] = field(default_factory=dict)
+    responsibility: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
