@@ -11,6 +11,7 @@ replay instead; and the as-at's connection cannot write a live row.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -306,8 +307,8 @@ def test_each_report_given_its_reads_answers_over_the_views_as_the_replay_does(
     watches: list[Any] = []
 
     class Watched(fc.AddedReads):
-        def __init__(self) -> None:
-            super().__init__()
+        def __init__(self, partial: frozenset[str] = frozenset()) -> None:
+            super().__init__(partial)
             watches.append(self)
 
     monkeypatch.setattr(fc, "AddedReads", Watched)
@@ -331,3 +332,53 @@ def test_each_report_given_its_reads_answers_over_the_views_as_the_replay_does(
     assert served and watches
     assert close == any("pb_forecast_movements" in w.named for w in watches)
     assert close == any("pb_forecast_movements" in only for only in checked)  # so checked
+
+
+def test_an_as_at_restores_a_row_per_decision_whole_only_for_a_caller_that_reads_them(
+        ledger_on_disk: LedgerApplication) -> None:
+    """A caller whose reads leave out the decisions and commitments gets their rows for the
+    decisions the events after the checkpoint go on with only (those the replay updates), and
+    a query of either table raises instead of showing them; its running totals are still the
+    replay's. A caller that names them, or names nothing, gets them whole."""
+    from pooledbudget.projections.over_live import UncheckedReadError
+    from pooledbudget.projections.tables import commitments, decisions, partner_totals
+
+    ledger = ledger_on_disk
+    times = two_pools(ledger)
+    live.live_store(ledger)
+    partial_seen = False
+    seen: list[dict[str, int]] = []
+    real = fc.restore_state
+
+    def spy(conn: Any, tables: Any) -> None:
+        seen.append({name: len(rows) for name, rows in tables.items()})
+        real(conn, tables)
+
+    for at in far_times(ledger, times):
+        expected = replayed(ledger, at, POOL, YEAR)
+        whole = as_at_store(ledger, at, POOL, YEAR,
+                            reads={*fc.AddedTally.tables, decisions.name, commitments.name})
+        assert dump_pool(whole, POOL) == expected
+        store = as_at_store(ledger, at, POOL, YEAR, reads=set())
+        with store.transaction() as conn:
+            totals = conn.execute(select(partner_totals).where(
+                partner_totals.c.pool_id == POOL)).mappings().all()
+        assert sorted(json.dumps(dict(row), sort_keys=True) for row in totals) \
+            == expected["pb_partner_totals"], at
+        for table in (decisions, commitments):
+            with pytest.raises(UncheckedReadError, match=table.name), \
+                    store.transaction() as conn:
+                conn.execute(select(func.count()).select_from(table))
+        stop = one_pool.last_id_at(ledger, at)
+        with live.live_store(ledger, follow=False).transaction() as conn:
+            found = latest_at(conn, POOL, stop)
+        if found is None:
+            continue
+        seen.clear()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(fc, "restore_state", spy)
+            as_at_store(ledger, at, POOL, YEAR, reads=set())
+            as_at_store(ledger, at, POOL, YEAR)
+        if seen and seen[0]["pb_decisions"] < seen[1]["pb_decisions"]:
+            partial_seen = True
+    assert partial_seen  # some as-at restored fewer decisions than the checkpoint holds

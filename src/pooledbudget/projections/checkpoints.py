@@ -46,7 +46,7 @@ from .tables import (
     forecast_movements,
     outcome_elements,
     outcome_payments,
-    partner_spend,
+    partner_totals,
     pools,
     sign_offs,
     spend_allocations,
@@ -56,7 +56,7 @@ from .tables import (
 
 DEFAULT_EVERY = 2000  # pool events; chosen by measurement (decision 0030)
 STATE_TABLES = [pools, contributions, closed_years, decisions, commitments, approvals_pending,
-                contingent, outcome_elements, partner_spend]
+                contingent, outcome_elements, partner_totals]
 ADDED_BY_SEQUENCE = [contribution_events, forecast_movements, sign_offs, decision_order,
                      spend_reversals, spends]
 ADDED_WITH_SPEND = [spend_allocations, outcome_payments]

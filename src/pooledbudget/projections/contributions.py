@@ -12,6 +12,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from ..aggregates import Pool
 from ..money import stored_pence
+from .partner_totals import lapse_commitments
 from .tables import (
     approvals_pending,
     closed_years,
@@ -110,6 +111,7 @@ def apply_pool_event(conn: Connection, event: Any, pool_id: str, keep_text: bool
         for table in (commitments, contingent, approvals_pending):
             conn.execute(delete(table).where(table.c.pool_id == pool_id,
                                              table.c.year == event.year))
+        lapse_commitments(conn, pool_id, event.year)
         conn.execute(update(outcome_elements).where(
             outcome_elements.c.pool_id == pool_id, outcome_elements.c.year == event.year
         ).values(remaining_pence=0))

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from ..aggregates import Decision
 from ..money import to_pence
 from .bulk import expect_columns, insert_rows
+from .partner_totals import Totals, commitment_moves
 from .tables import approvals_pending, commitments, decisions
 
 
@@ -46,18 +47,36 @@ _INSERT_APPROVALS = insert(approvals_pending)
 
 
 def write_decision_states(conn: Connection, states: list[DecisionState],
-                          keep_text: bool = True) -> None:
+                          keep_text: bool = True, totals: Totals | None = None) -> None:
     """Brings every touched decision's rows in line with its state at the batch's end
-    (without its category when `keep_text` is False: a cipher key is set)."""
+    (without its category when `keep_text` is False: a cipher key is set); the commitments'
+    change by partner goes into `totals`, when given."""
     if not states:
         return
     keys = [{"k_pool": s.decision.pool_id, "k_decision": s.decision.decision_id} for s in states]
     _decision_rows(conn, states, keys, keep_text)
     written_before = [key for state, key in zip(states, keys, strict=True) if not state.new]
+    new = [row for state in states for row in _commitment_rows(state)]
     if written_before:  # a decision proposed in this batch has no rows yet
+        if totals is not None:
+            commitment_moves(totals, _commitments_of(conn, written_before), [])
         conn.execute(_DELETE_COMMITMENTS, written_before)
-    insert_rows(conn, commitments, [row for state in states for row in _commitment_rows(state)])
+    if totals is not None:
+        commitment_moves(totals, [], new)
+    insert_rows(conn, commitments, new)
     _approvals(conn, states)
+
+
+def _commitments_of(conn: Connection, keys: list[dict[str, str]]) -> list[Any]:
+    """The commitment rows of these decisions, as the last batch to touch them wrote them."""
+    by_pool: dict[str, list[str]] = {}
+    for key in keys:
+        by_pool.setdefault(key["k_pool"], []).append(key["k_decision"])
+    c = commitments.c
+    return [row for pool_id, ids in by_pool.items()
+            for row in conn.execute(select(c.pool_id, c.decision_id, c.partner, c.year,
+                                           c.amount_pence)
+                                    .where(c.pool_id == pool_id, c.decision_id.in_(ids)))]
 
 
 def _decision_rows(conn: Connection, states: list[DecisionState],

@@ -46,6 +46,8 @@ from .checkpoints import (
 )
 from .one_pool import apply_in_order, last_id_at
 from .over_live import (
+    DECISION_AT,
+    PARTIAL,
     AddedReads,
     AddedTally,
     can_shadow,
@@ -116,18 +118,21 @@ def _over_live(ledger: LedgerApplication, live: ReadModelStore, found: Checkpoin
     given `reads`, those of the tables read only."""
     views = views_serve(live) and (live.max_tracking_id(ledger.name) or 0) >= stop
     try:
+        touched, complete = _touched(ledger, notes, found)
+        partial = (frozenset(t.name for t in PARTIAL) - frozenset(reads)
+                   if views and reads is not None and complete else frozenset())
         store = open_shadowed(live, (found.pool_id, year, stop) if views else None)
-        watch = AddedReads() if views and reads is not None else None
+        watch = AddedReads(partial) if views and reads is not None else None
         if watch is not None:
             event.listen(store.engine, "before_cursor_execute", watch)
         with store.transaction() as conn:
-            restore_state(conn, state[0])
+            restore_state(conn, _of_decisions(state[0], partial, touched))
             if not views:
                 copy_added(conn, found, year)
                 check_tallies(conn, found, state[1], year)  # the copies: one read of the live rows
             tally: AddedTally | None = conn.info.get(DIVERTED)
         projection = LedgerProjection(store, ledger, checkpoints=0)
-        projection.preload(_touched(ledger, notes, found))
+        projection.preload(touched)
         applied = apply_in_order(ledger, projection, iter(notes), until)
         if tally is not None:
             if applied < len(notes):  # recorded after `until` though logged before `stop`
@@ -147,23 +152,38 @@ def _over_live(ledger: LedgerApplication, live: ReadModelStore, found: Checkpoin
 
 
 def _touched(ledger: LedgerApplication, notes: list[Notification],
-             found: Checkpoint) -> list[Any]:
+             found: Checkpoint) -> tuple[list[Decision], bool]:
     """The decisions the events after the checkpoint go on with (not those they propose), as
-    they stood at its position: their events up to it read in one query and folded."""
+    they stood at its position: their events up to it read in one query and folded; and
+    whether every one of them was (else the projection reads the others one by one)."""
     first: dict[Any, int] = {}
     for note in notes:
         first.setdefault(note.originator_id, note.originator_version)
     pool = pool_uuid(found.pool_id)
     ids = [i for i, version in first.items() if version > 1 and i != pool]
     read = getattr(ledger.recorder, "select_streams_upto", None)
-    if not ids or read is None:
-        return []
+    if not ids:
+        return [], True
+    if read is None:
+        return [], False
     streams: dict[Any, list[Any]] = {}
     for stored in read(ids, found.position):
         streams.setdefault(stored.originator_id, []).append(ledger.mapper.to_domain_event(stored))
     decisions = [fold(None, events) for i, events in streams.items()
                  if events[-1].originator_version == first[i] - 1]
-    return [d for d in decisions if isinstance(d, Decision)]
+    folded = [d for d in decisions if isinstance(d, Decision)]
+    return folded, len(folded) == len(ids)
+
+
+def _of_decisions(tables: dict[str, list[list[Any]]], partial: frozenset[str],
+                  decisions: list[Decision]) -> dict[str, list[list[Any]]]:
+    """The checkpoint's state rows, those of the `partial` tables of these decisions only: the
+    rows the events after it update (decision 0045)."""
+    if not partial:
+        return tables
+    ids = {d.decision_id for d in decisions}
+    return {name: [row for row in rows if row[DECISION_AT] in ids] if name in partial else rows
+            for name, rows in tables.items()}
 
 
 def _check_position(ledger: LedgerApplication, found: Checkpoint) -> None:

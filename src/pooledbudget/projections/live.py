@@ -89,8 +89,10 @@ def read_models_as_at(ledger: LedgerApplication, as_at: datetime | None,
     and its rows of that year: the others' events may not be replayed. With `text`, their
     free text is there too: under a cipher key the events are replayed for it, as for a
     past `as_at` (give a `pool`: that replays only its events). `reads`: the tables of rows
-    only ever added that the caller will read, if it knows; an as-at over the live rows then
-    checks those only, and refuses to show the others (`over_live.AddedReads`)."""
+    only ever added, and of a row per decision (`over_live.PARTIAL`), that the caller will
+    read, if it knows; an as-at over the live rows then checks those added only, restores the
+    others' rows for the decisions after its checkpoint only, and refuses to show the tables
+    it did not check or restore whole (`over_live.AddedReads`)."""
     last = ledger.last_recorded_time()
     if as_at is None or last is None or as_at >= last:
         live = live_store(ledger)

@@ -51,11 +51,19 @@ from .checkpoints import (
 from .store import ReadModelStore
 from .tables import (
     PROJECTED_TABLES,
+    commitments,
+    decisions,
     spend_reversals,
     spends,
 )
 
 _ADDED = [*ADDED_BY_SEQUENCE, *ADDED_WITH_SPEND]
+PARTIAL = [decisions, commitments]
+"""State tables of a row per decision (and partner): an as-at whose caller does not read them
+restores only the rows of the decisions its replay goes on with, which that replay updates
+(decision 0045); a statement that names one after the replay is refused (`AddedReads`)."""
+DECISION_AT = 1  # the column of a decision's id in each of them
+assert all(t.columns.keys().index("decision_id") == DECISION_AT for t in PARTIAL)
 _SHADOWS = MetaData()
 for _table in PROJECTED_TABLES:  # whatever a replay writes
     Table(_table.name, _SHADOWS, *(Column(c.name, c.type, primary_key=c.primary_key,
@@ -121,24 +129,31 @@ class AddedReads:
     """Notes which added tables' views the statements on an as-at's connection name: a replay
     after the checkpoint reads some (the movements of a year it closes). After the tally check
     of those and of the tables the caller said it reads, it refuses a statement that names any
-    other, so no unchecked row is read."""
+    other, so no unchecked row is read; and one that names a `partial` table (`PARTIAL`), whose
+    rows were restored for the replay's decisions only."""
 
-    _NAMES = {t.name: re.compile(rf"\b{t.name}\b") for t in _ADDED}
+    _NAMES = {t.name: re.compile(rf"\b{t.name}\b") for t in [*_ADDED, *PARTIAL]}
 
-    def __init__(self) -> None:
+    def __init__(self, partial: frozenset[str] = frozenset()) -> None:
         self.named: set[str] = set()
         self.checked: frozenset[str] | None = None
         self.watching = True
+        self._partial = partial
 
     def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if not self.watching:
             return
         for name, pattern in self._NAMES.items():
             if name in statement and pattern.search(statement):
-                if self.checked is not None and name not in self.checked:
-                    raise UncheckedReadError(f"{name} was read from an as-at whose tally check "
-                                             f"covered {sorted(self.checked)} only")
-                self.named.add(name)
+                if self.checked is not None and (name not in self.checked
+                                                 or name in self._partial):
+                    raise UncheckedReadError(
+                        f"{name} was read from an as-at whose tally check covered "
+                        f"{sorted(self.checked)} only" if name not in self._partial else
+                        f"{name} was read from an as-at that restored its rows for the "
+                        "decisions after its checkpoint only (name it in `reads`)")
+                if name not in self._partial:
+                    self.named.add(name)
 
 
 class AddedTally:

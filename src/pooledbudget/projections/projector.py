@@ -28,6 +28,7 @@ from .contributions import ContributionWriter, apply_pool_event
 from .decisions import DecisionState, write_decision_states
 from .history import HistoryWriter, Position, position
 from .outcomes import OutcomeWriter, write_outcome_states
+from .partner_totals import Totals, add_partner_totals
 from .sign_offs import SignOffWriter
 from .spend import SpendWriter
 from .store import ReadModelStore
@@ -79,7 +80,8 @@ class LedgerProjection(Projection[ReadModelStore]):
         # Decisions touched in the batch under way, written once when it ends (`flush`), and
         # the notification id at which a proposal or variation started waiting for approvals.
         self._text = view.keeps_text  # False under a cipher key: codes, amounts, dates only
-        self._spends = SpendWriter(self._text)
+        self._totals: Totals = {}  # each partner's spend and commitment moved in the batch
+        self._spends = SpendWriter(self._text, self._totals)
         self._history = HistoryWriter(self._text)
         self._outcomes = OutcomeWriter(self._text)
         self._sign_offs = SignOffWriter()
@@ -152,6 +154,7 @@ class LedgerProjection(Projection[ReadModelStore]):
             self._tee.committed(end)
 
     def _reset(self) -> None:
+        self._totals.clear()
         self._spends.discard()
         self._history.discard()
         self._outcomes.discard()
@@ -181,7 +184,8 @@ class LedgerProjection(Projection[ReadModelStore]):
             states.append(DecisionState(
                 decision, key in self._new, self._pending_since.get(key),
                 self._order(conn, decision.pool_id), closed_by_year[year_key]))
-        write_decision_states(conn, states, self._text)
+        write_decision_states(conn, states, self._text, self._totals)
+        add_partner_totals(conn, self._totals)
         write_outcome_states(conn, states, self._text)
         self._keep = max(self._cache_size, len(self._dirty))
         self._reset()

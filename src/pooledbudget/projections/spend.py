@@ -13,7 +13,7 @@ from ..aggregates import Decision
 from ..money import stored_pence
 from .added_tee import added_tee
 from .bulk import diverted, expect_columns, insert_rows
-from .partner_spend import Key, add_partner_spend
+from .partner_totals import FUNDED, RESPONSIBLE, Totals, moved
 from .tables import spend_allocations, spends
 
 # Amounts repeat (a weekly charge, the same shares of it week after week): the pence of the
@@ -29,12 +29,14 @@ class SpendWriter:
     """Buffers a batch's new spend rows and reversals and writes them together (rows in bulk,
     reversals with one executemany); a reversal of a spend still buffered is applied to its row."""
 
-    def __init__(self, keep_text: bool = True) -> None:
+    def __init__(self, keep_text: bool = True, totals: Totals | None = None) -> None:
         self._text = keep_text  # False under a cipher key: no supplier, element or reason
+        # each partner's funded and responsible pence moved, by pool and year: the batch's
+        # (its owner writes them, with the commitments', and empties it)
+        self._moved: Totals = {} if totals is None else totals
         self._spends: dict[tuple[str, str], list[Any]] = {}
         self._allocations: list[tuple[Any, ...]] = []
         self._reversals: list[dict[str, Any]] = []
-        self._moved: dict[Key, list[int]] = {}  # [funded, responsible] by pool, year, partner
 
     def apply(self, conn: Connection, event: Any, decision: Decision, sequence: int) -> None:
         if isinstance(event, Decision.SpendRecorded):
@@ -59,7 +61,7 @@ class SpendWriter:
             date.fromisoformat(event.service_date), event.timestamp, self._kept(event.element),
             self._kept(event.supplier), sequence, False, None, event.supplier_is_individual]
         funding, responsibility = event.funding, event.responsibility
-        moved = self._moved
+        totals = self._moved
         for code in dict.fromkeys([*funding, *responsibility]):
             funded, responsible = funding.get(code, "0"), responsibility.get(code, "0")
             if funded in _ZERO and responsible in _ZERO:
@@ -68,11 +70,9 @@ class SpendWriter:
             responsible_pence = funded_pence if responsible == funded else _pence(responsible)
             self._allocations.append((pool_id, invoice_ref, code, year, funded_pence,
                                       responsible_pence, sequence))
-            sums = moved.get((pool_id, year, code))
-            if sums is None:
-                sums = moved[(pool_id, year, code)] = [0, 0]
-            sums[0] += funded_pence
-            sums[1] += responsible_pence
+            sums = moved(totals, (pool_id, year, code))
+            sums[FUNDED] += funded_pence
+            sums[RESPONSIBLE] += responsible_pence
 
     def _take_off(self, decision: Decision, invoice_ref: str) -> None:
         """A reversed spend's parts, off the running sums of the partners `_record` added
@@ -83,13 +83,12 @@ class SpendWriter:
             funded, responsible = funding.get(code, "0"), responsibility.get(code, "0")
             if funded in _ZERO and responsible in _ZERO:
                 continue
-            sums = self._moved.setdefault((decision.pool_id, decision.year, code), [0, 0])
-            sums[0] -= _pence(funded)
-            sums[1] -= _pence(responsible)
+            sums = moved(self._moved, (decision.pool_id, decision.year, code))
+            sums[FUNDED] -= _pence(funded)
+            sums[RESPONSIBLE] -= _pence(responsible)
 
     def flush(self, conn: Connection) -> None:
         insert_rows(conn, spends, list(self._spends.values()))
-        add_partner_spend(conn, self._moved)
         insert_rows(conn, spend_allocations, self._allocations)
         if self._reversals and diverted(conn, spends) is None:  # else the rows are not here
             tee = added_tee(conn)
@@ -105,7 +104,6 @@ class SpendWriter:
         self._spends = {}
         self._allocations = []
         self._reversals = []
-        self._moved = {}
 
 
 expect_columns(spends, "pool_id", "invoice_ref", "decision_id", "year", "amount_pence",

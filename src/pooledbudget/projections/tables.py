@@ -131,14 +131,16 @@ spend_allocations = Table(  # per spend, each partner funding or responsible for
           "funded_pence", "responsible_pence", "sequence"),
 )
 
-partner_spend = Table(  # R16, R19: each partner's spend of a pool-year, net of reversals
-    "pb_partner_spend", metadata,
+partner_totals = Table(  # R16, R19, R11: each partner's running totals of a pool-year
+    "pb_partner_totals", metadata,
     Column("pool_id", String(64), primary_key=True),
     Column("year", String(7), primary_key=True),
     Column("partner", String(12), primary_key=True),
-    # the sums of the year's allocations, less those of reversed spends (decision 0045)
+    # the sums of the year's allocations less those of reversed spends, and of its open
+    # commitments; no row while all three are nought (decision 0045)
     Column("funded_pence", MONEY, nullable=False),
     Column("responsible_pence", MONEY, nullable=False),
+    Column("committed_pence", MONEY, nullable=False),
 )
 
 contribution_events = Table(  # pledges, variations (with reasons) and receipts, in order
@@ -270,14 +272,15 @@ read_model_version = Table(  # which shape of these tables the database holds
     "pb_read_model_version", metadata,
     Column("version", Integer, primary_key=True),
 )
-READ_MODEL_VERSION = 9  # 5: pb_checkpoints, pb_checkpoint_counts; 6: their tallies;
+READ_MODEL_VERSION = 10  # 5: pb_checkpoints, pb_checkpoint_counts; 6: their tallies;
 # 7: allocations' pool-year index covers their sums; 8: allocations and outcome payments carry
-# their spend's sequence; 9: pb_partner_spend
+# their spend's sequence; 9: pb_partner_spend; 10: pb_partner_totals in its place (with the
+# open commitments)
 """Raised whenever a table above gains or changes a column or an index: a database whose read models have
 another version has them dropped and rebuilt from the log when it is opened (they are derived)."""
 
 READ_MODEL_TABLES = [pools, contributions, closed_years, decisions, commitments,
-                     approvals_pending, spends, spend_allocations, partner_spend,
+                     approvals_pending, spends, spend_allocations, partner_totals,
                      contribution_events,
                      forecast_movements, spend_reversals, sign_offs, contingent, decision_order,
                      outcome_elements, outcome_payments]

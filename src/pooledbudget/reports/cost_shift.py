@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 
 READS = frozenset({spend_allocations.name, spends.name})
-"""The tables of rows only ever added that the report reads (an as-at checks those)."""
+"""The tables of rows only ever added, or of a row per decision, that the report reads (an
+as-at checks or restores those whole)."""
 
 
 def cost_shift_report(conn: Connection, pool_id: str, year: str,
