@@ -86,3 +86,39 @@ def test_a_deleted_stream_index_row_is_named_by_a_plain_verify(ledger_db: Databa
     assert code == 1
     assert result["first_bad"]["problem"] == ("the stream index does not list this stream as "
                                               "the log has it")
+
+
+def test_an_edited_running_total_is_named_and_no_as_at_reads_it(
+        ledger_db: Database, capsys: Any) -> None:
+    """Moving spend between two partners' running totals (decision 0045) keeps the pool's
+    total: the live shares report shows the move, as it shows any edited read-model row, and
+    `verify --read-models` names both rows. A shares report as at a past time restores the
+    totals from its checkpoint or replays the pool: it never reads the live ones."""
+    from pooledbudget import reports
+
+    [(year, first, pence), (_, second, _)] = ledger_db.rows(
+        "SELECT year, partner, funded_pence FROM pb_partner_totals WHERE pool_id = 'FRP' "
+        "ORDER BY year, partner LIMIT 2")
+    app = open_ledger(ledger_db.url)
+    try:
+        at = app.last_recorded_time() - timedelta(seconds=1)  # type: ignore[operator]
+        then, now = reports.shares(app, "FRP", year, at), reports.shares(app, "FRP", year)
+    finally:
+        app.close()
+    ledger_db.run("UPDATE pb_partner_totals SET funded_pence = funded_pence + ? "
+                  "WHERE pool_id = 'FRP' AND year = ? AND partner = ?", (50_000, year, first))
+    ledger_db.run("UPDATE pb_partner_totals SET funded_pence = funded_pence - ? "
+                  "WHERE pool_id = 'FRP' AND year = ? AND partner = ?", (50_000, year, second))
+    app = open_ledger(ledger_db.url)
+    try:
+        assert reports.shares(app, "FRP", year, at) == then
+        edited = reports.shares(app, "FRP", year)
+    finally:
+        app.close()
+    assert edited.total == now.total and edited.partners != now.partners
+    code, result = verify(ledger_db.url, capsys, "--read-models")
+    assert code == 1
+    bad = result["first_bad"]
+    assert bad["table"] == "pb_partner_totals" and bad["column"] == "funded_pence"
+    assert bad["key"] == {"pool_id": "FRP", "year": year, "partner": first}
+    assert (bad["stored"], bad["rebuilt"]) == (pence + 50_000, pence)
