@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, update
 
 from ..aggregates import Decision
+from ..aggregates.decision.state import each_part
 from ..money import stored_pence
 from .added_tee import added_tee
 from .bulk import diverted, expect_columns, insert_rows
@@ -60,32 +61,21 @@ class SpendWriter:
             pool_id, invoice_ref, decision.decision_id, year, _pence(event.amount),
             date.fromisoformat(event.service_date), event.timestamp, self._kept(event.element),
             self._kept(event.supplier), sequence, False, None, event.supplier_is_individual]
-        funding, responsibility = event.funding, event.responsibility
-        totals = self._moved
-        for code in dict.fromkeys([*funding, *responsibility]):
-            funded, responsible = funding.get(code, "0"), responsibility.get(code, "0")
-            if funded in _ZERO and responsible in _ZERO:
-                continue  # a partner with no part in this spend gets no row
-            funded_pence = _pence(funded)  # responsibility usually follows funding:
-            responsible_pence = funded_pence if responsible == funded else _pence(responsible)
-            self._allocations.append((pool_id, invoice_ref, code, year, funded_pence,
-                                      responsible_pence, sequence))
-            sums = moved(totals, (pool_id, year, code))
-            sums[FUNDED] += funded_pence
-            sums[RESPONSIBLE] += responsible_pence
+        totals, allocations = self._moved, self._allocations
+        # the allocation in pence, as the decision keeps it (`partner_parts`)
+        for code, funded, responsible in each_part(decision.spends[invoice_ref].parts):
+            allocations.append((pool_id, invoice_ref, code, year, funded, responsible, sequence))
+            sums = totals.get((pool_id, year, code)) or moved(totals, (pool_id, year, code))
+            sums[FUNDED] += funded
+            sums[RESPONSIBLE] += responsible
 
     def _take_off(self, decision: Decision, invoice_ref: str) -> None:
-        """A reversed spend's parts, off the running sums of the partners `_record` added
+        """A reversed spend's parts, off the running totals of the partners `_record` added
         them to."""
-        recorded = decision.spends[invoice_ref]
-        funding, responsibility = recorded.funding, recorded.responsibility
-        for code in dict.fromkeys([*funding, *responsibility]):
-            funded, responsible = funding.get(code, "0"), responsibility.get(code, "0")
-            if funded in _ZERO and responsible in _ZERO:
-                continue
+        for code, funded, responsible in each_part(decision.spends[invoice_ref].parts):
             sums = moved(self._moved, (decision.pool_id, decision.year, code))
-            sums[FUNDED] -= _pence(funded)
-            sums[RESPONSIBLE] -= _pence(responsible)
+            sums[FUNDED] -= funded
+            sums[RESPONSIBLE] -= responsible
 
     def flush(self, conn: Connection) -> None:
         insert_rows(conn, spends, list(self._spends.values()))
@@ -112,4 +102,3 @@ expect_columns(spends, "pool_id", "invoice_ref", "decision_id", "year", "amount_
 expect_columns(spend_allocations, "pool_id", "invoice_ref", "partner", "year", "funded_pence",
                "responsible_pence", "sequence")
 _REVERSED = 10
-_ZERO = frozenset({"0", "0.00"})

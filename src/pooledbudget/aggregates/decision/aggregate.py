@@ -24,7 +24,7 @@ from ..terms import Actor, ElementTerms, VariedElementTerms
 from .approval import check_period, required_approvers
 from .commitment import CommitmentRules
 from .spend import SpendRules
-from .state import PendingVariation, SpendState, decision_uuid
+from .state import PendingVariation, SpendState, decision_uuid, partner_parts
 from .variations import VariationRules
 
 
@@ -308,7 +308,7 @@ class Decision(VariationRules, SpendRules, CommitmentRules, ChainedAggregate):
             aggregate._book_spend(self.invoice_ref, stored_pence(self.amount), SpendState(
                 amount=Decimal(self.amount), service_date=date.fromisoformat(self.service_date),
                 element_parts=self.element_parts, recorded_by=self.actor.get("id"),
-                funding=self.funding, responsibility=self.responsibility))
+                parts=partner_parts(self.funding, self.responsibility)))
 
     def record_spend(
         self,

@@ -6,15 +6,18 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
 from ...errors import StateError
-from ...money import Money, PenceTally, exact, sum_of
+from ...money import Money, PenceTally, exact, stored_pence, sum_of
 from ..ids import decision_uuid as decision_uuid  # re-exported: the ids moved to ids.py
 from ..terms import ElementTerms, Outcome, SplitHistory
 
@@ -51,6 +54,35 @@ class ElementState:
         return exact(self.cost) - self.spent
 
 
+# Amounts repeat (a weekly charge, the same shares of it week after week): the pence of the
+# latest 4,096 spellings are kept, and so are the ints, shared by the spends that spell them.
+_pence = lru_cache(maxsize=4096)(stored_pence)
+_intern = sys.intern  # a partner's code, once in memory however many spends name it
+
+
+def partner_parts(funding: dict[str, str], responsibility: dict[str, str]) -> tuple[str | int, ...]:
+    """A spend's allocation (R15) as (partner, funded pence, responsible pence) for each
+    partner with a part, in one flat tuple: a decision keeps one per spend, so it is kept
+    small (the event's two dictionaries cost about 1 KiB a spend; this about 200 bytes)."""
+    parts: list[str | int] = []
+    if responsibility == funding:  # the usual case: one look-up a partner
+        for code, amount in funding.items():
+            if pence := _pence(amount):
+                parts += (_intern(code), pence, pence)
+        return tuple(parts)
+    for code in dict.fromkeys([*funding, *responsibility]):
+        funded, responsible = _pence(funding.get(code, "0")), _pence(responsibility.get(code, "0"))
+        if funded or responsible:
+            parts += (_intern(code), funded, responsible)
+    return tuple(parts)
+
+
+def each_part(parts: tuple[str | int, ...]) -> Iterator[tuple[str, int, int]]:
+    """The (partner, funded pence, responsible pence) of `partner_parts`' flat tuple."""
+    flat = iter(parts)
+    return cast("Iterator[tuple[str, int, int]]", zip(flat, flat, flat, strict=True))
+
+
 @dataclass(frozen=True, slots=True)
 class SpendState:
     """Never changed in place (a reversal replaces it), so copies of a decision share them."""
@@ -62,10 +94,9 @@ class SpendState:
     evidence_ref: str | None = None  # an outcome payment's evidence (R33)
     count: int = 0  # an outcome payment's count of outcomes (R33)
     recorded_by: str | None = None  # the actor id, for four eyes on its reversal (R31)
-    # each partner's funded and responsible parts as recorded (R15), the event's own dicts:
-    # what a reversal takes off each partner's spend
-    funding: dict[str, str] = field(default_factory=dict)
-    responsibility: dict[str, str] = field(default_factory=dict)
+    # (partner, funded pence, responsible pence) for each partner with a part, flat: what a
+    # reversal takes off each partner's spend (`partner_parts`)
+    parts: tuple[str | int, ...] = ()
 
 
 @dataclass
