@@ -42,12 +42,19 @@ def test_an_edited_spend_allocation_is_named(ledger_db: Database, capsys: Any) -
                   "AND partner = ?", (pence + 100_000, invoice, partner))
     code, plain = verify(ledger_db.url, capsys)
     assert code == 0  # the log itself is intact
+    assert_first_bad(ledger_db, capsys, "pb_spend_allocations", "funded_pence",
+                     {"pool_id": "FRP", "invoice_ref": invoice, "partner": partner},
+                     (pence + 100_000, pence))
+
+
+def assert_first_bad(ledger_db: Database, capsys: Any, table: str, column: str,
+                     key: dict[str, str], stored_and_rebuilt: tuple[int, int]) -> None:
+    """`verify --read-models` fails and names this row and column first, with both values."""
     code, result = verify(ledger_db.url, capsys, "--read-models")
     assert code == 1
     bad = result["first_bad"]
-    assert bad["table"] == "pb_spend_allocations" and bad["column"] == "funded_pence"
-    assert bad["key"] == {"pool_id": "FRP", "invoice_ref": invoice, "partner": partner}
-    assert (bad["stored"], bad["rebuilt"]) == (pence + 100_000, pence)
+    assert bad["table"] == table and bad["column"] == column and bad["key"] == key
+    assert (bad["stored"], bad["rebuilt"]) == stored_and_rebuilt
 
 
 def test_a_deleted_decision_row_is_named_and_as_at_keeps_its_spend(
@@ -116,9 +123,5 @@ def test_an_edited_running_total_is_named_and_no_as_at_reads_it(
     finally:
         app.close()
     assert edited.total == now.total and edited.partners != now.partners
-    code, result = verify(ledger_db.url, capsys, "--read-models")
-    assert code == 1
-    bad = result["first_bad"]
-    assert bad["table"] == "pb_partner_totals" and bad["column"] == "funded_pence"
-    assert bad["key"] == {"pool_id": "FRP", "year": year, "partner": first}
-    assert (bad["stored"], bad["rebuilt"]) == (pence + 50_000, pence)
+    assert_first_bad(ledger_db, capsys, "pb_partner_totals", "funded_pence",
+                     {"pool_id": "FRP", "year": year, "partner": first}, (pence + 50_000, pence))
