@@ -382,3 +382,9 @@ def test_an_as_at_restores_a_row_per_decision_whole_only_for_a_caller_that_reads
         if seen and seen[0]["pb_decisions"] < seen[1]["pb_decisions"]:
             partial_seen = True
     assert partial_seen  # some as-at restored fewer decisions than the checkpoint holds
+
+
+def test_the_partial_tables_hold_a_decisions_id_where_the_restore_looks_for_it() -> None:
+    from pooledbudget.projections.over_live import DECISION_AT, PARTIAL
+
+    assert PARTIAL and all(t.columns.keys()[DECISION_AT] == "decision_id" for t in PARTIAL)
