@@ -43,6 +43,7 @@ from .value import (
     pence_text,
     percentage,
     ratio,
+    repeated_pence,
     round_half_even,
     round_half_even_pence,
     stored_pence,
@@ -56,6 +57,7 @@ __all__ = [
     "AmountError", "Money", "PenceTally", "Split", "allocate", "allocate_by_splits",
     "allocate_pence", "exact", "exact_money", "exact_pence", "fmt_money", "fmt_percent",
     "fraction_to_str", "from_exact", "from_pence", "is_whole_pence", "money", "pence_text",
-    "percentage", "ratio", "round_half_even", "round_half_even_pence", "split_weights", "stored_pence",
+    "percentage", "ratio", "repeated_pence", "round_half_even", "round_half_even_pence",
+    "split_weights", "stored_pence",
     "sum_money", "sum_of", "to_pence", "weights_from_amounts",
 ]

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 PENNY = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000000000")
@@ -250,6 +251,12 @@ def stored_pence(text: str) -> int:
     if text[-3:-2] == "." and text.isascii() and text[-2:].isdigit() and whole.isdigit():
         return int(text[:-3] + text[-2:])
     return to_pence(Decimal(text))
+
+
+repeated_pence = lru_cache(maxsize=4096)(stored_pence)
+"""`stored_pence` for amounts that repeat (a weekly charge, the same shares of it week after
+week): the latest 4,096 spellings are kept, and so are their ints, shared by whatever holds
+them."""
 
 
 def from_pence(pence: int) -> Decimal:

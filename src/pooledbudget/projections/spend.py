@@ -4,22 +4,19 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, update
 
 from ..aggregates import Decision
 from ..aggregates.decision.state import each_part
-from ..money import stored_pence
+from ..money import repeated_pence
 from .added_tee import added_tee
 from .bulk import diverted, expect_columns, insert_rows
 from .partner_totals import FUNDED, RESPONSIBLE, Totals, moved
 from .tables import spend_allocations, spends
 
-# Amounts repeat (a weekly charge, the same shares of it week after week): the pence of the
-# latest 4,096 spellings are kept rather than worked out again for every spend and partner.
-_pence = lru_cache(maxsize=4096)(stored_pence)
+_pence = repeated_pence  # a weekly charge's amount repeats
 
 _REVERSE = update(spends).where(
     spends.c.pool_id == bindparam("k_pool"), spends.c.invoice_ref == bindparam("k_invoice")

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
 from typing import Any, cast
 
 from ...errors import StateError
-from ...money import Money, PenceTally, exact, stored_pence, sum_of
+from ...money import Money, PenceTally, exact, repeated_pence, sum_of
 from ..ids import decision_uuid as decision_uuid  # re-exported: the ids moved to ids.py
 from ..terms import ElementTerms, Outcome, SplitHistory
 
@@ -54,9 +53,7 @@ class ElementState:
         return exact(self.cost) - self.spent
 
 
-# Amounts repeat (a weekly charge, the same shares of it week after week): the pence of the
-# latest 4,096 spellings are kept, and so are the ints, shared by the spends that spell them.
-_pence = lru_cache(maxsize=4096)(stored_pence)
+_pence = repeated_pence  # its ints shared by the spends that spell them alike
 _intern = sys.intern  # a partner's code, once in memory however many spends name it
 
 
