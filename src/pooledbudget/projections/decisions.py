@@ -46,23 +46,22 @@ _UPDATE_APPROVALS = update(approvals_pending).where(*_APPROVAL_KEY).values(
 _INSERT_APPROVALS = insert(approvals_pending)
 
 
-def write_decision_states(conn: Connection, states: list[DecisionState],
-                          keep_text: bool = True, totals: Totals | None = None) -> None:
+def write_decision_states(conn: Connection, states: list[DecisionState], keep_text: bool,
+                          totals: Totals) -> None:
     """Brings every touched decision's rows in line with its state at the batch's end
     (without its category when `keep_text` is False: a cipher key is set); the commitments'
-    change by partner goes into `totals`, when given."""
+    change by partner goes into `totals`."""
     if not states:
         return
     keys = [{"k_pool": s.decision.pool_id, "k_decision": s.decision.decision_id} for s in states]
     _decision_rows(conn, states, keys, keep_text)
     written_before = [key for state, key in zip(states, keys, strict=True) if not state.new]
     new = [row for state in states for row in _commitment_rows(state)]
+    old = []
     if written_before:  # a decision proposed in this batch has no rows yet
-        if totals is not None:
-            commitment_moves(totals, _commitments_of(conn, written_before), [])
+        old = _commitments_of(conn, written_before)
         conn.execute(_DELETE_COMMITMENTS, written_before)
-    if totals is not None:
-        commitment_moves(totals, [], new)
+    commitment_moves(totals, old, new)
     insert_rows(conn, commitments, new)
     _approvals(conn, states)
 

@@ -27,11 +27,11 @@ class SpendWriter:
     """Buffers a batch's new spend rows and reversals and writes them together (rows in bulk,
     reversals with one executemany); a reversal of a spend still buffered is applied to its row."""
 
-    def __init__(self, keep_text: bool = True, totals: Totals | None = None) -> None:
+    def __init__(self, keep_text: bool, totals: Totals) -> None:
         self._text = keep_text  # False under a cipher key: no supplier, element or reason
         # each partner's funded and responsible pence moved, by pool and year: the batch's
         # (its owner writes them, with the commitments', and empties it)
-        self._moved: Totals = {} if totals is None else totals
+        self._moved = totals
         self._spends: dict[tuple[str, str], list[Any]] = {}
         self._allocations: list[tuple[Any, ...]] = []
         self._reversals: list[dict[str, Any]] = []
