@@ -141,6 +141,45 @@ def test_a_forged_checkpoint_with_its_digest_recomputed_is_named_by_verify(
     assert bad["rebuilt"] != bad["stored"] == digest
 
 
+def test_a_checkpoint_respelled_with_its_digest_recomputed_is_not_searched_but_replayed(
+        ledger_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same rows spelled otherwise (a space after each separator, as JSON allows), with a
+    digest to match: a report as at a time after it, which looks in its text for the rows of
+    the decisions its replay goes on with (decision 0046), finds a text not spelled as a
+    checkpoint is, and replays the pool from its start instead: the log's figures."""
+    from pooledbudget import reports
+    from pooledbudget.projections import checkpoints, one_pool, state_text
+
+    monkeypatch.setattr(state_text, "SEARCH_COST", 0)  # searched, however short the text
+    position, at = a_checkpoint_and_a_time_after_it(ledger_db)
+    [(year,)] = ledger_db.rows("SELECT MIN(year) FROM pb_decisions WHERE pool_id = 'FRP'")
+    app = open_ledger(ledger_db.url)
+    try:
+        before = reports.shares(app, "FRP", year, at)
+    finally:
+        app.close()
+    [(blob, tallies)] = ledger_db.rows("SELECT state, tallies FROM pb_checkpoints "
+                                       "WHERE pool_id = 'FRP' AND position = ?", (position,))
+    text = json.dumps(json.loads(zlib.decompress(bytes(blob))), sort_keys=True).encode()
+    digest = hashlib.sha256(f"FRP\n{position}\n".encode() + text + b"\n"
+                            + tallies.encode()).hexdigest()
+    ledger_db.run("UPDATE pb_checkpoints SET state = ?, state_digest = ? "
+                  "WHERE pool_id = 'FRP' AND position = ?", (zlib.compress(text), digest, position))
+    searched: list[Any] = []
+    from_start: list[Any] = []
+    real_search, real_replay = checkpoints.decode_for, one_pool.replay_streams
+    monkeypatch.setattr(checkpoints, "decode_for",
+                        lambda *args: (searched.append(1), real_search(*args))[1])
+    monkeypatch.setattr(one_pool, "replay_streams",
+                        lambda *args, **kw: (from_start.append(1), real_replay(*args, **kw))[1])
+    app = open_ledger(ledger_db.url)
+    try:
+        assert reports.shares(app, "FRP", year, at) == before
+    finally:
+        app.close()
+    assert searched and from_start
+
+
 @pytest.mark.parametrize("edit", [
     "UPDATE pb_spends SET amount_pence = amount_pence + 100 WHERE pool_id = 'FRP' AND "
     "invoice_ref = (SELECT MIN(invoice_ref) FROM pb_spends WHERE pool_id = 'FRP' AND sequence <= ?)",

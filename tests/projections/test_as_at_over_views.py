@@ -282,9 +282,31 @@ def test_a_report_as_at_stays_on_its_checkpoint_past_an_edit_of_rows_it_does_not
     assert reports.cost_shift(ledger, POOL, YEAR, at) == shifted and from_start
 
 
+@pytest.fixture(params=["decoded whole", "searched"])
+def state_read(request: pytest.FixtureRequest,
+               monkeypatch: pytest.MonkeyPatch) -> tuple[bool, list[bool]]:
+    """Each checkpoint's state text decoded whole, or its rows of a decision searched for in it
+    (`state_text`), however many decisions are asked for and however long the text; the list
+    says, for each as-at that kept rows of some decisions only, whether they were searched for
+    (after whether the fixture asked for that)."""
+    from pooledbudget.projections import checkpoints, state_text
+
+    searched: list[bool] = []
+    real = checkpoints.decode_for
+
+    def spy(*args: Any) -> Any:
+        found = real(*args)
+        searched.append(found is not None)
+        return found
+
+    monkeypatch.setattr(checkpoints, "decode_for", spy)
+    monkeypatch.setattr(state_text, "SEARCH_COST", 0 if request.param == "searched" else 10**12)
+    return request.param == "searched", searched
+
+
 @pytest.mark.parametrize("close", [False, True])
 def test_each_report_given_its_reads_answers_over_the_views_as_the_replay_does(
-        ledger_on_disk: LedgerApplication, close: bool,
+        ledger_on_disk: LedgerApplication, close: bool, state_read: tuple[bool, list[bool]],
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The reports that name their reads (shares, its plain data, risk share, cost shift) give,
     as at every time a checkpoint serves, what they give from the replay of the pool's events
@@ -330,12 +352,13 @@ def test_each_report_given_its_reads_answers_over_the_views_as_the_replay_does(
                 expected = from_store(conn, POOL, YEAR, at.isoformat())
             assert report(ledger, POOL, YEAR, at) == expected, (report.__name__, at)
     assert served and watches
+    assert set(state_read[1]) == {state_read[0]}
     assert close == any("pb_forecast_movements" in w.named for w in watches)
     assert close == any("pb_forecast_movements" in only for only in checked)  # so checked
 
 
 def test_an_as_at_restores_a_row_per_decision_whole_only_for_a_caller_that_reads_them(
-        ledger_on_disk: LedgerApplication) -> None:
+        ledger_on_disk: LedgerApplication, state_read: tuple[bool, list[bool]]) -> None:
     """A caller whose reads leave out the decisions and commitments gets their rows for the
     decisions the events after the checkpoint go on with only (those the replay updates), and
     a query of either table raises instead of showing them; its running totals are still the
@@ -382,9 +405,11 @@ def test_an_as_at_restores_a_row_per_decision_whole_only_for_a_caller_that_reads
         if seen and seen[0]["pb_decisions"] < seen[1]["pb_decisions"]:
             partial_seen = True
     assert partial_seen  # some as-at restored fewer decisions than the checkpoint holds
+    assert set(state_read[1]) == {state_read[0]}
 
 
 def test_the_partial_tables_hold_a_decisions_id_where_the_restore_looks_for_it() -> None:
-    from pooledbudget.projections.over_live import DECISION_AT, PARTIAL
+    from pooledbudget.projections.checkpoints import _keyed_by_decision
+    from pooledbudget.projections.over_live import PARTIAL
 
-    assert PARTIAL and all(t.columns.keys()[DECISION_AT] == "decision_id" for t in PARTIAL)
+    assert PARTIAL and all(_keyed_by_decision(t) for t in PARTIAL)

@@ -36,6 +36,7 @@ from ..log_index import stream_of, streams_of
 from ..logs import ledger_logger
 from .bulk import DIVERTED
 from .checkpoints import (
+    CheckedState,
     Checkpoint,
     CheckpointUnusableError,
     Tallies,
@@ -46,7 +47,6 @@ from .checkpoints import (
 )
 from .one_pool import apply_in_order, last_id_at
 from .over_live import (
-    DECISION_AT,
     PARTIAL,
     AddedReads,
     AddedTally,
@@ -107,7 +107,7 @@ def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool:
 
 
 def _over_live(ledger: LedgerApplication, live: ReadModelStore, found: Checkpoint,
-               state: tuple[dict[str, list[list[Any]]], Tallies], notes: list[Notification],
+               state: tuple[CheckedState, Tallies], notes: list[Notification],
                until: datetime, year: str | None, stop: int,
                reads: Collection[str] | None = None) -> ReadModelStore | None:
     """The as-at over the live added rows (decision 0035): TEMP tables of the pool's state rows
@@ -119,14 +119,15 @@ def _over_live(ledger: LedgerApplication, live: ReadModelStore, found: Checkpoin
     views = views_serve(live) and (live.max_tracking_id(ledger.name) or 0) >= stop
     try:
         touched, complete = _touched(ledger, notes, found)
-        partial = (frozenset(t.name for t in PARTIAL) - frozenset(reads)
-                   if views and reads is not None and complete else frozenset())
+        partial = ([t for t in PARTIAL if t.name not in reads]
+                   if views and reads is not None and complete else [])
         store = open_shadowed(live, (found.pool_id, year, stop) if views else None)
-        watch = AddedReads(partial) if views and reads is not None else None
+        watch = AddedReads(frozenset(t.name for t in partial)) \
+            if views and reads is not None else None
         if watch is not None:
             event.listen(store.engine, "before_cursor_execute", watch)
         with store.transaction() as conn:
-            restore_state(conn, _of_decisions(state[0], partial, touched))
+            restore_state(conn, state[0].tables(partial, [d.decision_id for d in touched]))
             if not views:
                 copy_added(conn, found, year)
                 check_tallies(conn, found, state[1], year)  # the copies: one read of the live rows
@@ -173,17 +174,6 @@ def _touched(ledger: LedgerApplication, notes: list[Notification],
                  if events[-1].originator_version == first[i] - 1]
     folded = [d for d in decisions if isinstance(d, Decision)]
     return folded, len(folded) == len(ids)
-
-
-def _of_decisions(tables: dict[str, list[list[Any]]], partial: frozenset[str],
-                  decisions: list[Decision]) -> dict[str, list[list[Any]]]:
-    """The checkpoint's state rows, those of the `partial` tables of these decisions only: the
-    rows the events after it update (decision 0045)."""
-    if not partial:
-        return tables
-    ids = {d.decision_id for d in decisions}
-    return {name: [row for row in rows if row[DECISION_AT] in ids] if name in partial else rows
-            for name, rows in tables.items()}
 
 
 def _check_position(ledger: LedgerApplication, found: Checkpoint) -> None:

@@ -62,7 +62,6 @@ PARTIAL = [decisions, commitments]
 """State tables of a row per decision (and partner): an as-at whose caller does not read them
 restores only the rows of the decisions its replay goes on with, which that replay updates
 (decision 0045); a statement that names one after the replay is refused (`AddedReads`)."""
-DECISION_AT = 1  # the column of a decision's id in each of them (a test checks it)
 _SHADOWS = MetaData()
 for _table in PROJECTED_TABLES:  # whatever a replay writes
     Table(_table.name, _SHADOWS, *(Column(c.name, c.type, primary_key=c.primary_key,
