@@ -89,6 +89,9 @@ def test_the_search_gives_way_to_decoding_when_it_would_cost_more() -> None:
     '{"pb_a":[],"pb_b":[["P","D",1]],"pb_c":[]}x',  # more after the last table
     '{"pb_a":[],"pb_c":[],"pb_b":[]}',  # the names out of order
     '{"pb_a":[],"pb_b":[["P","D",1]]',  # cut short
+    '{"pb_a":[],"pb_b":',  # cut short after a name
+    '{"pb_a":[],"pb_b":[["P",7,1]],"pb_c":[]}',  # a decision id that is not text
+    '{"pb_a":[],"pb_b":[["P","D",1],["P","E",1]],"pb_c":[]',  # cut short after a row
 ])
 def test_a_text_not_spelled_as_a_checkpoint_is_refused(text: str,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:

@@ -54,7 +54,7 @@ def decode_for(text: str, names: Sequence[str], by_decision: Collection[str], po
         if name not in by_decision:
             tables[name], at = _DECODER.raw_decode(text, at)
             continue
-        if i + 1 == len(names) or text[at] != "[":
+        if i + 1 == len(names) or text[at:at + 1] != "[":
             raise ValueError(f"state text: {name!r} is not a list followed by another table")
         end = text.find("]," + json.dumps(names[i + 1]) + ":", at)
         if end < 0:
@@ -84,7 +84,7 @@ def _rows_of(text: str, start: int, end: int, prefix: str, wanted: list[str]) ->
             row, after = _DECODER.raw_decode(text, found)
             rows.append(row)
             lowest = after
-            found = text.find(prefix, after, end) if text[after] == "," else -1
+            found = text.find(prefix, after, end) if text[after:after + 1] == "," else -1
     return rows
 
 
@@ -93,7 +93,9 @@ def _decision_at(text: str, at: int) -> str:
     escape."""
     close = text.find('"', at + 1)
     value = text[at + 1:close]
-    if "\\" in value or text[at] != '"':
-        decoded: str = _DECODER.raw_decode(text, at)[0]
-        return decoded
-    return value
+    if text[at:at + 1] == '"' and close > at and "\\" not in value:
+        return value
+    decoded = _DECODER.raw_decode(text, at)[0]
+    if not isinstance(decoded, str):
+        raise ValueError(f"state text: a row's decision id at {at} is not text")
+    return decoded
