@@ -42,7 +42,7 @@ def decode_for(text: str, names: Sequence[str], by_decision: Collection[str], po
     pool = json.dumps(pool_id)
     if pool[1:2] in _NOT_AFTER_A_STRING or (len(decisions) + 1) * SEARCH_COST > len(text):
         return None
-    wanted = sorted(decisions)
+    wanted = sorted(set(decisions))
     prefix = "[" + pool + ","
     tables: dict[str, Rows] = {}
     at = 0
