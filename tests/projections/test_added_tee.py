@@ -137,7 +137,7 @@ def test_the_history_has_what_the_tee_must_get_right(
             else:
                 earlier += 1
     assert same and earlier
-    assert tables == set(ck._TABLES) - {t.name for t in ck.STATE_TABLES}
+    assert tables == set(ck.CHECKPOINTED) - {t.name for t in ck.STATE_TABLES}
 
 
 @pytest.mark.parametrize("batch_size", [10_000, 7, 1])
@@ -328,7 +328,7 @@ def test_awkward_values_are_spelled_as_the_database_gives_them_back(db_url: str)
         tee = added_tee.AddedTee()
         tee.begin(conn, 0)
         for name, rows in awkward_rows().items():
-            insert_rows(conn, ck._TABLES[name], rows)
+            insert_rows(conn, ck.CHECKPOINTED[name], rows)
         teed = tee.rows("X", 0, 10)
         assert teed is not None and teed[0] == 0
         assert teed[1] == ck.read_back(conn, "X", 10, 0)
@@ -342,8 +342,8 @@ def test_a_time_without_a_zone_is_read_back_on_postgresql(db_url: str) -> None:
     with store.engine.connect() as conn:  # rolled back when closed
         tee = added_tee.AddedTee()
         tee.begin(conn, 0)
-        insert_rows(conn, ck._TABLES["pb_decision_order"], [("X", "D1", "2026-27", 3)])
-        insert_rows(conn, ck._TABLES["pb_sign_offs"], [
+        insert_rows(conn, ck.CHECKPOINTED["pb_decision_order"], [("X", "D1", "2026-27", 3)])
+        insert_rows(conn, ck.CHECKPOINTED["pb_sign_offs"], [
             ("X", 4, "D1", None, "2026-27", "ASC", "bh-asc", "approved", 1, 2,
              datetime(2026, 5, 1, 12, 0))])
         teed = tee.rows("X", 0, 10)

@@ -27,10 +27,9 @@ from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Date, DateTime, Table, bindparam, insert, select, update
+from sqlalchemy import JSON, Connection, Table, insert, select, update
 
 from .added_tee import added_tee, merged
-from .bulk import raw_table_name
 from .checkpoint_state import OutOfOrderError, Part, write_state
 from .state_text import decode_for
 from .tables import (
@@ -64,7 +63,8 @@ ADDED_WITH_SPEND = [spend_allocations, outcome_payments]
 POOL_FED = {pools.name, contributions.name, closed_years.name, contribution_events.name}
 """Tables fed by the pool's own events: an as-at of one year keeps every year's rows of these,
 as the year's replay does (it replays the pool's events and that year's decisions)."""
-_TABLES = {t.name: t for t in [*STATE_TABLES, *ADDED_BY_SEQUENCE, *ADDED_WITH_SPEND]}
+CHECKPOINTED = {t.name: t for t in [*STATE_TABLES, *ADDED_BY_SEQUENCE, *ADDED_WITH_SPEND]}
+"""Every table a checkpoint holds rows of, by name."""
 
 
 def checkpoint_every() -> int:
@@ -206,7 +206,7 @@ TALLIED = {t.name: [c.name for c in t.columns
 def add_tallies(tallies: Tallies, added: Mapping[str, Sequence[Sequence[Any]]]) -> Tallies:
     """`tallies` with the rows of `added` (as `_rows` gives them) counted and summed in."""
     for name, rows in added.items():
-        columns = [c.name for c in _TABLES[name].columns]
+        columns = [c.name for c in CHECKPOINTED[name].columns]
         at_year = columns.index("year")
         summed = [columns.index(c) for c in TALLIED[name]]
         table = tallies.setdefault(name, {})
@@ -354,7 +354,7 @@ def _of_year(tables: dict[str, list[list[Any]]], year: str | None) -> dict[str, 
     if year is not None:
         for name, rows in tables.items():
             if name not in POOL_FED:
-                at = [c.name for c in _TABLES[name].columns].index("year")
+                at = [c.name for c in CHECKPOINTED[name].columns].index("year")
                 tables[name] = [row for row in rows if row[at] == year]
     return tables
 
@@ -369,7 +369,7 @@ def load_rows(conn: Connection, checkpoint: Checkpoint,
                          .where(checkpoints.c.pool_id == checkpoint.pool_id,
                                 checkpoints.c.position <= checkpoint.position)
                          .order_by(checkpoints.c.position)).all()
-    tables: dict[str, list[list[Any]]] = {name: [] for name in _TABLES}
+    tables: dict[str, list[list[Any]]] = {name: [] for name in CHECKPOINTED}
     for name, rows in load_state(conn, checkpoint, year)[0].tables().items():
         tables[name].extend(rows)
     for (position, digest, blob), previous in zip(found, [0, *(row[0] for row in found)],
@@ -380,64 +380,3 @@ def load_rows(conn: Connection, checkpoint: Checkpoint,
         for name, rows in _of_year(json.loads(text), year).items():
             tables[name].extend(rows)
     return tables
-
-
-def restore(conn: Connection, tables: dict[str, list[list[Any]]]) -> None:
-    """Inserts rows `load_rows` gave into the empty read models of a private in-memory SQLite
-    store; spends reversed later than the checkpoint that added them are marked from their
-    reversal's row."""
-    for name, rows in tables.items():
-        table = _TABLES[name]
-        if not rows:
-            continue
-        if not insert_json_rows(conn, table, rows):
-            # the many rows: spelled as SQLite stores them, given to the driver as they are
-            marks = ", ".join("?" for _ in table.columns)
-            conn.exec_driver_sql(f"INSERT INTO {raw_table_name(conn, table)} VALUES ({marks})",
-                                 _sqlite_rows(table, rows))
-    reversals = [{"k_pool": row[0], "k_invoice": row[1], "reason": row[3]}
-                 for row in tables[spend_reversals.name]]
-    if reversals:
-        conn.execute(_REVERSE, reversals)
-
-
-def _sqlite_rows(table: Table, rows: list[list[Any]]) -> list[tuple[Any, ...]]:
-    """Rows with their times in SQLAlchemy's SQLite spelling ("YYYY-MM-DD HH:MM:SS.ffffff",
-    UTC: `_plain` wrote them as UTC ISO text); dates and the rest are stored as JSON had them."""
-    times = [i for i, c in enumerate(table.columns) if isinstance(c.type, DateTime)]
-    for row in rows:
-        for i in times:
-            text = row[i]
-            if text is not None:
-                row[i] = f"{text[:10]} {text[11:19]}.{text[20:26] if text[19] == '.' else '000000'}"
-    return [tuple(row) for row in rows]
-
-
-_REVERSE = update(spends).where(
-    spends.c.pool_id == bindparam("k_pool"), spends.c.invoice_ref == bindparam("k_invoice")
-).values(reversed=True, reversal_reason=bindparam("reason"))
-
-
-def insert_json_rows(conn: Connection, table: Table, rows: list[list[Any]]) -> bool:
-    """Rows of a table with a JSON column (a row per pool or decision), inserted as the
-    dictionaries SQLAlchemy needs to encode the JSON; False, writing nothing, for any other
-    table (its many rows go in by the faster path of the caller)."""
-    if not any(isinstance(c.type, JSON) for c in table.columns):
-        return False
-    names = [c.name for c in table.columns]
-    conn.execute(insert(table), [dict(zip(names, row, strict=True))
-                                 for row in _typed(table, rows)])
-    return True
-
-
-def _typed(table: Table, rows: list[list[Any]]) -> list[tuple[Any, ...]]:
-    """Rows with their dates and times parsed back (JSON spells them as text)."""
-    parsers = [(i, datetime.fromisoformat if isinstance(c.type, DateTime) else date.fromisoformat)
-               for i, c in enumerate(table.columns) if isinstance(c.type, (DateTime, Date))]
-    if not parsers:
-        return [tuple(row) for row in rows]
-    for row in rows:
-        for i, parse in parsers:
-            if row[i] is not None:
-                row[i] = parse(row[i])
-    return [tuple(row) for row in rows]

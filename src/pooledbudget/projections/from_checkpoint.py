@@ -35,6 +35,7 @@ from ..application import LedgerApplication
 from ..log_index import stream_of, streams_of
 from ..logs import ledger_logger
 from .bulk import DIVERTED
+from .checkpoint_restore import restore
 from .checkpoints import (
     CheckedState,
     Checkpoint,
@@ -43,7 +44,6 @@ from .checkpoints import (
     latest_at,
     load_rows,
     load_state,
-    restore,
 )
 from .one_pool import apply_in_order, last_id_at
 from .over_live import (

@@ -36,6 +36,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateTable
 
 from .bulk import DIVERTED, insert_rows
+from .checkpoint_restore import insert_json_rows, typed_rows
 from .checkpoints import (
     ADDED_BY_SEQUENCE,
     ADDED_WITH_SPEND,
@@ -44,9 +45,7 @@ from .checkpoints import (
     Checkpoint,
     CheckpointUnusableError,
     Tallies,
-    _typed,
     add_tallies,
-    insert_json_rows,
 )
 from .store import ReadModelStore
 from .tables import (
@@ -249,7 +248,7 @@ def restore_state(conn: Connection, tables: dict[str, list[list[Any]]]) -> None:
         if not rows:
             continue
         if not insert_json_rows(conn, table, rows):
-            insert_rows(conn, table, _typed(table, rows))
+            insert_rows(conn, table, typed_rows(table, rows))
 
 
 def copy_added(conn: Connection, checkpoint: Checkpoint, year: str | None) -> None:
