@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import JSONTranscoder, Mapper
 
 from pooledbudget.persistence import database, prepare
 
@@ -60,9 +61,20 @@ def get_mutate_save(app: Application[Any], aggregate_id: UUID) -> None:
     app.save(counter)
 
 
+def stock_mapper(app: Application[Any]) -> Mapper[Any]:
+    """eventsourcing's own mapper for `app`'s stored events: its `JSONTranscoder` (not the
+    ledger's faster one, recorders/stored_json.py) with the same transcodings, cipher and
+    compressor, so a baseline decodes as bare eventsourcing does whatever the ledger does."""
+    transcoder = JSONTranscoder()
+    app.register_transcodings(transcoder)
+    return Mapper(transcoder=transcoder, compressor=app.mapper.compressor,
+                  cipher=app.mapper.cipher)
+
+
 def bare_decode(app: Application[Any], batch: int = 500, stop: int | None = None) -> int:
-    """Read the notification log in batches and decode every event (up to id `stop`)."""
-    recorder, mapper = app.recorder, app.mapper
+    """Read the notification log in batches and decode every event (up to id `stop`), as bare
+    eventsourcing does: its `select_notifications` and its own mapper (`stock_mapper`)."""
+    recorder, mapper = app.recorder, stock_mapper(app)
     start, count = 1, 0
     while True:
         notifications = recorder.select_notifications(start=start, limit=batch, stop=stop)

@@ -27,6 +27,7 @@ from .checkpoints import PoolCounts, checkpoint_every, write_checkpoint
 from .contributions import ContributionWriter, apply_pool_event
 from .decisions import DecisionState, write_decision_states
 from .history import HistoryWriter, Position, position
+from .log_reader import LogReader
 from .outcomes import OutcomeWriter, write_outcome_states
 from .partner_totals import Totals, add_partner_totals
 from .sign_offs import SignOffWriter
@@ -265,6 +266,7 @@ def _catch_up(ledger: LedgerApplication, projection: LedgerProjection, until: da
     """Events applied, and whether the read models were empty when it began."""
     store = projection.view
     topics = wanted_topics()
+    reader = LogReader(ledger)
     applied = 0
     began_empty: bool | None = None
     while True:
@@ -277,22 +279,21 @@ def _catch_up(ledger: LedgerApplication, projection: LedgerProjection, until: da
         end = ledger.recorder.max_notification_id() or 0
         if end <= start:
             return applied, began_empty
-        notifications = ledger.recorder.select_notifications(
-            start=start, limit=batch_size, stop=end, topics=topics, inclusive_of_start=False)
-        scanned_to = end if len(notifications) < batch_size else notifications[-1].id
+        rows = reader.rows(start, batch_size, end, topics)
+        scanned_to = end if len(rows) < batch_size else rows[-1][0]
         reached_until = False
         with collection_paused(), store.transaction() as conn:  # the batch lives until written
             if (store.position(conn, ledger.name) or 0) != start:
                 continue  # another process moved on; read again from its position
             last = scanned_to
             projection.begin(conn, start)
-            for notification in notifications:  # only wanted topics were read
-                event: Any = ledger.mapper.to_domain_event(notification)
+            for row in rows:  # only wanted topics were read
+                event: Any = reader.event(row)
                 if until is not None and event.timestamp > until:
                     reached_until = True
-                    last = notification.id - 1
+                    last = row[0] - 1
                     break
-                projection.apply(conn, event, notification.id)
+                projection.apply(conn, event, row[0])
             if last > start:
                 projection.flush(conn)
                 store.advance(conn, ledger.name, start or None, last)
