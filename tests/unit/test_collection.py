@@ -212,3 +212,49 @@ def test_verify_walks_the_log_without_a_collection(
     assert verifying.verify(ledger).ok
     assert len(checked) > 900 and checked[-1] == 0, "a collection ran while the log was walked"
     assert gc.isenabled()
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_steps_survivors_go_to_the_oldest_generation() -> None:
+    """What a step keeps is not examined by the young collections after it: it is in the
+    oldest generation as the step ends, and nothing stays frozen."""
+    with collection_paused(force=True):
+        kept = [[i] for i in range(100)]
+    assert any(o is kept for o in gc.get_objects(generation=2))
+    assert not any(o is kept for o in gc.get_objects(generation=0))
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_cycle_left_by_steps_is_freed_within_full_every_steps() -> None:
+    """Every `FULL_EVERY`-th step collects in full, so a cycle a step dropped is freed however
+    long the process runs paused steps and nothing else."""
+    import weakref
+
+    from pooledbudget import collection
+
+    with collection_paused(force=True):
+        cycle = _Cycle()
+        gone = weakref.ref(cycle)
+        del cycle
+    for _ in range(collection.FULL_EVERY):
+        if gone() is None:
+            break
+        with collection_paused(force=True):
+            pass
+    assert gone() is None
+
+
+def test_a_hosts_frozen_objects_stay_frozen() -> None:
+    """A host that froze its objects (as a server does before forking) keeps them frozen."""
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with collection_paused(force=True):
+            [[i] for i in range(100)]  # noqa: B018
+        assert gc.get_freeze_count() == frozen > 0
+    finally:
+        gc.unfreeze()
