@@ -244,12 +244,14 @@ def to_pence(amount: Decimal) -> int:
     return int(pence)
 
 
+_STORED = re.compile(r"-?[0-9]+\.[0-9][0-9]").fullmatch  # ASCII digits only, unlike \d
+
+
 def stored_pence(text: str) -> int:
     """Whole pence of an amount as events store it ("2450.00"): read models convert every one.
     Two places after the point are read as digits; anything else goes through `to_pence`."""
-    whole = text[:-3].removeprefix("-")
-    if text[-3:-2] == "." and text.isascii() and text[-2:].isdigit() and whole.isdigit():
-        return int(text[:-3] + text[-2:])
+    if _STORED(text) is not None:
+        return int(text.replace(".", ""))
     return to_pence(Decimal(text))
 
 
