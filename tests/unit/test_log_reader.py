@@ -58,3 +58,11 @@ def test_a_row_it_cannot_decode_raises_the_mappers_error(scenario: LedgerApplica
     damaged = (row[0], row[1], row[2], row[3], row[4][:-5])
     with pytest.raises(MapperDeserialisationError, match=f"originator_version {row[2]}"):
         LogReader(ledger).event(damaged)
+
+
+def test_no_topics_named_reads_every_topic(scenario: LedgerApplication) -> None:
+    """As `select_notifications` does, an empty list of topics leaves none out."""
+    ledger = scenario
+    end = ledger.recorder.max_notification_id() or 0
+    ids = [row[0] for row in LogReader(ledger).rows(0, end, end, ())]
+    assert ids == [n.id for n in ledger.recorder.select_notifications(start=1, limit=end)]

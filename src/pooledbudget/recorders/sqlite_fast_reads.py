@@ -31,14 +31,13 @@ class SQLiteFastReads(SQLiteApplicationRecorder):
         """`select_notifications(start, limit, stop, topics, inclusive_of_start=False)` as
         rows of (id, originator id as stored, version, topic, state): no object and no UUID
         made for each (a projection decodes the ids it meets once, `LogReader`)."""
-        marks = ",".join("?" * len(topics))
+        of_topics = f"AND topic IN ({','.join('?' * len(topics))}) " if topics else ""
         with self.datastore.transaction(commit=False) as c:
             cursor = c.sqlite_cursor
             cursor.row_factory = None  # tuples, not the connection's `sqlite3.Row`
             cursor.execute(f"SELECT rowid, originator_id, originator_version, topic, state "
                            f"FROM {self.events_table_name} WHERE rowid > ? AND rowid <= ? "
-                           f"AND topic IN ({marks}) ORDER BY rowid LIMIT ?",
-                           [start, stop, *topics, limit])
+                           f"{of_topics}ORDER BY rowid LIMIT ?", [start, stop, *topics, limit])
             return cursor.fetchall()
 
     def select_stream(self, aggregate_id: UUID, after: int, limit: int,
