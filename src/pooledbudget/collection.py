@@ -7,8 +7,8 @@ in the process, the host application's included, and finds almost nothing: 20 un
 objects after catching up 33,617 events. That search was about 15% of a feed's import and of a
 catch-up (decision 0012). Paused for one step, objects are still freed by reference counting the
 moment they are dropped; only the search for reference cycles waits until the step ends.
-When it ends, what the step kept is moved to the oldest generation unexamined, and every
-32nd step collects in full (decision 0047).
+When it ends, what the step kept is moved to the oldest generation unexamined, and once the
+steps have moved a quarter of the heap there, a full collection runs (decision 0047).
 
 The collector is the whole process's, so a library call never pauses it on its own: a program
 that owns its process (the `pooledbudget` command, the benchmarks) says so once with
@@ -47,25 +47,29 @@ def collection_paused(force: bool = False) -> Iterator[None]:
         gc.enable()
 
 
-_steps_since_full = 0
-FULL_EVERY = 32
-"""Paused steps between two full collections: the cycles a step leaves (about 130 objects
-after a catch-up batch) are freed within that many steps, whatever else the process does."""
+_moved = 0  # objects the steps moved to the oldest generation since the last full collection
+_heap: int | None = None  # objects the collector tracked after the last full collection
+FULL_AFTER = 0.25
+"""A full collection runs once the steps have moved this share of the heap (as measured after
+the last one) to the oldest generation: CPython's own rule for when a full collection is due,
+so the cycles steps leave are freed as often as the collector would free them."""
 
 
 def _survivors_to_oldest() -> None:
     """The step's survivors (a batch's decisions, kept for the next) go straight to the oldest
     generation: two splices of the collector's lists, where the first young collection after the
-    step would examine every one of them (3-5% of a catch-up, decision 0047). Every
-    `FULL_EVERY`-th step collects in full instead, so that cycles left among them are freed.
-    A process with objects frozen by its host is not touched (unfreezing would free them)."""
-    global _steps_since_full
+    step would examine every one of them (3-5% of a catch-up, decision 0047). Once the steps
+    have moved `FULL_AFTER` of the heap there, a full collection runs instead. A process with
+    objects frozen by its host is not touched (unfreezing would free them)."""
+    global _moved, _heap
     if gc.get_freeze_count():  # a host froze objects of its own (before forking): left as is
         return
-    _steps_since_full += 1
-    if _steps_since_full >= FULL_EVERY:
-        _steps_since_full = 0
+    if _heap is None:
+        _heap = len(gc.get_objects())
+    _moved += gc.get_count()[0]  # the step's new tracked objects, net: collection was paused
+    if _moved > _heap * FULL_AFTER:
         gc.collect()
+        _moved, _heap = 0, len(gc.get_objects())
         return
     gc.freeze()
     gc.unfreeze()
