@@ -153,8 +153,9 @@ _COPY_SPELLING: dict[type, Callable[[Any], str]] = {
 
 def _sqlite_datetime(slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """SQLAlchemy's SQLite storage format for a datetime ("%Y-%m-%d %H:%M:%S.%f", the zone
-    dropped, not converted: the first 26 characters of the ISO form), at a fifth of the cost
-    (tested against it); anything but a datetime goes to SQLAlchemy's own processor, `slow`."""
+    dropped, not converted), spelled with SQLAlchemy's own format string, at a fifth of the
+    cost (tested against it); anything but a datetime goes to SQLAlchemy's own processor,
+    `slow`."""
     # A spend's row and its movement share their event's time: spelled once. Keyed with the
     # zone too, since equal instants in two zones are spelled apart (the zone is dropped).
     spelled: dict[tuple[datetime, Any], str] = {}
@@ -166,7 +167,9 @@ def _sqlite_datetime(slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
             if text is None:
                 if len(spelled) >= 4096:
                     spelled.clear()
-                text = spelled[key] = value.isoformat(" ", "microseconds")[:26]
+                text = spelled[key] = _SQLITE_SPELLING % (
+                    value.year, value.month, value.day, value.hour, value.minute, value.second,
+                    value.microsecond)
             return text
         return slow(value)
     return process
@@ -178,4 +181,5 @@ def _sqlite_date(slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return process
 
 
+_SQLITE_SPELLING = "%04d-%02d-%02d %02d:%02d:%02d.%06d"  # sqlalchemy.dialects.sqlite.DATETIME's
 _SQLITE_FASTER = {DateTime: _sqlite_datetime, Date: _sqlite_date}

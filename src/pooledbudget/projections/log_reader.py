@@ -21,7 +21,7 @@ from ..application import LedgerApplication
 
 Row = tuple[int, Any, int, str, bytes]
 """(notification id, originator id as stored, originator version, topic, state)."""
-_IDS_KEPT = 65536  # aggregates' ids kept converted (about 10 MiB at most)
+_IDS_KEPT = 65536  # aggregates' ids kept converted, a convertor (about 10 MiB at most)
 
 
 class LogReader:
@@ -29,10 +29,12 @@ class LogReader:
 
     def __init__(self, ledger: LedgerApplication) -> None:
         self._recorder = ledger.recorder
-        self._mapper = ledger.mapper
-        self._classes: dict[str, tuple[type, Callable[[Any], Any]]] = {}
-        # stored id -> the event's id, by convertor (one a class; all a ledger's are UUIDs)
-        self._ids: dict[tuple[Callable[[Any], Any], Any], Any] = {}
+        mapper = ledger.mapper
+        self._cipher, self._compressor = mapper.cipher, mapper.compressor
+        self._decode = mapper.transcoder.decode
+        # by topic: the class, its version, and its convertor's ids (stored id -> the event's)
+        self._classes: dict[str, tuple[type, int, dict[Any, Any], Callable[[Any], Any]]] = {}
+        self._ids: dict[Callable[[Any], Any], dict[Any, Any]] = {}  # by convertor
 
     def rows(self, start: int, limit: int, stop: int, topics: Sequence[str]) -> Sequence[Row]:
         """The events after `start`, up to `stop`, of these topics, at most `limit`."""
@@ -49,31 +51,26 @@ class LogReader:
         _, stored_id, version, topic, state = row
         found = self._classes.get(topic)
         if found is None:
-            cls = resolve_topic(topic)
-            found = self._classes[topic] = (
-                cls, find_id_convertor(cls, cast("Hashable", type(stored_id))))
-        cls, convertor = found
-        mapper = self._mapper
+            found = self._class(topic, stored_id)
+        cls, class_version, ids, convertor = found
         try:
-            if mapper.cipher:
-                state = mapper.cipher.decrypt(state)
-            if mapper.compressor:
-                state = mapper.compressor.decompress(state)
-            event_state: dict[str, Any] = mapper.transcoder.decode(state)
+            if self._cipher:
+                state = self._cipher.decrypt(state)
+            if self._compressor:
+                state = self._compressor.decompress(state)
+            event_state: dict[str, Any] = self._decode(state)
         except Exception as error:
             raise MapperDeserialisationError(
                 f"Failed to deserialise state of stored event with topic '{topic}', "
                 f"originator_id '{stored_id}' and originator_version {version}: {error}"
             ) from error
-        key = (convertor, stored_id)
-        originator_id = self._ids.get(key)
+        originator_id = ids.get(stored_id)
         if originator_id is None:
-            if len(self._ids) >= _IDS_KEPT:
-                self._ids.clear()
-            originator_id = self._ids[key] = convertor(stored_id)
+            if len(ids) >= _IDS_KEPT:
+                ids.clear()
+            originator_id = ids[stored_id] = convertor(stored_id)
         event_state["originator_id"] = originator_id
         event_state["originator_version"] = version
-        class_version = getattr(cls, "class_version", 1)
         from_version = event_state.pop("class_version", 1)
         while from_version < class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(event_state)
@@ -81,3 +78,11 @@ class LogReader:
         event: Any = object.__new__(cls)
         object.__setattr__(event, "__dict__", event_state)
         return event
+
+    def _class(self, topic: str, stored_id: Any
+               ) -> tuple[type, int, dict[Any, Any], Callable[[Any], Any]]:
+        cls = resolve_topic(topic)
+        convertor = find_id_convertor(cls, cast("Hashable", type(stored_id)))
+        found = self._classes[topic] = (cls, getattr(cls, "class_version", 1),
+                                        self._ids.setdefault(convertor, {}), convertor)
+        return found

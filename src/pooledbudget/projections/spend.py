@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, update
@@ -54,13 +53,14 @@ class SpendWriter:
 
     def _record(self, event: Any, decision: Decision, sequence: int) -> None:
         pool_id, invoice_ref, year = decision.pool_id, event.invoice_ref, decision.year
+        spend = decision.spends[invoice_ref]  # as the decision booked it: its date, its parts
         self._spends[(pool_id, invoice_ref)] = [
             pool_id, invoice_ref, decision.decision_id, year, _pence(event.amount),
-            date.fromisoformat(event.service_date), event.timestamp, self._kept(event.element),
+            spend.service_date, event.timestamp, self._kept(event.element),
             self._kept(event.supplier), sequence, False, None, event.supplier_is_individual]
         totals, allocations = self._moved, self._allocations
         # the allocation in pence, as the decision keeps it (`partner_parts`)
-        for code, funded, responsible in each_part(decision.spends[invoice_ref].parts):
+        for code, funded, responsible in each_part(spend.parts):
             allocations.append((pool_id, invoice_ref, code, year, funded, responsible, sequence))
             sums = totals.get((pool_id, year, code)) or moved(totals, (pool_id, year, code))
             sums[FUNDED] += funded
