@@ -7,8 +7,8 @@ in the process, the host application's included, and finds almost nothing: 20 un
 objects after catching up 33,617 events. That search was about 15% of a feed's import and of a
 catch-up (decision 0012). Paused for one step, objects are still freed by reference counting the
 moment they are dropped; only the search for reference cycles waits until the step ends.
-When it ends, what the step kept is moved to the oldest generation unexamined, and once the
-steps have moved a quarter of the heap there, a full collection runs (decision 0047).
+When a big step ends, what it kept is moved to the oldest generation unexamined; every 32nd
+big step, once they have moved a quarter of the heap there, collects in full (decision 0047).
 
 The collector is the whole process's, so a library call never pauses it on its own: a program
 that owns its process (the `pooledbudget` command, the benchmarks) says so once with
@@ -47,29 +47,36 @@ def collection_paused(force: bool = False) -> Iterator[None]:
         gc.enable()
 
 
-_moved = 0  # objects the steps moved to the oldest generation since the last full collection
-_heap: int | None = None  # objects the collector tracked after the last full collection
+BIG_STEP = 10_000
+"""New tracked objects a step must leave behind for them to be moved unexamined; after a
+smaller step the collector's own young collection is cheap, and runs as usual."""
+FULL_EVERY = 32
 FULL_AFTER = 0.25
-"""A full collection runs once the steps have moved this share of the heap (as measured after
-the last one) to the oldest generation: CPython's own rule for when a full collection is due,
-so the cycles steps leave are freed as often as the collector would free them."""
+"""A full collection runs instead at the `FULL_EVERY`-th big step since the last, once the big
+steps have moved `FULL_AFTER` of the heap (as measured after the last full collection): the
+cycles steps leave are freed, no more often than the collector's own rule for when a full
+collection is due (a quarter of the heap new) would free them in a large process."""
+_big_steps = 0
+_moved = 0
+_heap: int | None = None
 
 
 def _survivors_to_oldest() -> None:
-    """The step's survivors (a batch's decisions, kept for the next) go straight to the oldest
-    generation: two splices of the collector's lists, where the first young collection after the
-    step would examine every one of them (3-5% of a catch-up, decision 0047). Once the steps
-    have moved `FULL_AFTER` of the heap there, a full collection runs instead. A process with
-    objects frozen by its host is not touched (unfreezing would free them)."""
-    global _moved, _heap
-    if gc.get_freeze_count():  # a host froze objects of its own (before forking): left as is
+    """A big step's survivors (a batch's decisions, kept for the next) go straight to the
+    oldest generation: two splices of the collector's lists, where the first young collection
+    after the step would examine every one of them (3-5% of a catch-up, decision 0047). A
+    process with objects frozen by its host is not touched (unfreezing would free them)."""
+    global _big_steps, _moved, _heap
+    young = gc.get_count()[0]  # the step's new tracked objects, net: collection was paused
+    if young < BIG_STEP or gc.get_freeze_count():
         return
     if _heap is None:
         _heap = len(gc.get_objects())
-    _moved += gc.get_count()[0]  # the step's new tracked objects, net: collection was paused
-    if _moved > _heap * FULL_AFTER:
+    _big_steps += 1
+    _moved += young
+    if _big_steps >= FULL_EVERY and _moved > _heap * FULL_AFTER:
         gc.collect()
-        _moved, _heap = 0, len(gc.get_objects())
+        _big_steps, _moved, _heap = 0, 0, len(gc.get_objects())
         return
     gc.freeze()
     gc.unfreeze()

@@ -220,41 +220,48 @@ class _Cycle:
         self.me = self
 
 
-def test_a_steps_survivors_go_to_the_oldest_generation() -> None:
-    """What a step keeps is not examined by the young collections after it: it is in the
-    oldest generation as the step ends, and nothing stays frozen."""
+def test_a_big_steps_survivors_go_to_the_oldest_generation() -> None:
+    """What a big step keeps is not examined by the young collections after it: it is in the
+    oldest generation as the step ends, and nothing stays frozen. A small step's are left to
+    the collector's young collection, as without a pause."""
+    from pooledbudget import collection
+
+    gc.collect()
     with collection_paused(force=True):
-        kept = [[i] for i in range(100)]
+        kept = [[i] for i in range(collection.BIG_STEP)]
     assert any(o is kept for o in gc.get_objects(generation=2))
     assert not any(o is kept for o in gc.get_objects(generation=0))
     assert gc.get_freeze_count() == 0
+    with collection_paused(force=True):
+        few = [[i] for i in range(10)]
+    assert any(o is few for o in gc.get_objects(generation=0))
 
 
-def test_a_cycle_left_by_steps_is_freed_once_they_moved_a_quarter_of_the_heap() -> None:
-    """A full collection runs once the steps have moved `FULL_AFTER` of the heap to the oldest
-    generation, so a cycle a step dropped is freed however long a process runs paused steps
-    and nothing else; and not before: a step that keeps little leaves it."""
+def test_a_cycle_left_by_big_steps_is_freed_within_full_every_of_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every `FULL_EVERY`-th big step collects in full once they have moved a quarter of the
+    heap, so a cycle a step dropped is freed however long a process runs paused steps and
+    nothing else; and not before the `FULL_EVERY`-th."""
     import weakref
 
     from pooledbudget import collection
 
+    for name, start in (("_big_steps", 0), ("_moved", 0), ("_heap", None)):
+        monkeypatch.setattr(collection, name, start)  # as in a fresh process
     gc.collect()
     with collection_paused(force=True):
         cycle = _Cycle()
         gone = weakref.ref(cycle)
         del cycle
-    with collection_paused(force=True):
-        [[i] for i in range(10)]  # noqa: B018 - a small step: no full collection yet
-    assert gone() is not None
     kept: list[list[list[int]]] = []
-    heap = len(gc.get_objects())
-    for _ in range(200):
-        if gone() is None:
-            break
+    size = max(collection.BIG_STEP, len(gc.get_objects()) // 8)
+    steps = 0
+    while gone() is not None and steps < 3 * collection.FULL_EVERY:
         with collection_paused(force=True):
-            kept.append([[i] for i in range(heap // 20)])
+            kept.append([[i] for i in range(size)])
+        steps += 1
     assert gone() is None
-    assert len(kept) <= 1 / collection.FULL_AFTER * 20 + 2
+    assert steps == collection.FULL_EVERY
 
 
 def test_a_hosts_frozen_objects_stay_frozen() -> None:
