@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Date, DateTime, Table, bindparam, insert, update
+from sqlalchemy import JSON, Connection, Date, DateTime, Table, insert
 
 from .bulk import raw_table_name
 from .checkpoints import CHECKPOINTED
-from .tables import spend_reversals, spends
+from .spend import REVERSE_SPEND
+from .tables import spend_reversals
 
 
 def restore(conn: Connection, tables: dict[str, list[list[Any]]]) -> None:
@@ -31,7 +32,7 @@ def restore(conn: Connection, tables: dict[str, list[list[Any]]]) -> None:
     reversals = [{"k_pool": row[0], "k_invoice": row[1], "reason": row[3]}
                  for row in tables[spend_reversals.name]]
     if reversals:
-        conn.execute(_REVERSE, reversals)
+        conn.execute(REVERSE_SPEND, reversals)
 
 
 def _sqlite_rows(table: Table, rows: list[list[Any]]) -> list[tuple[Any, ...]]:
@@ -44,11 +45,6 @@ def _sqlite_rows(table: Table, rows: list[list[Any]]) -> list[tuple[Any, ...]]:
             if text is not None:
                 row[i] = f"{text[:10]} {text[11:19]}.{text[20:26] if text[19] == '.' else '000000'}"
     return [tuple(row) for row in rows]
-
-
-_REVERSE = update(spends).where(
-    spends.c.pool_id == bindparam("k_pool"), spends.c.invoice_ref == bindparam("k_invoice")
-).values(reversed=True, reversal_reason=bindparam("reason"))
 
 
 def insert_json_rows(conn: Connection, table: Table, rows: list[list[Any]]) -> bool:

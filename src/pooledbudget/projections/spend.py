@@ -17,9 +17,11 @@ from .tables import spend_allocations, spends
 
 _pence = repeated_pence  # a weekly charge's amount repeats
 
-_REVERSE = update(spends).where(
+REVERSE_SPEND = update(spends).where(
     spends.c.pool_id == bindparam("k_pool"), spends.c.invoice_ref == bindparam("k_invoice")
 ).values(reversed=True, reversal_reason=bindparam("reason"))
+"""Marks a spend row reversed, with its reason (k_pool, k_invoice, reason): a batch's reversals
+of spends written earlier, and a restored checkpoint's reversals of spends it added."""
 
 
 class SpendWriter:
@@ -80,10 +82,10 @@ class SpendWriter:
         if self._reversals and diverted(conn, spends) is None:  # else the rows are not here
             tee = added_tee(conn)
             if tee is None:
-                conn.execute(_REVERSE, self._reversals)
+                conn.execute(REVERSE_SPEND, self._reversals)
             else:
                 with tee.feeding():
-                    conn.execute(_REVERSE, self._reversals)
+                    conn.execute(REVERSE_SPEND, self._reversals)
                 tee.reverse(self._reversals)
         self.discard()
 
