@@ -29,6 +29,7 @@ class LogReader:
 
     def __init__(self, ledger: LedgerApplication) -> None:
         self._recorder = ledger.recorder
+        self._notification_rows = getattr(ledger.recorder, "notification_rows", None)
         mapper = ledger.mapper
         self._cipher, self._compressor = mapper.cipher, mapper.compressor
         self._decode = mapper.transcoder.decode
@@ -38,9 +39,8 @@ class LogReader:
 
     def rows(self, start: int, limit: int, stop: int, topics: Sequence[str]) -> Sequence[Row]:
         """The events after `start`, up to `stop`, of these topics, at most `limit`."""
-        fast = getattr(self._recorder, "notification_rows", None)
-        if fast is not None:
-            return fast(start, limit, stop, topics)  # type: ignore[no-any-return]
+        if self._notification_rows is not None:
+            return self._notification_rows(start, limit, stop, topics)  # type: ignore[no-any-return]
         return [(n.id, n.originator_id, n.originator_version, n.topic, n.state)
                 for n in self._recorder.select_notifications(
                     start=start, limit=limit, stop=stop, topics=topics,
