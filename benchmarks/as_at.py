@@ -2,10 +2,13 @@
 runner's `growing_history` step measures them, without its other probes:
 
     python -m benchmarks.as_at [--db sqlite|postgresql://...] [--sizes 50000,100000]
-                               [--profile out.prof]
+                               [--profile out.prof] [--floor]
 
 `--profile` writes a cProfile of one as-at at the largest size. `--ab` also times, in turn with
 them, the as-at of decision 0030 (a private store restored from every checkpoint's rows).
+`--floor` times, at the largest size, the as-at at the pool's event a checkpoint follows and at
+some of the pool's events after it, each in turn with the live report: what an as-at costs
+with nothing to replay, and what each event replayed adds (decision 0048).
 """
 
 from __future__ import annotations
@@ -18,10 +21,14 @@ from functools import partial
 from pathlib import Path
 from unittest.mock import patch
 
+from sqlalchemy import func, select
+
 from pooledbudget import reports
 from pooledbudget.application import LedgerApplication, open_ledger
 from pooledbudget.logs import configure_logging
+from pooledbudget.projections.checkpoints import checkpoint_every
 from pooledbudget.projections.live import live_store
+from pooledbudget.projections.tables import checkpoints
 
 from . import generator as g
 from .runner import (
@@ -46,6 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", type=Path, default=None)
     parser.add_argument("--ab", action="store_true")
+    parser.add_argument("--floor", action="store_true")
     args = parser.parse_args(argv)
     configure_logging("off")
     sizes = sorted(int(size) for size in args.sizes.split(","))
@@ -64,6 +72,9 @@ def main(argv: list[str] | None = None) -> None:
             report = Report("as-at", backend.kind, args.seed)
             as_at_targets(rows, report)
             print_table(report)
+        if args.floor:
+            for row in as_at_floor(ledger):
+                print(json.dumps(row), flush=True)
         if args.profile:
             _profile(ledger, args.profile)
         ledger.close()
@@ -87,6 +98,47 @@ def _against_0030(ledger: LedgerApplication) -> dict[str, float]:
 
     new_ms, old_ms = _interleaved([partial(report, True), partial(report, False)], AS_AT_ROUNDS)
     return {"ab_over_live_p50_ms": new_ms, "ab_0030_p50_ms": old_ms}
+
+
+FLOOR_AFTER = (0, 10, 100, 1000)  # pool events after the checkpoint, and its interval's last
+
+
+def as_at_floor(ledger: LedgerApplication) -> list[dict[str, float]]:
+    """p50s of the shares report as at the pool's event that its last checkpoint by 95% of the
+    history follows, and as at the pool's events some way after it (the last before the next
+    checkpoint among them), each timed in turn with the live report. An as-at applies the
+    pool's events after its checkpoint: at 0 there are none to apply."""
+    from pooledbudget.projections.projector import wanted_topics
+
+    live = live_store(ledger)
+    last = events_in(ledger)
+    with live.transaction() as conn:
+        base = conn.execute(select(func.max(checkpoints.c.position)).where(
+            checkpoints.c.pool_id == "SYN001",
+            checkpoints.c.position <= last - max(1, last // 20))).scalar()
+    if base is None:
+        return []
+    pool_events = [base, *(n.id for n in ledger.recorder.select_notifications(
+        start=base, limit=checkpoint_every(), topics=wanted_topics(),
+        inclusive_of_start=False))][:checkpoint_every()]
+    newest = ledger.last_recorded_time()
+    times = {}
+    for after in reversed(range(len(pool_events))):  # those recorded when the log ends: live
+        note = ledger.recorder.select_notifications(start=pool_events[after], limit=1)[0]
+        times[after] = ledger.mapper.to_domain_event(note).timestamp  # type: ignore[attr-defined]
+        if newest is None or times[after] < newest:
+            break
+    last_before = min(times)
+    rows = []
+    for after in sorted({a for a in FLOOR_AFTER if a < last_before} | {last_before}):
+        note = ledger.recorder.select_notifications(start=pool_events[after], limit=1)[0]
+        at = ledger.mapper.to_domain_event(note).timestamp  # type: ignore[attr-defined]
+        as_at_ms, live_ms = _interleaved([
+            lambda at=at: timed(partial(reports.shares, ledger, "SYN001", g.YEAR, as_at=at))[1],
+            lambda: timed(partial(reports.shares, ledger, "SYN001", g.YEAR))[1]], AS_AT_ROUNDS)
+        rows.append({"pool_events_after_checkpoint": after, "position": pool_events[after],
+                     "as_at_p50_ms": as_at_ms, "live_p50_ms": live_ms})
+    return rows
 
 
 def _near_the_end(ledger: LedgerApplication) -> datetime:

@@ -50,3 +50,35 @@ def test_tiny_run_on_postgresql(request: pytest.FixtureRequest) -> None:
     report = run(pg_base_url(request), "tiny")
     assert set(report.ratios()) >= EXPECTED
     assert all(r > 0 for r in report.ratios().values())
+
+
+def test_as_at_floor_starts_at_a_checkpoint_and_stays_before_the_live_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`benchmarks.as_at --floor` (decision 0048): the first as-at is at the very event a
+    checkpoint follows, the others at the pool's later events, each recorded before the log's
+    last (else the live report would be timed twice)."""
+    from benchmarks.as_at import as_at_floor
+    from benchmarks.runner import _grow, _pool_history
+    from sqlalchemy import select
+
+    from pooledbudget.application import open_ledger
+    from pooledbudget.projections.live import live_store
+    from pooledbudget.projections.tables import checkpoints
+
+    monkeypatch.setenv("POOLEDBUDGET_CHECKPOINT_EVERY", "40")
+    ledger = open_ledger(f"sqlite:///{tmp_path / 'floor.db'}")
+    _grow(ledger, _pool_history(1), 1500)
+    rows = as_at_floor(ledger)
+    with live_store(ledger).transaction() as conn:
+        positions = set(conn.execute(select(checkpoints.c.position)).scalars())
+    assert rows[0]["pool_events_after_checkpoint"] == 0
+    assert rows[0]["position"] in positions
+    afters = [row["pool_events_after_checkpoint"] for row in rows]
+    assert afters == sorted(set(afters)) and afters[-1] < 40
+    assert [row["position"] for row in rows] == sorted(row["position"] for row in rows)
+    newest = ledger.last_recorded_time()
+    for row in rows:
+        note = ledger.recorder.select_notifications(start=int(row["position"]), limit=1)[0]
+        assert ledger.mapper.to_domain_event(note).timestamp < newest
+        assert row["as_at_p50_ms"] > 0 and row["live_p50_ms"] > 0
+    ledger.close()
