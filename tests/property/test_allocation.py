@@ -281,3 +281,27 @@ def test_allocating_by_splits_declines_what_it_cannot_do_in_integers() -> None:
     assert allocate_by_splits([(-100, split)], ["ASC", "CFS"]) is None
     assert allocate_by_splits([(100, split)], ["ASC"]) is None
     assert allocate_by_splits([(100, split)], ["ASC", "CFS"]) == {"ASC": 60, "CFS": 40}
+
+
+def test_a_split_worked_out_once_divides_as_it_did_the_first_time() -> None:
+    """Splits are worked out once and kept (`_prepared_split`): the same split written in
+    another key order, or asked for again after the store is emptied, divides alike, and a split
+    that does not sum to 100 is refused every time it is used, with one part or several."""
+    from pooledbudget.money import allocation
+
+    split = {"ASC": Decimal("33.3333"), "CFS": Decimal("33.3333"), "SMS": Decimal("33.3334")}
+    order = ["SMS", "CFS", "ASC"]
+    first = allocate_by_splits([(100, split)], order)
+    assert first == {"SMS": 34, "CFS": 33, "ASC": 33}
+    assert allocate_by_splits([(100, dict(reversed(split.items())))], order) == first
+    allocation._prepared.clear()
+    assert allocate_by_splits([(100, split)], order) == first
+    short = {"ASC": Decimal("60"), "CFS": Decimal("39")}
+    for parts in ([(100, short)], [(100, short)], [(100, short), (50, split)]):
+        try:
+            allocate_by_splits(parts, ["ASC", "CFS", "SMS"])
+        except ValueError as error:
+            assert "sum to exactly 100" in str(error)
+        else:
+            raise AssertionError("a split of 99% was used")
+    assert allocate_by_splits([(0, short)], ["ASC", "CFS"]) == {"ASC": 0, "CFS": 0}

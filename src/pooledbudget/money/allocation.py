@@ -66,15 +66,41 @@ def _largest_remainders(exact: Mapping[str, int], common: int, total: int,
                         order: Sequence[str]) -> dict[str, int]:
     """Whole pence for each partner in `order` from exact shares `exact / common` summing to
     `total`: each its floor, then the pence left over one each to the largest remainders, ties
-    broken by `order` (R4)."""
-    floors_and_remainders = {code: divmod(exact.get(code, 0), common) for code in order}
-    parts = {code: floor for code, (floor, _) in floors_and_remainders.items()}
+    broken by `order` (R4). (Fewer pence are left over than there are partners with a
+    remainder, so only those are ranked.)"""
+    parts = dict.fromkeys(order, 0)
+    remainders = []
+    for code, value in exact.items():
+        if code in parts:
+            parts[code], remainder = divmod(value, common)
+            if remainder:
+                remainders.append((-remainder, order.index(code), code))
     leftover = total - sum(parts.values())
-    position = {code: i for i, code in enumerate(order)}
-    by_remainder = sorted(order, key=lambda c: (-floors_and_remainders[c][1], position[c]))
-    for code in by_remainder[:leftover]:
-        parts[code] += 1
+    if leftover:
+        remainders.sort()  # the largest remainder first, then the earliest in `order`
+        for _, _, code in remainders[:leftover]:
+            parts[code] += 1
     return parts
+
+
+_SPLITS_KEPT = 4096  # splits prepared (a pool has a few dozen)
+_prepared: dict[tuple[tuple[str, Decimal], ...], tuple[int, tuple[tuple[str, int], ...]]] = {}
+
+
+def _prepared_split(split: Split) -> tuple[int, tuple[tuple[str, int], ...]]:
+    """A percentage split as its common denominator and each partner's multiple of it: a
+    share of p pence is `p * multiple / common`. Every spend and every commitment divides by
+    one of a few splits; each is worked out once."""
+    key = tuple(split.items())
+    found = _prepared.get(key)
+    if found is None:
+        ratios = [(code, *pct.as_integer_ratio()) for code, pct in key]
+        common = lcm(*(100 * d for _, _, d in ratios))
+        found = (common, tuple((code, n * (common // (100 * d))) for code, n, d in ratios))
+        if len(_prepared) >= _SPLITS_KEPT:
+            _prepared.clear()
+        _prepared[key] = found
+    return found
 
 
 def allocate_by_splits(
@@ -85,26 +111,41 @@ def allocate_by_splits(
     order)` gives, in integers. Commitments take this path for every decision a batch of
     events touches. None when it doesn't apply (a negative part, a partner outside `order`):
     the caller divides with Fractions instead."""
-    ratios: list[tuple[int, list[tuple[str, int, int]]]] = []
-    for pence, split in parts:
-        if pence < 0:
-            return None
-        pairs = [(code, pct.as_integer_ratio()) for code, pct in split.items()]
-        ratios.append((pence, [(code, n, d) for code, (n, d) in pairs]))
+    if len(parts) == 1:  # what nearly every spend and commitment divides
+        return _by_one_split(parts[0][0], parts[0][1], order)
+    if any(pence < 0 for pence, _ in parts):
+        return None
     total = sum(pence for pence, _ in parts)
     if total == 0:
         return dict.fromkeys(order, 0)
-    # Each share is pence * numerator / (100 * denominator): all over one common denominator.
-    common = lcm(*(100 * d for _, shares in ratios for _, _, d in shares))
+    prepared = [(pence, _prepared_split(split)) for pence, split in parts]
+    # Each share is pence * multiple / its split's common denominator: all over one.
+    common = lcm(*(split_common for _, (split_common, _) in prepared))
     scaled = dict.fromkeys(order, 0)
-    for pence, shares in ratios:
-        for code, numerator, denominator in shares:
+    for pence, (split_common, multiples) in prepared:
+        factor = pence * (common // split_common)
+        for code, multiple in multiples:
             if code not in scaled:
                 return None
-            scaled[code] += pence * numerator * (common // (100 * denominator))
+            scaled[code] += factor * multiple
     if sum(scaled.values()) != total * common:
         raise ValueError("each split must sum to exactly 100")
     return _largest_remainders(scaled, common, total, order)
+
+
+def _by_one_split(pence: int, split: Split, order: Sequence[str]) -> dict[str, int] | None:
+    """`allocate_by_splits` of one part."""
+    if pence <= 0:
+        return None if pence < 0 else dict.fromkeys(order, 0)
+    common, multiples = _prepared_split(split)
+    exact = {}
+    for code, multiple in multiples:
+        if code not in order:
+            return None
+        exact[code] = pence * multiple
+    if sum(multiple for _, multiple in multiples) != common:
+        raise ValueError("each split must sum to exactly 100")
+    return _largest_remainders(exact, common, pence, order)
 
 
 def weights_from_amounts(amounts: Mapping[str, Fraction]) -> dict[str, Fraction]:
