@@ -302,7 +302,7 @@ def awkward_rows() -> dict[str, list[tuple[Any, ...]]]:
              text, False)],
         "pb_spend_allocations": [("X", "INV-1", "ASC", "2026-27", 1234, 0, 5),
                                  ("X", "INV-2", "ASC", "2026-27", 0, -5, 6)],
-        "pb_forecast_movements": [("X", 5, "D1", "2026-27", at, 1234, -1234)],
+        "pb_forecast_movements": [("X", 5, "D1", "2026-27", at, 1234, -1234, "ASC:1234:0:-1234:0")],
         "pb_contribution_events": [("X", 7, "2026-27", "ASC", "received", 100, None, text,
                                     "R-1", date(2026, 5, 3), whole)],
         "pb_spend_reversals": [("X", "INV-2", "2026-27", text, at, 8)],

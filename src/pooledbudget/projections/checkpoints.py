@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, insert, select, update
+from sqlalchemy import JSON, Connection, Table, func, insert, select, update
 
 from .added_tee import added_tee, merged
 from .checkpoint_state import OutOfOrderError, Part, write_state
@@ -136,7 +136,38 @@ def write_checkpoint(conn: Connection, pool_id: str, position: int, recorded_at:
     except OutOfOrderError:
         parts = whole_parts(conn, pool_id, position, previous, tallies_before)
     conn.execute(insert(checkpoints).values(
-        pool_id=pool_id, position=position, recorded_at=recorded_at, events=events, **parts))
+        pool_id=pool_id, position=position, recorded_at=recorded_at, events=events, **parts,
+        **figures_part(conn, pool_id, position)))
+
+
+def figures_part(conn: Connection, pool_id: str, position: int) -> dict[str, str]:
+    """What the shares and risk-share reports read of the pool, as it stands (decision 0048):
+    its row's host, partners and risk-share rule, its closed years, and by year and partner
+    the contributions, the running totals and the contingent exposure summed."""
+    host, partners, risk_share = conn.execute(
+        select(pools.c.host, pools.c.partners, pools.c.risk_share)
+        .where(pools.c.pool_id == pool_id)).one()
+    c, t, g = contributions.c, partner_totals.c, contingent.c
+    text = _json({
+        "closed": sorted(y for (y,) in conn.execute(
+            select(closed_years.c.year).where(closed_years.c.pool_id == pool_id))),
+        "contingent": sorted([y, p, int(pence)] for y, p, pence in conn.execute(
+            select(g.year, g.partner, func.sum(g.amount_pence)).where(g.pool_id == pool_id)
+            .group_by(g.year, g.partner))),
+        "contributions": sorted([y, p, int(a), int(r)] for y, p, a, r in conn.execute(
+            select(c.year, c.partner, c.agreed_pence, c.received_pence)
+            .where(c.pool_id == pool_id))),
+        "pool": [host, partners, risk_share],
+        "totals": sorted([y, p, int(f), int(r), int(m)] for y, p, f, r, m in conn.execute(
+            select(t.year, t.partner, t.funded_pence, t.responsible_pence, t.committed_pence)
+            .where(t.pool_id == pool_id))),
+    })
+    return {"figures_digest": figures_digest(pool_id, position, text), "figures": text.decode()}
+
+
+def figures_digest(pool_id: str, position: int, text: bytes) -> str:
+    """SHA-256 of the figures part and of where it belongs (its own kind of part)."""
+    return hashlib.sha256(_where(pool_id, position) + b"figures\n" + text).hexdigest()
 
 
 def streamed_parts(conn: Connection, pool_id: str, position: int, previous: int,

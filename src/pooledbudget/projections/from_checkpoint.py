@@ -82,7 +82,7 @@ def as_at_from_checkpoint(ledger: LedgerApplication, live: ReadModelStore, pool:
             found = latest_at(conn, pool, stop)
             if found is None:
                 return None
-            _check_position(ledger, found)
+            check_position(ledger, found)
             if over_live:
                 state, tallies = load_state(conn, found, year)
             else:
@@ -176,7 +176,7 @@ def _touched(ledger: LedgerApplication, notes: list[Notification],
     return folded, len(folded) == len(ids)
 
 
-def _check_position(ledger: LedgerApplication, found: Checkpoint) -> None:
+def check_position(ledger: LedgerApplication, found: Checkpoint) -> None:
     """The event at the checkpoint's position is the pool's and was recorded at its time."""
     notes = ledger.recorder.select_notifications(start=found.position, limit=1,
                                                  stop=found.position)

@@ -19,7 +19,7 @@ from .bulk import expect_columns, insert_rows
 from .tables import contribution_events, forecast_movements, spend_reversals
 
 expect_columns(forecast_movements, "pool_id", "sequence", "decision_id", "year", "recorded_at",
-               "spent_delta_pence", "committed_delta_pence")
+               "spent_delta_pence", "committed_delta_pence", "partners")
 expect_columns(contribution_events, "pool_id", "sequence", "year", "partner", "kind",
                "amount_pence", "previous_pence", "reason", "reference", "received_on",
                "recorded_at")
@@ -67,19 +67,21 @@ class HistoryWriter:
             self._lapse(conn, event, pool_id, sequence)
 
     def apply_decision(self, event: Any, decision: Decision, before: Position,
-                       sequence: int, after: Position | None = None) -> None:
+                       sequence: int, after: Position | None = None, partners: str = "") -> None:
         """`before`: the decision's position before `event` (the projector has the decision
         as it was), so a movement never needs the stored ones summed; `after`, its position
-        now, if known."""
+        now, if known; `partners`, how the event moved each partner's figures
+        (`partner_moves`): a row is written when either moved."""
         if isinstance(event, Decision.SpendReversed):
             self._reversals.append((decision.pool_id, event.invoice_ref, decision.year,
                                     event.reason if self._text else "", event.timestamp,
                                     sequence))
         if after is None:
             after = position(decision)
-        if after != before:
+        if after != before or partners:
             self._rows.append((decision.pool_id, sequence, decision.decision_id, decision.year,
-                               event.timestamp, after[0] - before[0], after[1] - before[1]))
+                               event.timestamp, after[0] - before[0], after[1] - before[1],
+                               partners))
 
     def _lapse(self, conn: Connection, event: Any, pool_id: str, sequence: int) -> None:
         """R17: the year's open commitments lapse when it closes (summed from the movements
@@ -93,7 +95,7 @@ class HistoryWriter:
                    forecast_movements.c.sequence < sequence)
             .group_by(forecast_movements.c.decision_id)).all()
         insert_rows(conn, forecast_movements, [
-            (pool_id, sequence, decision_id, event.year, event.timestamp, 0, -int(committed))
+            (pool_id, sequence, decision_id, event.year, event.timestamp, 0, -int(committed), "")
             for decision_id, committed in open_ if committed])
 
     def flush(self, conn: Connection) -> None:

@@ -29,6 +29,7 @@ from .decisions import DecisionState, write_decision_states
 from .history import HistoryWriter, Position, position
 from .log_reader import LogReader
 from .outcomes import OutcomeWriter, write_outcome_states
+from .partner_moves import NOTHING, Held, held, moves_text
 from .partner_totals import Totals, add_partner_totals
 from .sign_offs import SignOffWriter
 from .spend import SpendWriter
@@ -37,6 +38,7 @@ from .tables import closed_years, pools
 
 BATCH_SIZE = 10000
 Progress = Callable[[int], None]
+Terms = tuple[list[str], bool]  # the pool's partner order, and whether the year is closed
 
 
 def decision_cache_size() -> int:
@@ -71,9 +73,11 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._counts = PoolCounts()
         self._tee = AddedTee() if self._every else None  # checkpoints' added rows (0040)
         self.ledger = ledger
-        # Decisions by their id's int, and each one's (version, position) after its last event.
+        # Decisions by their id's int, and each one's version, position and what it held of
+        # each partner's money after its last event, with the terms it was held on (`_terms`).
         self._decisions: OrderedDict[int, Decision] = OrderedDict()
-        self._positions: dict[int, tuple[int, Position]] = {}
+        self._positions: dict[int, tuple[int, Position, Held, Terms]] = {}
+        self._terms: dict[tuple[str, str], Terms] = {}  # by pool and year, in the batch
         self._cache_size = cache_size or decision_cache_size()
         self._keep = self._cache_size
         self._pool_ids: dict[UUID, str] = {}
@@ -104,9 +108,10 @@ class LedgerProjection(Projection[ReadModelStore]):
     def apply(self, conn: Connection, event: Any, sequence: int) -> None:
         if isinstance(event, Decision.Event):  # most events: spend
             key = event.originator_id.int  # an int's hash is C's; a UUID's is Python's
-            decision, before, after = self._advance(event, key)
+            decision, before, after, was, now = self._advance(conn, event, key)
             self._spends.apply(conn, event, decision, sequence)
-            self._history.apply_decision(event, decision, before, sequence, after)
+            self._history.apply_decision(event, decision, before, sequence, after,
+                                         moves_text(event, decision, was, now))
             self._outcomes.apply(event, decision, sequence)
             self._sign_offs.apply(event, decision, sequence)
             self._dirty[key] = decision
@@ -121,6 +126,8 @@ class LedgerProjection(Projection[ReadModelStore]):
             self._history.apply_pool(conn, event, pool_id, sequence)
             if isinstance(event, (Pool.Established, Pool.PartnerJoined)):
                 self._orders.pop(pool_id, None)
+            if isinstance(event, (Pool.Established, Pool.PartnerJoined, Pool.YearClosed)):
+                self._terms.clear()  # a partner's order or a year's closing has changed
         else:
             return
         if not self._every:
@@ -156,6 +163,7 @@ class LedgerProjection(Projection[ReadModelStore]):
 
     def _reset(self) -> None:
         self._totals.clear()
+        self._terms.clear()
         self._spends.discard()
         self._history.discard()
         self._outcomes.discard()
@@ -174,17 +182,11 @@ class LedgerProjection(Projection[ReadModelStore]):
         self._sign_offs.flush(conn)
         self._contributions.flush(conn)
         self._counts.flush(conn)
-        closed_by_year: dict[tuple[str, str], bool] = {}  # one look-up per pool and year
         states = []
         for key, decision in self._dirty.items():
-            year_key = (decision.pool_id, decision.year)
-            if year_key not in closed_by_year:
-                closed_by_year[year_key] = conn.execute(select(closed_years.c.year).where(
-                    closed_years.c.pool_id == decision.pool_id,
-                    closed_years.c.year == decision.year)).first() is not None
-            states.append(DecisionState(
-                decision, key in self._new, self._pending_since.get(key),
-                self._order(conn, decision.pool_id), closed_by_year[year_key]))
+            order, closed = self._terms_of(conn, decision.pool_id, decision.year)
+            states.append(DecisionState(decision, key in self._new, self._pending_since.get(key),
+                                        order, closed))
         write_decision_states(conn, states, self._text, self._totals)
         add_partner_totals(conn, self._totals)
         write_outcome_states(conn, states, self._text)
@@ -197,25 +199,34 @@ class LedgerProjection(Projection[ReadModelStore]):
         invoice claims, receipts and closure markers don't, so they are not even read)."""
         return topic in wanted_topics()
 
-    def _advance(self, event: Any, key: int) -> tuple[Decision, Position, Position]:
-        """The decision's state after `event` (from the cache or the event store), and its
-        position (net spend, commitment) before and after it. The position after one event is
-        kept for the next (a pure function of the decision at that version: half the sums)."""
+    def _advance(self, conn: Connection, event: Any,
+                 key: int) -> tuple[Decision, Position, Position, Held, Held]:
+        """The decision's state after `event` (from the cache or the event store), its
+        position (net spend, commitment) before and after it, and what it held of each
+        partner's money before and after it (`partner_moves`). What it stood at after one event
+        is kept for the next (a pure function of the decision at that version, and of the
+        terms for what it held: half the sums)."""
         decision = self._decisions.get(key)
         if isinstance(event, Decision.Proposed):
-            decision, before = event.mutate(None), (0, 0)
+            decision, before, was = event.mutate(None), (0, 0), NOTHING
         else:
             if decision is None or decision.version != event.originator_version - 1:
                 decision = self.ledger.repository.get(
                     event.originator_id, version=event.originator_version - 1,
                     projector_func=fold)
+            terms = self._terms_of(conn, decision.pool_id, decision.year)
             kept = self._positions.get(key)
-            before = kept[1] if kept is not None and kept[0] == decision.version \
-                else position(decision)
+            if kept is not None and kept[0] == decision.version:
+                before = kept[1]
+                was = kept[2] if kept[3] is terms else held(decision, *terms)
+            else:
+                before, was = position(decision), held(decision, *terms)
             event.mutate(decision)
         assert isinstance(decision, Decision)
         after = position(decision)
-        self._positions[key] = (decision.version, after)
+        terms = self._terms_of(conn, decision.pool_id, decision.year)
+        now = held(decision, *terms)
+        self._positions[key] = (decision.version, after, now, terms)
         self._decisions[key] = decision
         self._decisions.move_to_end(key)
         # A batch holds every decision it touches until it is written anyway, so the cache
@@ -224,7 +235,19 @@ class LedgerProjection(Projection[ReadModelStore]):
         # are not reloaded from the store event after event.
         while len(self._decisions) > max(self._keep, len(self._dirty) + 1):  # + this one
             self._positions.pop(self._decisions.popitem(last=False)[0], None)
-        return decision, before, after
+        return decision, before, after, was, now
+
+    def _terms_of(self, conn: Connection, pool_id: str, year: str) -> Terms:
+        """The pool's partner order and whether the year is closed, as they stand: what a
+        decision's commitment is worked out on (one look-up per pool and year a batch, and
+        again after a partner joins or a year closes)."""
+        found = self._terms.get((pool_id, year))
+        if found is None:
+            closed = conn.execute(select(closed_years.c.year).where(
+                closed_years.c.pool_id == pool_id, closed_years.c.year == year)
+            ).first() is not None
+            found = self._terms[(pool_id, year)] = (self._order(conn, pool_id), closed)
+        return found
 
     def _pool_id(self, conn: Connection, event: Any) -> str:
         if isinstance(event, Pool.Established):

@@ -167,6 +167,9 @@ forecast_movements = Table(  # how each event moved a decision's net spend and c
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("spent_delta_pence", MONEY, nullable=False),
     Column("committed_delta_pence", MONEY, nullable=False),
+    # how the event moved each partner's figures, in pence (decision 0048):
+    # "CODE:funded:responsible:committed:contingent" for each partner it moved, by code, spaced
+    Column("partners", Text, nullable=False),
     Index("ix_pb_forecast_movements_pool_year", "pool_id", "year"),
 )
 
@@ -260,6 +263,11 @@ checkpoints = Table(  # a pool's read-model rows as at every N-th of its events 
     # per added-row table and year: the count and sums of the pool's rows up to this position,
     # which an as-at checks the live rows against before reading them (decision 0035)
     Column("tallies", Text, nullable=False),
+    # what the shares and risk-share reports read of the pool, as JSON, with its SHA-256: the
+    # pool's row, its closed years, contributions, running totals and contingent sums, which an
+    # as-at moves by the recorded movements after it instead of replaying events (0048)
+    Column("figures_digest", String(64), nullable=False),
+    Column("figures", Text, nullable=False),
 )
 
 checkpoint_counts = Table(  # how many of each pool's events the read models have applied
@@ -272,10 +280,10 @@ read_model_version = Table(  # which shape of these tables the database holds
     "pb_read_model_version", metadata,
     Column("version", Integer, primary_key=True),
 )
-READ_MODEL_VERSION = 10  # 5: pb_checkpoints, pb_checkpoint_counts; 6: their tallies;
+READ_MODEL_VERSION = 11  # 5: pb_checkpoints, pb_checkpoint_counts; 6: their tallies;
 # 7: allocations' pool-year index covers their sums; 8: allocations and outcome payments carry
 # their spend's sequence; 9: pb_partner_spend; 10: pb_partner_totals in its place (with the
-# open commitments)
+# open commitments); 11: movements by partner, checkpoints' figures
 """Raised whenever a table above gains or changes a column or an index: a database whose read models have
 another version has them dropped and rebuilt from the log when it is opened (they are derived)."""
 

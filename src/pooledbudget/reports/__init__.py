@@ -12,17 +12,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..lazy import lazy_names
-from ..projections import read_models_as_at
+from ..projections import pool_figures_as_at, read_models_as_at
 from .approvals import approvals_report
 from .cost_shift import READS as COST_SHIFT_READS
 from .cost_shift import cost_shift_report
 from .delegation import pool_as_at, sign_offs_report, signatories_report
 from .duplicates import possible_duplicates_report
 from .outcomes import outcomes_report
-from .risk_share import risk_share_report
+from .risk_share import risk_share_as_at, risk_share_report
 from .shares import READS as SHARES_READS
+from .shares import figures_data, figures_of, shares_report
 from .shares import shares_data as _shares_data
-from .shares import shares_report
 
 if TYPE_CHECKING:
     from ..application import LedgerApplication
@@ -56,6 +56,12 @@ def _label(as_at: datetime | None) -> str | None:
 
 def shares(ledger: LedgerApplication, pool: str, year: str,
            as_at: datetime | None = None) -> SharesReport:
+    found = pool_figures_as_at(ledger, as_at, pool)
+    if found is not None:  # from the checkpoints either side of `as_at` (decision 0048)
+        from .models import SharesReport
+
+        return SharesReport.model_validate(
+            figures_data(figures_of(found, pool, year), pool, year, _label(as_at)))
     with read_models_as_at(ledger, as_at, pool, year, reads=SHARES_READS).transaction() as conn:
         return shares_report(conn, pool, year, _label(as_at))
 
@@ -64,6 +70,9 @@ def shares_data(ledger: LedgerApplication, pool: str, year: str,
                 as_at: datetime | None = None) -> dict[str, Any]:
     """`shares` as plain JSON data (str, lists, dicts), the same fields in the same order,
     without building a model: `--format json` prints it."""
+    found = pool_figures_as_at(ledger, as_at, pool)
+    if found is not None:
+        return figures_data(figures_of(found, pool, year), pool, year, _label(as_at))
     with read_models_as_at(ledger, as_at, pool, year, reads=SHARES_READS).transaction() as conn:
         return _shares_data(conn, pool, year, _label(as_at))
 
@@ -77,6 +86,9 @@ def cost_shift(ledger: LedgerApplication, pool: str, year: str,
 
 def risk_share(ledger: LedgerApplication, pool: str, year: str,
                as_at: datetime | None = None) -> RiskShareReport:
+    found = pool_figures_as_at(ledger, as_at, pool)
+    if found is not None:  # from the checkpoints either side of `as_at` (decision 0048)
+        return risk_share_as_at(found, pool, year)
     with read_models_as_at(ledger, as_at, pool, year, reads=SHARES_READS).transaction() as conn:
         return risk_share_report(conn, pool, year)
 

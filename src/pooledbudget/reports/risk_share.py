@@ -8,19 +8,29 @@ from sqlalchemy import Connection
 
 from ..money import ZERO, Money
 from ..risk import share_outturn
-from .pool_info import is_closed, pool_info
-from .shares import partner_figures
+from .pool_info import PoolInfo, is_closed, pool_info
+from .shares import figures_of, info_of, partner_figures
 
 if TYPE_CHECKING:
+    from ..projections.figures_as_at import PoolFigures
     from .models import RiskShareReport
 
 
 def risk_share_report(conn: Connection, pool_id: str, year: str) -> RiskShareReport:
+    return risk_share_of(pool_info(conn, pool_id), partner_figures(conn, pool_id, year),
+                         is_closed(conn, pool_id, year), pool_id, year)
+
+
+def risk_share_as_at(found: PoolFigures, pool_id: str, year: str) -> RiskShareReport:
+    """The report from a pool's figures as at T (decision 0048)."""
+    return risk_share_of(info_of(found, pool_id), figures_of(found, pool_id, year),
+                         year in found.closed, pool_id, year)
+
+
+def risk_share_of(info: PoolInfo, figures: dict[str, dict[str, int]], closed: bool,
+                  pool_id: str, year: str) -> RiskShareReport:
     from .models import RiskShareReport
 
-    info = pool_info(conn, pool_id)
-    figures = partner_figures(conn, pool_id, year)
-    closed = is_closed(conn, pool_id, year)
     agreed = sum(f["agreed"] for f in figures.values())
     spent = sum(f["spent"] for f in figures.values())
     committed = 0 if closed else sum(f["committed"] for f in figures.values())

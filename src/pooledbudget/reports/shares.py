@@ -12,9 +12,10 @@ from ..projections.tables import (
     contributions,
     partner_totals,
 )
-from .pool_info import pool_info
+from .pool_info import PoolInfo, pool_info
 
 if TYPE_CHECKING:
+    from ..projections.figures_as_at import PoolFigures
     from .models import SharesReport
 
 
@@ -22,6 +23,27 @@ READS: frozenset[str] = frozenset()
 """The tables of rows only ever added, or of a row per decision, that these figures read (an
 as-at checks or restores those whole): none, since spend and commitments are read from their
 running totals (decision 0045)."""
+
+
+def figures_of(found: PoolFigures, pool_id: str, year: str) -> dict[str, dict[str, int]]:
+    """`partner_figures` from a pool's figures as at T (decision 0048), not from tables."""
+    info = info_of(found, pool_id)
+    figures = {code: {"agreed": 0, "received": 0, "committed": 0, "contingent": 0, "spent": 0}
+               for code in info.members(year)}
+    for (of_year, partner), (agreed, received) in found.contributions.items():
+        if of_year == year:
+            figures[partner].update(agreed=agreed, received=received)
+    for (of_year, partner), pence in found.contingent.items():
+        if of_year == year and pence:
+            figures[partner]["contingent"] = pence
+    for (of_year, partner), (funded, _responsible, committed) in found.totals.items():
+        if of_year == year and (funded or committed):
+            figures[partner].update(spent=funded, committed=committed)
+    return figures
+
+
+def info_of(found: PoolFigures, pool_id: str) -> PoolInfo:
+    return PoolInfo(pool_id, found.host, list(found.partners), dict(found.risk_share))
 
 
 def partner_figures(conn: Connection, pool_id: str, year: str) -> dict[str, dict[str, int]]:
@@ -57,7 +79,12 @@ def available(f: dict[str, int]) -> int:
 def shares_data(conn: Connection, pool_id: str, year: str, as_at: str | None) -> dict[str, Any]:
     """The report as plain JSON data, in `SharesReport`'s field order: what `--format json`
     prints without building pydantic's models (decision 0041)."""
-    figures = partner_figures(conn, pool_id, year)
+    return figures_data(partner_figures(conn, pool_id, year), pool_id, year, as_at)
+
+
+def figures_data(figures: dict[str, dict[str, int]], pool_id: str, year: str,
+                 as_at: str | None) -> dict[str, Any]:
+    """`shares_data` of figures found already (`partner_figures`, `figures_of`)."""
     total = {key: sum(f[key] for f in figures.values())
              for key in ("agreed", "received", "committed", "contingent", "spent")}
 

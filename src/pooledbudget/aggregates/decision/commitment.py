@@ -10,8 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from ...money import from_exact, split_weights
-from .speed import held_in_pence
+from ...money import from_exact, split_weights, to_pence
+from .speed import held_in_pence, pence_held
 from .spend import allocation
 from .state import DecisionData, ElementState
 
@@ -28,6 +28,27 @@ class CommitmentRules(DecisionData):
         outcome_elements = {name: e for name, e in self.elements.items()
                             if e.outcome is not None}
         return self._held_by_partner(outcome_elements, order, year_closed)
+
+    def commitment_pence(self, order: list[str], year_closed: bool) -> dict[str, int]:
+        """`commitment_by_partner` in pence, the partners holding nothing left out: what the
+        projection records, event by event, of how each partner's commitment moved."""
+        return self._held_pence(self._cost_elements(), order, year_closed)
+
+    def contingent_pence(self, order: list[str], year_closed: bool) -> dict[str, int]:
+        """`contingent_by_partner` in pence, the partners holding nothing left out."""
+        return self._held_pence({name: e for name, e in self.elements.items()
+                                 if e.outcome is not None}, order, year_closed)
+
+    def _held_pence(self, elements: dict[str, ElementState], order: list[str],
+                    year_closed: bool) -> dict[str, int]:
+        if self.status != "approved" or self.actual_end is not None or year_closed \
+                or not elements:
+            return {}
+        in_pence = pence_held(elements, order)
+        if in_pence is None:
+            in_pence = {code: to_pence(amount) for code, amount
+                        in self._held_by_partner(elements, order, year_closed).items()}
+        return {code: pence for code, pence in in_pence.items() if pence}
 
     def _held_by_partner(self, elements: dict[str, ElementState], order: list[str],
                          year_closed: bool) -> dict[str, Decimal]:

@@ -71,10 +71,15 @@ def held_in_pence(elements: dict[str, ElementState],
                   order: list[str]) -> dict[str, Decimal] | None:
     """What the elements have left, by their latest splits, in integers when every remaining
     is whole pence; None when it is not, or integers don't apply."""
-    if any(e.tally.odd for e in elements.values()):
-        return None
-    in_pence = allocate_by_splits(
-        [(e.cost.pence - e.tally.pence, e.funding.latest) for e in elements.values()], order)
+    in_pence = pence_held(elements, order)
     if in_pence is None:
         return None
     return {code: from_pence(pence) for code, pence in in_pence.items()}
+
+
+def pence_held(elements: dict[str, ElementState], order: list[str]) -> dict[str, int] | None:
+    """`held_in_pence` as whole pence."""
+    if any(e.tally.odd for e in elements.values()):
+        return None
+    return allocate_by_splits(
+        [(e.cost.pence - e.tally.pence, e.funding.latest) for e in elements.values()], order)

@@ -1,0 +1,68 @@
+"""How each decision event moved each partner's figures, kept with the event's movement row
+(`pb_forecast_movements.partners`, decision 0048).
+
+The running totals (0045) are moved a batch at a time: a batch's commitments are written from
+each decision's state at its end. An as-at between two checkpoints needs the figures at one
+event, whatever batches the log was applied in; so each decision event's own moves are kept:
+its spend's parts (funded and responsible), and each partner's commitment (R11) and contingent
+exposure (R34) after it less before it. The earlier checkpoint's figures, plus the moves up to
+the as-at's position, are then the figures as they stood there, without replaying an event.
+
+A partner's commitment before an event is computed from the decision's state before it, with
+the partner order and the year's closing as they stand: the same the batch writes, since a
+partner joining only adds to the end of the order (R4's ties fall as before) and a closed year
+holds nothing before or after.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..aggregates import Decision
+from ..aggregates.decision.state import each_part
+
+Held = tuple[dict[str, int], dict[str, int]]
+"""A decision's commitment and contingent exposure by partner, in pence (noughts left out)."""
+NOTHING: Held = ({}, {})
+FIELDS = ("funded", "responsible", "committed", "contingent")
+
+
+def held(decision: Decision, order: list[str], year_closed: bool) -> Held:
+    """What the decision holds of each partner's money."""
+    return (decision.commitment_pence(order, year_closed),
+            decision.contingent_pence(order, year_closed))
+
+
+def moves_text(event: Any, decision: Decision, before: Held, after: Held) -> str:
+    """The event's moves, `CODE:funded:responsible:committed:contingent` for each partner it
+    moved, by code, spaced; "" when it moved none."""
+    moved: dict[str, list[int]] = {}
+    sign = (1 if isinstance(event, Decision.SpendRecorded)
+            else -1 if isinstance(event, Decision.SpendReversed) else 0)
+    if sign:
+        for code, funded, responsible in each_part(decision.spends[event.invoice_ref].parts):
+            sums = moved.get(code) or moved.setdefault(code, [0, 0, 0, 0])
+            sums[0] += sign * funded
+            sums[1] += sign * responsible
+    for column, was, now in ((2, before[0], after[0]), (3, before[1], after[1])):
+        if was == now:
+            continue
+        for code in was.keys() | now.keys():
+            delta = now.get(code, 0) - was.get(code, 0)
+            if delta:
+                (moved.get(code) or moved.setdefault(code, [0, 0, 0, 0]))[column] += delta
+    return " ".join(f"{code}:{m[0]}:{m[1]}:{m[2]}:{m[3]}"
+                    for code, m in sorted(moved.items()) if any(m))
+
+
+def parse_moves(text: str) -> list[tuple[str, list[int]]]:
+    """`moves_text` read back: (partner, [funded, responsible, committed, contingent])."""
+    if not text:
+        return []
+    moves = []
+    for part in text.split(" "):
+        code, *numbers = part.split(":")
+        if len(numbers) != len(FIELDS) or not code:
+            raise ValueError(f"a partner's moves {part!r} are not CODE and four amounts")
+        moves.append((code, [int(n) for n in numbers]))
+    return moves
