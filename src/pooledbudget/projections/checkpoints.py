@@ -27,10 +27,11 @@ from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, func, insert, select, update
+from sqlalchemy import JSON, Connection, Table, insert, select, update
 
 from .added_tee import added_tee, merged
 from .checkpoint_state import OutOfOrderError, Part, write_state
+from .figures_part import figures_now, figures_text, interval_lines
 from .state_text import decode_for
 from .tables import (
     approvals_pending,
@@ -125,8 +126,10 @@ def write_checkpoint(conn: Connection, pool_id: str, position: int, recorded_at:
     `position` written): the state rows whole, the added rows since its last checkpoint, and
     the tallies of every added row up to it (the last checkpoint's plus these). The state rows
     are written table by table (`checkpoint_state`, decision 0039), unless the database does
-    not order them as Python does: then spelled whole, to the same bytes."""
-    found = conn.execute(select(checkpoints.c.position, checkpoints.c.tallies).where(
+    not order them as Python does: then spelled whole, to the same bytes. The figures part
+    (`figures_part`, decision 0048) follows from the last checkpoint's."""
+    found = conn.execute(select(checkpoints.c.position, checkpoints.c.tallies,
+                                checkpoints.c.recorded_at, checkpoints.c.figures).where(
         checkpoints.c.pool_id == pool_id, checkpoints.c.position < position)
         .order_by(checkpoints.c.position.desc()).limit(1)).first()
     previous = 0 if found is None else int(found[0])
@@ -135,34 +138,12 @@ def write_checkpoint(conn: Connection, pool_id: str, position: int, recorded_at:
         parts = streamed_parts(conn, pool_id, position, previous, tallies_before)
     except OutOfOrderError:
         parts = whole_parts(conn, pool_id, position, previous, tallies_before)
+    before = None if found is None else (previous, str(_plain(found[2])), str(found[3]))
+    text = figures_text(figures_now(conn, pool_id), before,
+                        interval_lines(_added(conn, pool_id, position, previous)))
     conn.execute(insert(checkpoints).values(
         pool_id=pool_id, position=position, recorded_at=recorded_at, events=events, **parts,
-        **figures_part(conn, pool_id, position)))
-
-
-def figures_part(conn: Connection, pool_id: str, position: int) -> dict[str, str]:
-    """What the shares and risk-share reports read of the pool, as it stands (decision 0048):
-    its row's host, partners and risk-share rule, its closed years, and by year and partner
-    the contributions, the running totals and the contingent exposure summed."""
-    host, partners, risk_share = conn.execute(
-        select(pools.c.host, pools.c.partners, pools.c.risk_share)
-        .where(pools.c.pool_id == pool_id)).one()
-    c, t, g = contributions.c, partner_totals.c, contingent.c
-    text = _json({
-        "closed": sorted(y for (y,) in conn.execute(
-            select(closed_years.c.year).where(closed_years.c.pool_id == pool_id))),
-        "contingent": sorted([y, p, int(pence)] for y, p, pence in conn.execute(
-            select(g.year, g.partner, func.sum(g.amount_pence)).where(g.pool_id == pool_id)
-            .group_by(g.year, g.partner))),
-        "contributions": sorted([y, p, int(a), int(r)] for y, p, a, r in conn.execute(
-            select(c.year, c.partner, c.agreed_pence, c.received_pence)
-            .where(c.pool_id == pool_id))),
-        "pool": [host, partners, risk_share],
-        "totals": sorted([y, p, int(f), int(r), int(m)] for y, p, f, r, m in conn.execute(
-            select(t.year, t.partner, t.funded_pence, t.responsible_pence, t.committed_pence)
-            .where(t.pool_id == pool_id))),
-    })
-    return {"figures_digest": figures_digest(pool_id, position, text), "figures": text.decode()}
+        figures_digest=figures_digest(pool_id, position, text), figures=text.decode()))
 
 
 def figures_digest(pool_id: str, position: int, text: bytes) -> str:

@@ -122,19 +122,18 @@ def pool_figures_as_at(ledger: LedgerApplication, as_at: datetime | None,
                        pool: str) -> PoolFigures | None:
     """The figures the shares and risk-share reports read of one pool (its row, closed years,
     and contributions, running totals and contingent exposure by year and partner) as they
-    stood at `as_at`, from the checkpoints either side of it and the movements between them,
-    without replaying an event (decision 0048). None when they cannot give them: now (the live
-    read models say it), no later checkpoint yet, a partner joined or a year closed in between,
-    or a part fails its check; then `read_models_as_at` serves."""
+    stood at `as_at`, from the figures part of its first checkpoint recorded after it, without
+    replaying an event (decision 0048). None when it cannot give them: now (the live read
+    models say it), no checkpoint after it yet, a partner joined or a year closed since the one
+    before, or a part fails its check; then `read_models_as_at` serves."""
     if as_at is None or ledger.database is None:
         return None
     last = ledger.last_recorded_time()
     if last is None or as_at >= last:
         return None
     from .figures_as_at import figures_between
-    from .one_pool import last_id_at
 
-    return figures_between(ledger, _live_view(ledger), pool, as_at, last_id_at(ledger, as_at))
+    return figures_between(ledger, _live_view(ledger), pool, as_at)
 
 
 def _from_checkpoint(ledger: LedgerApplication, as_at: datetime, stop: int, pool: str,
