@@ -134,13 +134,15 @@ def write_checkpoint(conn: Connection, pool_id: str, position: int, recorded_at:
         .order_by(checkpoints.c.position.desc()).limit(1)).first()
     previous = 0 if found is None else int(found[0])
     tallies_before = None if found is None else str(found[1])
+    added = _added(conn, pool_id, position, previous)
+    lines = interval_lines(added)
     try:
-        parts = streamed_parts(conn, pool_id, position, previous, tallies_before)
+        parts = streamed_parts(conn, pool_id, position, previous, tallies_before, added)
     except OutOfOrderError:
-        parts = whole_parts(conn, pool_id, position, previous, tallies_before)
+        parts = whole_parts(conn, pool_id, position, previous, tallies_before, added)
+    del added
     before = None if found is None else (previous, str(_plain(found[2])), str(found[3]))
-    text = figures_text(figures_now(conn, pool_id), before,
-                        interval_lines(_added(conn, pool_id, position, previous)))
+    text = figures_text(figures_now(conn, pool_id), before, lines)
     conn.execute(insert(checkpoints).values(
         pool_id=pool_id, position=position, recorded_at=recorded_at, events=events, **parts,
         figures_digest=figures_digest(pool_id, position, text), figures=text.decode()))
@@ -152,9 +154,12 @@ def figures_digest(pool_id: str, position: int, text: bytes) -> str:
 
 
 def streamed_parts(conn: Connection, pool_id: str, position: int, previous: int,
-                   tallies_before: str | None) -> dict[str, str | bytes]:
-    """A checkpoint's columns, its state part written table by table (`write_state`)."""
-    added = _added(conn, pool_id, position, previous)
+                   tallies_before: str | None,
+                   added: dict[str, list[list[Any]]] | None = None) -> dict[str, str | bytes]:
+    """A checkpoint's columns, its state part written table by table (`write_state`).
+    `added`: the added rows (`_added`), if the caller has them."""
+    if added is None:
+        added = _added(conn, pool_id, position, previous)
     tallies_text = _json(add_tallies({} if tallies_before is None else json.loads(tallies_before),
                                      added))
     added_text = _json(added)
@@ -168,12 +173,14 @@ def streamed_parts(conn: Connection, pool_id: str, position: int, previous: int,
 
 
 def whole_parts(conn: Connection, pool_id: str, position: int, previous: int,
-                tallies_before: str | None) -> dict[str, str | bytes]:
+                tallies_before: str | None,
+                added: dict[str, list[list[Any]]] | None = None) -> dict[str, str | bytes]:
     """A checkpoint's columns, every part built whole in memory (0030's spelling, which
     `streamed_parts` gives byte for byte with less memory)."""
     state = {t.name: _rows(conn, select(t).where(t.c.pool_id == pool_id), t)
              for t in STATE_TABLES}
-    added = _added(conn, pool_id, position, previous)
+    if added is None:
+        added = _added(conn, pool_id, position, previous)
     tallies = add_tallies({} if tallies_before is None else json.loads(tallies_before), added)
     state_text, added_text, tallies_text = _json(state), _json(added), _json(tallies)
     return {"state_digest": _digest(pool_id, position, state_text + b"\n" + tallies_text),
