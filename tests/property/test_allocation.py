@@ -305,3 +305,23 @@ def test_a_split_worked_out_once_divides_as_it_did_the_first_time() -> None:
         else:
             raise AssertionError("a split of 99% was used")
     assert allocate_by_splits([(0, short)], ["ASC", "CFS"]) == {"ASC": 0, "CFS": 0}
+
+
+@given(st.integers(min_value=-1000, max_value=100_000_000_000), splits(),
+       st.booleans())
+def test_one_split_in_pence_is_allocate_by_splits_without_the_noughts(
+        pence: int, split_and_order: tuple[dict[str, Decimal], list[str]], short: bool) -> None:
+    """`split_pence` (a decision's commitment, event by event) gives exactly what
+    `allocate_by_splits` gives for one part, the partners given nothing left out, and declines
+    (None) where it declines: a negative amount, or a partner outside the order."""
+    from pooledbudget.money import split_pence
+
+    split, order = split_and_order
+    if short:
+        order = order[1:]
+    expected = allocate_by_splits([(pence, split)], order)
+    found = split_pence(pence, split, order)
+    if expected is None:
+        assert found is None
+    else:
+        assert found == {code: part for code, part in expected.items() if part}

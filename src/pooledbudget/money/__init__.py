@@ -16,6 +16,7 @@ from .allocation import (
     allocate,
     allocate_by_splits,
     allocate_pence,
+    split_pence,
     split_weights,
     weights_from_amounts,
 )
@@ -54,7 +55,7 @@ from .value import (
 
 __all__ = [
     "AMOUNT_PATTERN", "HUNDRED", "MAX_AMOUNT", "MAX_PENCE", "PENNY", "PERCENT_PATTERN", "ZERO",
-    "AmountError", "Money", "PenceTally", "Split", "allocate", "allocate_by_splits",
+    "AmountError", "Money", "PenceTally", "Split", "allocate", "allocate_by_splits", "split_pence",
     "allocate_pence", "exact", "exact_money", "exact_pence", "fmt_money", "fmt_percent",
     "fraction_to_str", "from_exact", "from_pence", "is_whole_pence", "money", "pence_text",
     "percentage", "ratio", "repeated_pence", "round_half_even", "round_half_even_pence",

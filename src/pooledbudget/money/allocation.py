@@ -148,6 +148,32 @@ def _by_one_split(pence: int, split: Split, order: Sequence[str]) -> dict[str, i
     return _largest_remainders(exact, common, pence, order)
 
 
+def split_pence(pence: int, split: Split, order: Sequence[str]) -> dict[str, int] | None:
+    """`allocate_by_splits([(pence, split)], order)` without the partners given nothing: what
+    a decision's commitment moved by, event by event, is worked out from. None when integers
+    don't apply, as there."""
+    if pence <= 0:
+        return None if pence < 0 else {}
+    common, multiples = _prepared_split(split)
+    parts: dict[str, int] = {}
+    remainders = []
+    given = 0
+    for code, multiple in multiples:
+        if code not in order:
+            return None
+        parts[code], remainder = divmod(pence * multiple, common)
+        given += parts[code]
+        if remainder:
+            remainders.append((-remainder, order.index(code), code))
+    if sum(multiple for _, multiple in multiples) != common:
+        raise ValueError("each split must sum to exactly 100")
+    if given < pence:
+        remainders.sort()  # the largest remainder first, then the earliest in `order` (R4)
+        for _, _, code in remainders[:pence - given]:
+            parts[code] += 1
+    return {code: part for code, part in parts.items() if part}
+
+
 def weights_from_amounts(amounts: Mapping[str, Fraction]) -> dict[str, Fraction]:
     """Exact per-partner amounts as weights summing to 1 (zero total gives no weights)."""
     total = sum(amounts.values(), Fraction(0))

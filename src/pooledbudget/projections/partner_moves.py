@@ -38,23 +38,24 @@ def held(decision: Decision, order: list[str], year_closed: bool) -> Held:
 def moves_text(event: Any, decision: Decision, before: Held, after: Held) -> str:
     """The event's moves, `CODE:funded:responsible:committed:contingent` for each partner it
     moved, by code, spaced; "" when it moved none."""
-    moved: dict[str, list[int]] = {}
     sign = (1 if isinstance(event, Decision.SpendRecorded)
             else -1 if isinstance(event, Decision.SpendReversed) else 0)
+    (was, was_held), (now, now_held) = before, after
+    if not sign and was == now and was_held == now_held:
+        return ""
+    spent: dict[str, tuple[int, int]] = {}
     if sign:
         for code, funded, responsible in each_part(decision.spends[event.invoice_ref].parts):
-            sums = moved.get(code) or moved.setdefault(code, [0, 0, 0, 0])
-            sums[0] += sign * funded
-            sums[1] += sign * responsible
-    for column, was, now in ((2, before[0], after[0]), (3, before[1], after[1])):
-        if was == now:
-            continue
-        for code in was.keys() | now.keys():
-            delta = now.get(code, 0) - was.get(code, 0)
-            if delta:
-                (moved.get(code) or moved.setdefault(code, [0, 0, 0, 0]))[column] += delta
-    return " ".join(f"{code}:{m[0]}:{m[1]}:{m[2]}:{m[3]}"
-                    for code, m in sorted(moved.items()) if any(m))
+            spent[code] = (sign * funded, sign * responsible)
+    codes = {*spent, *was, *now, *was_held, *now_held}
+    moves = []
+    for code in sorted(codes):
+        funded, responsible = spent.get(code, (0, 0))
+        committed = now.get(code, 0) - was.get(code, 0)
+        held = now_held.get(code, 0) - was_held.get(code, 0)
+        if funded or responsible or committed or held:
+            moves.append(f"{code}:{funded}:{responsible}:{committed}:{held}")
+    return " ".join(moves)
 
 
 _ENTRIES = re.compile(r"(?: [A-Z0-9]{2,12}(?::-?[0-9]+){4})*")

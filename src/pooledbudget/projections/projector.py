@@ -209,6 +209,7 @@ class LedgerProjection(Projection[ReadModelStore]):
         decision = self._decisions.get(key)
         if isinstance(event, Decision.Proposed):
             decision, before, was = event.mutate(None), (0, 0), NOTHING
+            terms = self._terms_of(conn, decision.pool_id, decision.year)
         else:
             if decision is None or decision.version != event.originator_version - 1:
                 decision = self.ledger.repository.get(
@@ -221,10 +222,9 @@ class LedgerProjection(Projection[ReadModelStore]):
                 was = kept[2] if kept[3] is terms else held(decision, *terms)
             else:
                 before, was = position(decision), held(decision, *terms)
-            event.mutate(decision)
+            event.mutate(decision)  # a decision's pool and year never change
         assert isinstance(decision, Decision)
         after = position(decision)
-        terms = self._terms_of(conn, decision.pool_id, decision.year)
         now = held(decision, *terms)
         self._positions[key] = (decision.version, after, now, terms)
         self._decisions[key] = decision

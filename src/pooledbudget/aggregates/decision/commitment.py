@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from ...money import from_exact, split_weights, to_pence
+from ...money import from_exact, split_pence, split_weights, to_pence
 from .speed import held_in_pence, pence_held
 from .spend import allocation
 from .state import DecisionData, ElementState
@@ -32,10 +32,15 @@ class CommitmentRules(DecisionData):
     def commitment_pence(self, order: list[str], year_closed: bool) -> dict[str, int]:
         """`commitment_by_partner` in pence, the partners holding nothing left out: what the
         projection records, event by event, of how each partner's commitment moved."""
+        if self.status != "approved" or self.actual_end is not None or year_closed:
+            return {}
         return self._held_pence(self._cost_elements(), order, year_closed)
 
     def contingent_pence(self, order: list[str], year_closed: bool) -> dict[str, int]:
         """`contingent_by_partner` in pence, the partners holding nothing left out."""
+        if self.status != "approved" or self.actual_end is not None or year_closed or \
+                all(e.outcome is None for e in self.elements.values()):
+            return {}
         return self._held_pence({name: e for name, e in self.elements.items()
                                  if e.outcome is not None}, order, year_closed)
 
@@ -44,6 +49,13 @@ class CommitmentRules(DecisionData):
         if self.status != "approved" or self.actual_end is not None or year_closed \
                 or not elements:
             return {}
+        if len(elements) == 1:  # what nearly every decision has: one split, no sum
+            [element] = elements.values()
+            if not element.tally.odd:
+                found = split_pence(element.cost.pence - element.tally.pence,
+                                    element.funding.latest, order)
+                if found is not None:
+                    return found
         in_pence = pence_held(elements, order)
         if in_pence is None:
             in_pence = {code: to_pence(amount) for code, amount
