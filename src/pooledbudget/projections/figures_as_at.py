@@ -51,8 +51,9 @@ class PoolFigures(Figures):
 def figures_between(ledger: LedgerApplication, live: ReadModelStore, pool: str,
                     until: datetime) -> PoolFigures | None:
     """The pool's figures as they stood at `until`, from the `live` read models' first
-    checkpoint of the pool recorded after it, or None when it cannot give them (module
-    docstring): the caller reads the read models as at `until` instead."""
+    checkpoint of the pool recorded after it (by time, through its index: recording time
+    follows log order, 0002), or None when it cannot give them (module docstring): the caller
+    reads the read models as at `until` instead."""
     from .from_checkpoint import check_position
 
     try:
@@ -61,7 +62,7 @@ def figures_between(ledger: LedgerApplication, live: ReadModelStore, pool: str,
                 select(checkpoints.c.position, checkpoints.c.recorded_at, checkpoints.c.events,
                        checkpoints.c.figures, checkpoints.c.figures_digest)
                 .where(checkpoints.c.pool_id == pool, checkpoints.c.recorded_at > until)
-                .order_by(checkpoints.c.position).limit(1)).first()
+                .order_by(checkpoints.c.recorded_at, checkpoints.c.position).limit(1)).first()
     except SQLAlchemyError:  # no such column: read models older than the figures
         return None
     if row is None:

@@ -268,6 +268,8 @@ checkpoints = Table(  # a pool's read-model rows as at every N-th of its events 
     # as-at moves by the recorded movements after it instead of replaying events (0048)
     Column("figures_digest", String(64), nullable=False),
     Column("figures", Text, nullable=False),
+    # an as-at finds the pool's first checkpoint recorded after T (0048) without a scan
+    Index("ix_pb_checkpoints_pool_time", "pool_id", "recorded_at"),
 )
 
 checkpoint_counts = Table(  # how many of each pool's events the read models have applied
