@@ -31,7 +31,7 @@ from sqlalchemy import JSON, Connection, Table, insert, select, update
 
 from .added_tee import added_tee, merged
 from .checkpoint_state import OutOfOrderError, Part, write_state
-from .figures_part import figures_now, figures_text, interval_lines
+from .figures_part import figures_digest, figures_now, figures_text, interval_lines
 from .state_text import decode_for
 from .tables import (
     approvals_pending,
@@ -146,11 +146,6 @@ def write_checkpoint(conn: Connection, pool_id: str, position: int, recorded_at:
     conn.execute(insert(checkpoints).values(
         pool_id=pool_id, position=position, recorded_at=recorded_at, events=events, **parts,
         figures_digest=figures_digest(pool_id, position, text), figures=text.decode()))
-
-
-def figures_digest(pool_id: str, position: int, text: bytes) -> str:
-    """SHA-256 of the figures part and of where it belongs (its own kind of part)."""
-    return hashlib.sha256(_where(pool_id, position) + b"figures\n" + text).hexdigest()
 
 
 def streamed_parts(conn: Connection, pool_id: str, position: int, previous: int,

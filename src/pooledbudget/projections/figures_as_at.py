@@ -30,8 +30,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..application import LedgerApplication
 from ..logs import ledger_logger
-from .checkpoints import Checkpoint, CheckpointUnusableError, figures_digest
-from .figures_part import Figures
+from .checkpoints import Checkpoint, CheckpointUnusableError
+from .figures_part import Figures, figures_digest
 from .store import ReadModelStore
 from .tables import checkpoints
 

@@ -16,6 +16,7 @@ recorded by T, and at most `EVERY` lines after them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,6 +108,12 @@ def figures_now(conn: Connection, pool_id: str) -> dict[str, Any]:
         y for (y,) in conn.execute(select(closed_years.c.year)
                                    .where(closed_years.c.pool_id == pool_id))),
         **now.spelled()}
+
+
+def figures_digest(pool_id: str, position: int, text: bytes) -> str:
+    """SHA-256 of the part and of where it belongs: the pool and position, spelled as the
+    checkpoint's other digests spell them, then the part's kind."""
+    return hashlib.sha256(f"{pool_id}\n{position}\nfigures\n".encode() + text).hexdigest()
 
 
 def interval_lines(added: dict[str, list[list[Any]]]) -> list[str]:
