@@ -123,17 +123,18 @@ def interval_lines(added: dict[str, list[list[Any]]]) -> list[str]:
     lines: list[tuple[int, str]] = []
     for table, kind in ((contribution_events, "C"), (forecast_movements, "M")):
         names = [c.name for c in table.columns]
-        at = {n: names.index(n) for n in ("sequence", "recorded_at", "year")}
+        sequence, recorded_at, year = (names.index(n) for n in ("sequence", "recorded_at",
+                                                                 "year"))
+        if kind == "C":
+            partner, how, pence = (names.index(n) for n in ("partner", "kind", "amount_pence"))
+        else:
+            partners = names.index("partners")
         for row in added.get(table.name, []):
-            if kind == "C":
-                what = (f"{row[names.index('partner')]}:{row[names.index('kind')]}:"
-                        f"{row[names.index('amount_pence')]}")
-            else:
-                what = row[names.index("partners")]
-                if not what:
-                    continue
-            lines.append((row[at["sequence"]], f"{row[at['sequence']]}\t{row[at['recorded_at']]}"
-                                               f"\t{row[at['year']]}\t{kind}\t{what}"))
+            what = (f"{row[partner]}:{row[how]}:{row[pence]}" if kind == "C"
+                    else row[partners])
+            if what:
+                lines.append((row[sequence], f"{row[sequence]}\t{row[recorded_at]}"
+                                             f"\t{row[year]}\t{kind}\t{what}"))
     lines.sort(key=lambda item: item[0])
     return [line for _, line in lines]
 
