@@ -61,10 +61,6 @@ class Figures:
                 "totals": sorted([*k, *v] for k, v in self.totals.items() if any(v)),
                 "contingent": sorted([*k, v] for k, v in self.contingent.items() if v)}
 
-    def copy(self) -> Figures:
-        return Figures({k: list(v) for k, v in self.contributions.items()},
-                       {k: list(v) for k, v in self.totals.items()}, dict(self.contingent))
-
     def apply(self, lines: list[str]) -> None:
         """Moves these figures by `lines` (`interval_lines`), in order."""
         moves: dict[str, list[str]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
@@ -27,19 +28,15 @@ running totals (decision 0045)."""
 
 def figures_of(found: PoolFigures, pool_id: str, year: str) -> dict[str, dict[str, int]]:
     """`partner_figures` from a pool's figures as at T (decision 0048), not from tables."""
-    info = info_of(found, pool_id)
-    figures = {code: {"agreed": 0, "received": 0, "committed": 0, "contingent": 0, "spent": 0}
-               for code in info.members(year)}
-    for (of_year, partner), (agreed, received) in found.contributions.items():
-        if of_year == year:
-            figures[partner].update(agreed=agreed, received=received)
-    for (of_year, partner), pence in found.contingent.items():
-        if of_year == year and pence:
-            figures[partner]["contingent"] = pence
-    for (of_year, partner), (funded, _responsible, committed) in found.totals.items():
-        if of_year == year and (funded or committed):
-            figures[partner].update(spent=funded, committed=committed)
-    return figures
+    return built(
+        info_of(found, pool_id).members(year),
+        ((partner, *pair) for (of_year, partner), pair in found.contributions.items()
+         if of_year == year),
+        ((partner, pence) for (of_year, partner), pence in found.contingent.items()
+         if of_year == year),
+        ((partner, funded, committed)
+         for (of_year, partner), (funded, _responsible, committed) in found.totals.items()
+         if of_year == year))
 
 
 def info_of(found: PoolFigures, pool_id: str) -> PoolInfo:
@@ -51,21 +48,30 @@ def partner_figures(conn: Connection, pool_id: str, year: str) -> dict[str, dict
     left out). Spent and committed are the running totals the projection keeps (decision
     0045): summed from the year's allocations and commitments instead, they took a quarter of
     a second at a one-million-event year, and grew with it."""
-    info = pool_info(conn, pool_id)
+    c, held, totals = contributions.c, contingent.c, partner_totals.c
+    return built(
+        pool_info(conn, pool_id).members(year),
+        conn.execute(select(c.partner, c.agreed_pence, c.received_pence)
+                     .where(c.pool_id == pool_id, c.year == year)),
+        conn.execute(select(held.partner, func.sum(held.amount_pence))
+                     .where(held.pool_id == pool_id, held.year == year)
+                     .group_by(held.partner)),
+        conn.execute(select(totals.partner, totals.funded_pence, totals.committed_pence)
+                     .where(totals.pool_id == pool_id, totals.year == year)))
+
+
+def built(members: Iterable[str], agreed_received: Iterable[Sequence[Any]],
+          held: Iterable[Sequence[Any]], spent_committed: Iterable[Sequence[Any]],
+          ) -> dict[str, dict[str, int]]:
+    """One partner's figures a member, from rows of (partner, agreed, received), (partner,
+    contingent) and (partner, spent, committed), whichever source they were read from."""
     figures = {code: {"agreed": 0, "received": 0, "committed": 0, "contingent": 0, "spent": 0}
-               for code in info.members(year)}
-    for row in conn.execute(select(contributions).where(contributions.c.pool_id == pool_id,
-                                                        contributions.c.year == year)):
-        figures[row.partner].update(agreed=row.agreed_pence, received=row.received_pence)
-    held = select(contingent.c.partner, func.sum(contingent.c.amount_pence)).where(
-        contingent.c.pool_id == pool_id, contingent.c.year == year
-    ).group_by(contingent.c.partner)
-    for partner, pence in conn.execute(held):
+               for code in members}
+    for partner, agreed, received in agreed_received:
+        figures[partner].update(agreed=int(agreed), received=int(received))
+    for partner, pence in held:
         figures[partner]["contingent"] = int(pence)
-    totals = partner_totals.c
-    for partner, spent, committed in conn.execute(
-            select(totals.partner, totals.funded_pence, totals.committed_pence)
-            .where(totals.pool_id == pool_id, totals.year == year)):
+    for partner, spent, committed in spent_committed:
         figures[partner].update(spent=int(spent), committed=int(committed))
     return figures
 
