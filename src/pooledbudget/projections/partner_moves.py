@@ -35,6 +35,12 @@ def held(decision: Decision, order: list[str], year_closed: bool) -> Held:
             decision.contingent_pence(order, year_closed))
 
 
+def standing(decision: Decision, order: list[str], year_closed: bool) -> tuple[tuple[int, int], Held]:
+    """The decision's position (`history.position`) and what it holds (`held`), at once."""
+    spent, firm, committed, contingent = decision.standing(order, year_closed)
+    return (spent, firm), (committed, contingent)
+
+
 def moves_text(event: Any, decision: Decision, before: Held, after: Held) -> str:
     """The event's moves, `CODE:funded:responsible:committed:contingent` for each partner it
     moved, by code, spaced; "" when it moved none."""
@@ -47,17 +53,20 @@ def moves_text(event: Any, decision: Decision, before: Held, after: Held) -> str
     if sign:
         for code, funded, responsible in each_part(decision.spends[event.invoice_ref].parts):
             spent[code] = (sign * funded, sign * responsible)
-    codes = {*spent, *was, *now, *was_held, *now_held}
+    codes = {*spent, *was, *now}
+    if held_moved := was_held != now_held:  # not the usual event: an outcome element's
+        codes.update(was_held, now_held)
     moves = []
     for code in sorted(codes):
-        funded, responsible = spent.get(code, (0, 0))
+        funded, responsible = spent.get(code, _NONE)
         committed = now.get(code, 0) - was.get(code, 0)
-        held = now_held.get(code, 0) - was_held.get(code, 0)
+        held = now_held.get(code, 0) - was_held.get(code, 0) if held_moved else 0
         if funded or responsible or committed or held:
             moves.append(f"{code}:{funded}:{responsible}:{committed}:{held}")
     return " ".join(moves)
 
 
+_NONE = (0, 0)
 _ENTRIES = re.compile(r"(?: [A-Z0-9]{2,12}(?::-?[0-9]+){4})*")
 _CODES = re.compile(r" ([A-Z0-9]{2,12}):")
 

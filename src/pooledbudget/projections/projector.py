@@ -26,10 +26,10 @@ from .added_tee import AddedTee
 from .checkpoints import PoolCounts, checkpoint_every, write_checkpoint
 from .contributions import ContributionWriter, apply_pool_event
 from .decisions import DecisionState, write_decision_states
-from .history import HistoryWriter, Position, position
+from .history import HistoryWriter, Position
 from .log_reader import LogReader
 from .outcomes import OutcomeWriter, write_outcome_states
-from .partner_moves import NOTHING, Held, held, moves_text
+from .partner_moves import NOTHING, Held, held, moves_text, standing
 from .partner_totals import Totals, add_partner_totals
 from .sign_offs import SignOffWriter
 from .spend import SpendWriter
@@ -221,11 +221,10 @@ class LedgerProjection(Projection[ReadModelStore]):
                 before = kept[1]
                 was = kept[2] if kept[3] is terms else held(decision, *terms)
             else:
-                before, was = position(decision), held(decision, *terms)
+                before, was = standing(decision, *terms)
             event.mutate(decision)  # a decision's pool and year never change
         assert isinstance(decision, Decision)
-        after = position(decision)
-        now = held(decision, *terms)
+        after, now = standing(decision, *terms)
         self._positions[key] = (decision.version, after, now, terms)
         self._decisions[key] = decision
         self._decisions.move_to_end(key)

@@ -44,6 +44,28 @@ class CommitmentRules(DecisionData):
         return self._held_pence({name: e for name, e in self.elements.items()
                                  if e.outcome is not None}, order, year_closed)
 
+    def standing(self, order: list[str], year_closed: bool
+                 ) -> tuple[int, int, dict[str, int], dict[str, int]]:
+        """(`spent_pence`, `firm_remaining_pence`, `commitment_pence`, `contingent_pence`):
+        what a projection records after every decision event, asked at once, so that the
+        usual decision (one cost element, no outcome element) is looked at in one pass."""
+        spent = self.spent_pence
+        if self.status != "approved" or self.actual_end is not None:
+            return spent, 0, {}, {}
+        if len(self.elements) == 1:
+            [element] = self.elements.values()
+            if element.outcome is None:
+                firm = self.cost_pence - spent  # no outcome element's cost or payments in it
+                if year_closed:
+                    return spent, firm, {}, {}
+                if not element.tally.odd:
+                    found = split_pence(element.cost.pence - element.tally.pence,
+                                        element.funding.latest, order)
+                    if found is not None:
+                        return spent, firm, found, {}
+        return (spent, self.firm_remaining_pence, self.commitment_pence(order, year_closed),
+                self.contingent_pence(order, year_closed))
+
     def _held_pence(self, elements: dict[str, ElementState], order: list[str],
                     year_closed: bool) -> dict[str, int]:
         if self.status != "approved" or self.actual_end is not None or year_closed \
