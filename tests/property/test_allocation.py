@@ -305,6 +305,15 @@ def test_a_split_worked_out_once_divides_as_it_did_the_first_time() -> None:
         else:
             raise AssertionError("a split of 99% was used")
     assert allocate_by_splits([(0, short)], ["ASC", "CFS"]) == {"ASC": 0, "CFS": 0}
+    from pooledbudget.money import split_pence
+
+    for _ in range(2):  # refused when first worked out, and when found worked out
+        try:
+            split_pence(100, short, ["ASC", "CFS"])
+        except ValueError as error:
+            assert "sum to exactly 100" in str(error)
+        else:
+            raise AssertionError("a split of 99% was used")
 
 
 @given(st.integers(min_value=-1000, max_value=100_000_000_000), splits(),

@@ -84,19 +84,21 @@ def _largest_remainders(exact: Mapping[str, int], common: int, total: int,
 
 
 _SPLITS_KEPT = 4096  # splits prepared (a pool has a few dozen)
-_prepared: dict[tuple[tuple[str, Decimal], ...], tuple[int, tuple[tuple[str, int], ...]]] = {}
+_prepared: dict[tuple[tuple[str, Decimal], ...], tuple[int, tuple[tuple[str, int], ...], bool]] = {}
 
 
-def _prepared_split(split: Split) -> tuple[int, tuple[tuple[str, int], ...]]:
-    """A percentage split as its common denominator and each partner's multiple of it: a
-    share of p pence is `p * multiple / common`. Every spend and every commitment divides by
-    one of a few splits; each is worked out once."""
+def _prepared_split(split: Split) -> tuple[int, tuple[tuple[str, int], ...], bool]:
+    """A percentage split as its common denominator, each partner's multiple of it (a share
+    of p pence is `p * multiple / common`), and whether the multiples sum to it (the split to
+    100). Every spend and every commitment divides by one of a few splits; each is worked out
+    once."""
     key = tuple(split.items())
     found = _prepared.get(key)
     if found is None:
         ratios = [(code, *pct.as_integer_ratio()) for code, pct in key]
         common = lcm(*(100 * d for _, _, d in ratios))
-        found = (common, tuple((code, n * (common // (100 * d))) for code, n, d in ratios))
+        multiples = tuple((code, n * (common // (100 * d))) for code, n, d in ratios)
+        found = (common, multiples, sum(multiple for _, multiple in multiples) == common)
         if len(_prepared) >= _SPLITS_KEPT:
             _prepared.clear()
         _prepared[key] = found
@@ -120,9 +122,9 @@ def allocate_by_splits(
         return dict.fromkeys(order, 0)
     prepared = [(pence, _prepared_split(split)) for pence, split in parts]
     # Each share is pence * multiple / its split's common denominator: all over one.
-    common = lcm(*(split_common for _, (split_common, _) in prepared))
+    common = lcm(*(split_common for _, (split_common, _, _) in prepared))
     scaled = dict.fromkeys(order, 0)
-    for pence, (split_common, multiples) in prepared:
+    for pence, (split_common, multiples, _) in prepared:
         factor = pence * (common // split_common)
         for code, multiple in multiples:
             if code not in scaled:
@@ -137,13 +139,13 @@ def _by_one_split(pence: int, split: Split, order: Sequence[str]) -> dict[str, i
     """`allocate_by_splits` of one part."""
     if pence <= 0:
         return None if pence < 0 else dict.fromkeys(order, 0)
-    common, multiples = _prepared_split(split)
+    common, multiples, whole = _prepared_split(split)
     exact = {}
     for code, multiple in multiples:
         if code not in order:
             return None
         exact[code] = pence * multiple
-    if sum(multiple for _, multiple in multiples) != common:
+    if not whole:
         raise ValueError("each split must sum to exactly 100")
     return _largest_remainders(exact, common, pence, order)
 
@@ -154,24 +156,27 @@ def split_pence(pence: int, split: Split, order: Sequence[str]) -> dict[str, int
     don't apply, as there."""
     if pence <= 0:
         return None if pence < 0 else {}
-    common, multiples = _prepared_split(split)
+    common, multiples, whole = _prepared_split(split)
     parts: dict[str, int] = {}
     remainders = []
     given = 0
     for code, multiple in multiples:
         if code not in order:
             return None
-        parts[code], remainder = divmod(pence * multiple, common)
-        given += parts[code]
+        part, remainder = divmod(pence * multiple, common)
+        parts[code] = part
+        given += part
         if remainder:
             remainders.append((-remainder, order.index(code), code))
-    if sum(multiple for _, multiple in multiples) != common:
+    if not whole:
         raise ValueError("each split must sum to exactly 100")
     if given < pence:
         remainders.sort()  # the largest remainder first, then the earliest in `order` (R4)
         for _, _, code in remainders[:pence - given]:
             parts[code] += 1
-    return {code: part for code, part in parts.items() if part}
+    if 0 in parts.values():
+        return {code: part for code, part in parts.items() if part}
+    return parts
 
 
 def weights_from_amounts(amounts: Mapping[str, Fraction]) -> dict[str, Fraction]:
