@@ -139,3 +139,20 @@ def test_one_instant_in_two_zones_is_stored_as_sqlalchemy_stores_each(
                 "('Z1', 'Z2', 'SAZ1', 'SAZ2')").all())
         assert stored["Z1"] == stored["SAZ1"] == "2026-06-01 09:00:00.000000"
         assert stored["Z2"] == stored["SAZ2"] == "2026-06-01 10:00:00.000000"
+
+
+def test_sqlites_faster_boolean_stores_and_refuses_as_sqlalchemys_own() -> None:
+    """The bulk path's bool for SQLite (1 or 0) is SQLAlchemy's, and what SQLAlchemy refuses
+    it refuses alike."""
+    from sqlalchemy import Boolean
+    from sqlalchemy.dialects import sqlite
+
+    from pooledbudget.projections.bulk import _sqlite_boolean
+
+    own = Boolean().dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())
+    assert own is not None
+    faster = _sqlite_boolean(own)
+    for value in (True, False, 1, 0):
+        assert faster(value) == own(value) and type(faster(value)) is type(own(value))
+    with pytest.raises(TypeError, match="Not a boolean value"):
+        faster("x")

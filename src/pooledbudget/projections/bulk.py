@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Date, DateTime, Table, insert
+from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Table, insert
 
 from .added_tee import added_tee
 
@@ -158,6 +158,8 @@ def _sqlite_datetime(slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
     `slow`."""
     # A spend's row and its movement share their event's time: spelled once. Keyed with the
     # zone too, since equal instants in two zones are spelled apart (the zone is dropped).
+    # More are kept than a catch-up batch has events (10,000), so that the movements, written
+    # after the batch's spends, find their times spelled.
     spelled: dict[tuple[datetime, Any], str] = {}
 
     def process(value: Any) -> Any:
@@ -165,7 +167,7 @@ def _sqlite_datetime(slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
             key = (value, value.tzinfo)
             text = spelled.get(key)
             if text is None:
-                if len(spelled) >= 4096:
+                if len(spelled) >= 16384:
                     spelled.clear()
                 text = spelled[key] = _SQLITE_SPELLING % (
                     value.year, value.month, value.day, value.hour, value.minute, value.second,
@@ -181,5 +183,13 @@ def _sqlite_date(slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return process
 
 
+def _sqlite_boolean(slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """SQLAlchemy's SQLite storage of a bool (1 or 0, the dialect having no native boolean),
+    without its strictness check's two calls for a value that is exactly True or False."""
+    def process(value: Any) -> Any:
+        return 1 if value is True else 0 if value is False else slow(value)
+    return process
+
+
 _SQLITE_SPELLING = "%04d-%02d-%02d %02d:%02d:%02d.%06d"  # sqlalchemy.dialects.sqlite.DATETIME's
-_SQLITE_FASTER = {DateTime: _sqlite_datetime, Date: _sqlite_date}
+_SQLITE_FASTER = {DateTime: _sqlite_datetime, Date: _sqlite_date, Boolean: _sqlite_boolean}
