@@ -29,14 +29,9 @@ NOTHING: Held = ({}, {})
 FIELDS = ("funded", "responsible", "committed", "contingent")
 
 
-def held(decision: Decision, order: list[str], year_closed: bool) -> Held:
-    """What the decision holds of each partner's money."""
-    return (decision.commitment_pence(order, year_closed),
-            decision.contingent_pence(order, year_closed))
-
-
 def standing(decision: Decision, order: list[str], year_closed: bool) -> tuple[tuple[int, int], Held]:
-    """The decision's position (`history.position`) and what it holds (`held`), at once."""
+    """The decision's position (`history.position`) and what it holds of each partner's money
+    (`Decision.standing`)."""
     spent, firm, committed, contingent = decision.standing(order, year_closed)
     return (spent, firm), (committed, contingent)
 

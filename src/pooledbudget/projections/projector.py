@@ -29,7 +29,7 @@ from .decisions import DecisionState, write_decision_states
 from .history import HistoryWriter, Position
 from .log_reader import LogReader
 from .outcomes import OutcomeWriter, write_outcome_states
-from .partner_moves import NOTHING, Held, held, moves_text, standing
+from .partner_moves import NOTHING, Held, moves_text, standing
 from .partner_totals import Totals, add_partner_totals
 from .sign_offs import SignOffWriter
 from .spend import SpendWriter
@@ -219,7 +219,7 @@ class LedgerProjection(Projection[ReadModelStore]):
             kept = self._positions.get(key)
             if kept is not None and kept[0] == decision.version:
                 before = kept[1]
-                was = kept[2] if kept[3] is terms else held(decision, *terms)
+                was = kept[2] if kept[3] is terms else standing(decision, *terms)[1]
             else:
                 before, was = standing(decision, *terms)
             event.mutate(decision)  # a decision's pool and year never change

@@ -52,17 +52,10 @@ class CommitmentRules(DecisionData):
         spent = self.spent_pence
         if self.status != "approved" or self.actual_end is not None:
             return spent, 0, {}, {}
-        if len(self.elements) == 1:
-            [element] = self.elements.values()
-            if element.outcome is None:
-                firm = self.cost_pence - spent  # no outcome element's cost or payments in it
-                if year_closed:
-                    return spent, firm, {}, {}
-                if not element.tally.odd:
-                    found = split_pence(element.cost.pence - element.tally.pence,
-                                        element.funding.latest, order)
-                    if found is not None:
-                        return spent, firm, found, {}
+        if len(self.elements) == 1 and next(iter(self.elements.values())).outcome is None:
+            # one cost element: no outcome element's cost, payments or exposure to set apart
+            return (spent, self.cost_pence - spent,
+                    self._held_pence(self.elements, order, year_closed), {})
         return (spent, self.firm_remaining_pence, self.commitment_pence(order, year_closed),
                 self.contingent_pence(order, year_closed))
 
