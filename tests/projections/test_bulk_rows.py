@@ -69,6 +69,38 @@ def test_bulk_rows_read_back_as_sqlalchemy_inserts_do(store: ReadModelStore) -> 
         assert ("INV-old", "0999-01-02", "0999-01-02 03:04:05.000000", 1) in raw["BULK"]
 
 
+def _many_rows(pool: str, copies: int) -> list[tuple[Any, ...]]:
+    return [(row[0], f"{row[1]}-{n}", *row[2:]) for n in range(copies) for row in _rows(pool)]
+
+
+def test_runs_of_rows_written_as_one_statement_read_back_alike(store: ReadModelStore) -> None:
+    """On SQLite, whole runs of rows go as one multi-row INSERT and the rest one by one:
+    however many rows a batch has, each reads back as inserted through SQLAlchemy, none lost
+    or doubled at the runs' edges."""
+    names = [c.name for c in spends.columns]
+    for copies in (5, 6, 12, 13):  # 55, 66, 132 and 143 rows: runs of 64 and odd ones over
+        rows = _many_rows("BULK", copies)
+        with store.transaction() as conn:
+            conn.execute(delete(spends))
+            conn.execute(insert(spends), [dict(zip(names, row, strict=True))
+                                          for row in _many_rows("SA", copies)])
+            insert_rows(conn, spends, rows)
+        assert len(_read(store, "BULK")) == len(rows)
+        assert _read(store, "BULK") == _read(store, "SA")
+
+
+def test_a_row_of_the_wrong_width_is_refused_before_anything_is_written(
+        store: ReadModelStore) -> None:
+    """Rows flattened into one statement would shift every later row's columns if one were
+    short: it is refused, and its batch rolls back."""
+    rows = _many_rows("SHORT", 7)
+    rows[3] = rows[3][:-1]
+    with pytest.raises(ValueError, match="pb_spends rows must each have 13 values"), \
+            store.transaction() as conn:
+        insert_rows(conn, spends, rows)
+    assert _read(store, "SHORT") == []
+
+
 def test_bulk_rows_roll_back_with_their_transaction(store: ReadModelStore) -> None:
     """They are written on the batch's own connection: a failed batch leaves none behind."""
     with pytest.raises(RuntimeError), store.transaction() as conn:
@@ -86,7 +118,7 @@ def test_tables_with_json_columns_are_refused(store: ReadModelStore) -> None:
     through the bulk path at all."""
     with store.transaction() as conn, pytest.raises(TypeError, match="JSON"):
         insert_rows(conn, approvals_pending, [("P", "D", None, "2026-27",
-                                               datetime.now(UTC), 1, ["ASC"])])
+                                               datetime.now(UTC), 1, ["ASC"], None)])
 
 
 def test_a_writer_whose_tuples_no_longer_match_its_table_fails_at_once() -> None:

@@ -41,6 +41,9 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
     """Inserts `rows`, each a tuple of values in the order of `table.columns` (all of them)."""
     if not rows:
         return
+    width = len(table.columns)
+    if any(len(row) != width for row in rows):  # one short row would shift the rest (SQLite)
+        raise ValueError(f"{table.name} rows must each have {width} values")
     sink = diverted(conn, table)
     if sink is not None:
         sink.add(table, rows)
@@ -70,18 +73,47 @@ def _insert(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
                     copy.write_row(row)
         return
     statement, processors = _plan(conn, table)
+    # Whole runs of rows go as one multi-row INSERT each, the rest one by one: SQLite then
+    # runs one statement where it ran 64 (about a fifth less time inserting, decision 0049).
+    width = len(table.columns)
+    per = min(ROWS_A_STATEMENT, SQLITE_BINDS // width)
+    whole = len(rows) - len(rows) % per
+    flat: list[Any] = []
+    for row in rows[:whole]:
+        flat += row
     if processors:
-        converted = []
-        for row in rows:
-            values = list(row)
+        for start in range(0, len(flat), width):
             for i, process in processors:
-                if values[i] is not None:
-                    values[i] = process(values[i])
-            converted.append(tuple(values))
-        rows = converted
-    elif not isinstance(rows[0], tuple):
-        rows = [tuple(row) for row in rows]
-    conn.exec_driver_sql(statement, rows)
+                if flat[start + i] is not None:
+                    flat[start + i] = process(flat[start + i])
+    if whole:
+        step = per * width
+        conn.exec_driver_sql(_many(statement, per),
+                             [tuple(flat[i:i + step]) for i in range(0, len(flat), step)])
+    if whole == len(rows):
+        return
+    rest = []
+    for row in rows[whole:]:
+        values = list(row)
+        for i, process in processors:
+            if values[i] is not None:
+                values[i] = process(values[i])
+        rest.append(tuple(values))
+    conn.exec_driver_sql(statement, rest)
+
+
+ROWS_A_STATEMENT = 64
+SQLITE_BINDS = 999  # the fewest values one statement may bind (SQLite before 3.32)
+_MANY: dict[tuple[str, int], str] = {}
+
+
+def _many(statement: str, per: int) -> str:
+    """`statement` (one row's INSERT) inserting `per` rows."""
+    found = _MANY.get((statement, per))
+    if found is None:
+        head, _, marks = statement.partition(" VALUES ")
+        found = _MANY[(statement, per)] = head + " VALUES " + ", ".join([marks] * per)
+    return found
 
 
 def expect_columns(table: Table, *names: str) -> None:

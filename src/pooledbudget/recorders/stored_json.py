@@ -43,7 +43,9 @@ class StoredJSONTranscoder(JSONTranscoder):
     def decode(self, data: bytes) -> Any:
         typed = data.count(_TYPE_KEY)
         try:
-            value = from_json(data)
+            # only keys kept for reuse: an event's values (hashes, references, amounts) rarely
+            # repeat, and looking each up costs more than making it (a tenth of a parse)
+            value = from_json(data, cache_strings="keys")
         except Exception:  # noqa: BLE001 - eventsourcing's parser gives its value or its error
             return super().decode(data)
         if not typed:
